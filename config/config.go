@@ -1,0 +1,511 @@
+// Package config loads the kiosk's one TOML file, fills in defaults that suit
+// a Danish public library, and validates every value at start, so that a
+// mistake stops the kiosk with an error naming the key, the bad value and what
+// is allowed, instead of failing later in front of a patron.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Kiosk       Kiosk       `toml:"kiosk"`
+	Library     Library     `toml:"library"`
+	SIP2        SIP2        `toml:"sip2"`
+	Login       Login       `toml:"login"`
+	Loans       Loans       `toml:"loans"`
+	Returns     Returns     `toml:"returns"`
+	RFID        RFID        `toml:"rfid"`
+	Printer     Printer     `toml:"printer"`
+	Scanner     Scanner     `toml:"scanner"`
+	Maintenance Maintenance `toml:"maintenance"`
+}
+
+// Kiosk holds settings of the machine itself.
+type Kiosk struct {
+	ID          string   `toml:"id"`           // names the kiosk in the offline queue and logs; never a person
+	StateDir    string   `toml:"state_dir"`    // offline queue and in-flight journal
+	LogLevel    string   `toml:"log_level"`    // debug, info, warn, error
+	Language    string   `toml:"language"`     // default language of a session
+	Languages   []string `toml:"languages"`    // languages offered on the welcome screen
+	IdleTimeout Duration `toml:"idle_timeout"` // a session ends after this much inactivity
+	IdleWarning Duration `toml:"idle_warning"` // the warning shows this long before the end
+	Greeting    string   `toml:"greeting"`     // "first-name" or "none"
+}
+
+// Library describes the library the kiosk stands in.
+type Library struct {
+	Name      string   `toml:"name"`
+	Branch    string   `toml:"branch"`
+	HomeISILs []string `toml:"home_isils"` // owners whose items count as the library's own
+	PayWhere  string   `toml:"pay_where"`  // where patrons pay fees, shown on the account screen
+}
+
+// SIP2 is the connection to the library system.
+type SIP2 struct {
+	Transport      string   `toml:"transport"`     // tcp, tls or fbs
+	Address        string   `toml:"address"`       // host:port for tcp and tls
+	URL            string   `toml:"url"`           // FBS base URL, e.g. https://et.cicero-fbs.com
+	Institution    string   `toml:"institution"`   // AO, an ISIL such as DK-775100
+	User           string   `toml:"user"`          // CN, or the FBS login attribute
+	Password       string   `toml:"password"`      // CO; prefer password_file
+	PasswordFile   string   `toml:"password_file"` // a file readable only by the owner
+	Location       string   `toml:"location"`      // CP and the checkin AP
+	Charset        string   `toml:"charset"`       // utf-8, cp850 or iso-8859-1
+	ErrorDetection bool     `toml:"error_detection"`
+	Timeout        Duration `toml:"timeout"`   // deadline of one request
+	Keepalive      Duration `toml:"keepalive"` // 99 interval; 0 turns keepalive off
+	Retries        int      `toml:"retries"`   // resends of identical bytes after a read timeout
+	PoolSize       int      `toml:"pool_size"` // parallel connections, where the library system allows it
+	TLS            TLS      `toml:"tls"`
+}
+
+// TLS configures the tls transport and the FBS HTTPS client.
+type TLS struct {
+	CAFile     string `toml:"ca_file"`     // pin a CA instead of the system roots
+	CertFile   string `toml:"cert_file"`   // optional client certificate
+	KeyFile    string `toml:"key_file"`    // its key, readable only by the owner
+	ServerName string `toml:"server_name"` // host name to verify, when it differs from the address
+}
+
+// Login configures patron identification and PIN throttling.
+type Login struct {
+	PINLength        int      `toml:"pin_length"`
+	MaxWrongPINs     int      `toml:"max_wrong_pins"`     // wrong PINs before a card is locked at this kiosk
+	Lockout          Duration `toml:"lockout"`            // how long a locked card stays locked
+	BlockPatronAfter int      `toml:"block_patron_after"` // send SIP2 01 Block Patron after this many; 0 = never
+	CardPatterns     []string `toml:"card_patterns"`      // regular expressions for library card numbers
+	UseStatusMessage string   `toml:"use_status_message"` // "23" (patron status) or "63" (patron information)
+}
+
+// Loans configures checkout.
+type Loans struct {
+	AlreadyLent  string `toml:"already_lent"`  // "renew" or "refuse" an item the patron already has
+	OtherLibrary string `toml:"other_library"` // "lend", "refuse" or "staff" for items owned elsewhere
+}
+
+// Returns configures checkin and the offline queue.
+type Returns struct {
+	Offline      bool              `toml:"offline"`       // accept returns while the library system is down
+	QueueMax     int               `toml:"queue_max"`     // a full queue puts the kiosk out of order
+	SortBins     map[string]string `toml:"sort_bins"`     // CL sort bin or alert → shown destination
+	HoldShelf    string            `toml:"hold_shelf"`    // where items on hold here go
+	StaffDesk    string            `toml:"staff_desk"`    // where items for staff go
+	DefaultShelf string            `toml:"default_shelf"` // where ordinary returns go
+}
+
+// RFID configures the reader.
+type RFID struct {
+	Driver        string   `toml:"driver"`         // feig-serial, feig-usb or virtual
+	SerialPort    string   `toml:"serial_port"`    // for feig-serial
+	Baud          int      `toml:"baud"`           // for feig-serial
+	USB           string   `toml:"usb"`            // VID:PID for feig-usb
+	AFISecured    int      `toml:"afi_secured"`    // AFI in the library (alarm armed)
+	AFIOnLoan     int      `toml:"afi_on_loan"`    // AFI on loan
+	ConfirmRounds int      `toml:"confirm_rounds"` // rounds a tag must be seen before it counts
+	PollInterval  Duration `toml:"poll_interval"`
+	WriteRetries  int      `toml:"write_retries"`
+	AcceptBadCRC  bool     `toml:"accept_bad_crc"` // accept legacy tags whose CRC is wrong
+}
+
+// Printer configures receipts.
+type Printer struct {
+	Driver          string `toml:"driver"`            // usb, virtual or none
+	USB             string `toml:"usb"`               // VID:PID; empty = the first printer-class device
+	Columns         int    `toml:"columns"`           // 32, 42 or 48
+	Policy          string `toml:"policy"`            // always, ask, never or timeout
+	LogoFile        string `toml:"logo_file"`         // optional PNG
+	Footer          string `toml:"footer"`            // last lines of every receipt
+	PrintPatronName bool   `toml:"print_patron_name"` // first name on the receipt; off by default
+	Code            string `toml:"code"`              // code128 or qr for the transaction reference
+}
+
+// Scanner configures patron identification input.
+type Scanner struct {
+	USB          string   `toml:"usb"`           // VID:PID of a HID scanner read directly; empty = keystrokes from the UI
+	KeystrokeGap Duration `toml:"keystroke_gap"` // keys closer than this count as a scan
+}
+
+// Maintenance configures the technician mode.
+type Maintenance struct {
+	PINFile string   `toml:"pin_file"` // the technician credential, readable only by the owner
+	Idle    Duration `toml:"idle"`     // maintenance mode ends after this much inactivity
+}
+
+// Duration is a time.Duration written as "30s", "15m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"15m\"", string(b))
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back as text.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the configuration a Danish public library would start from:
+// the demo library on the local simulator, every knob at a safe value.
+func Default() Config {
+	return Config{
+		Kiosk: Kiosk{
+			ID: "kiosk-1", StateDir: "/var/lib/kiosk", LogLevel: "info",
+			Language: "da", Languages: []string{"da", "en", "de", "sv", "uk", "pl", "tr"},
+			IdleTimeout: Duration{60 * time.Second}, IdleWarning: Duration{20 * time.Second},
+			Greeting: "first-name",
+		},
+		Library: Library{Name: "Demobiblioteket", Branch: "Hovedbiblioteket", HomeISILs: []string{"DK-799000"},
+			PayWhere: "Betal på bibliotek.dk eller i skranken"},
+		SIP2: SIP2{
+			Transport: "tcp", Address: "127.0.0.1:6001", Institution: "DK-799000",
+			User: "kiosk", Password: "kiosk", Location: "Hovedbiblioteket", Charset: "utf-8",
+			ErrorDetection: true, Timeout: Duration{10 * time.Second}, Keepalive: Duration{60 * time.Second},
+			Retries: 2, PoolSize: 3,
+		},
+		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute},
+			CardPatterns: []string{`^[0-9]{8,14}$`, `^[A-Z]{1,3}[0-9]{6,12}$`}, UseStatusMessage: "23"},
+		Loans:   Loans{AlreadyLent: "renew", OtherLibrary: "lend"},
+		Returns: Returns{Offline: true, QueueMax: 500, HoldShelf: "Reserveringshylden", StaffDesk: "Skranken", DefaultShelf: "Returhylden"},
+		RFID: RFID{Driver: "feig-serial", SerialPort: "/dev/ttyUSB0", Baud: 38400, USB: "0ab1:0002",
+			AFISecured: 0x07, AFIOnLoan: 0xC2, ConfirmRounds: 2, PollInterval: Duration{150 * time.Millisecond}, WriteRetries: 3},
+		Printer:     Printer{Driver: "usb", Columns: 42, Policy: "ask", Code: "code128"},
+		Scanner:     Scanner{KeystrokeGap: Duration{50 * time.Millisecond}},
+		Maintenance: Maintenance{Idle: Duration{5 * time.Minute}},
+	}
+}
+
+// Error is one invalid setting.
+type Error struct {
+	Key     string // dotted TOML key, e.g. "sip2.transport"
+	Value   any    // what the file said
+	Allowed string // what would be accepted
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("config: %s = %v is not valid: %s", e.Key, quote(e.Value), e.Allowed)
+}
+
+func quote(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
+
+// Load reads, defaults and validates the file at path. Secrets named by
+// *_file keys are read here, and refused when others can read them.
+func Load(path string) (Config, error) {
+	c := Default()
+	md, err := toml.DecodeFile(path, &c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Config{}, fmt.Errorf("config: %s: %s", path, perr.ErrorWithPosition())
+		}
+		return Config{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return Config{}, fmt.Errorf("config: %s: unknown key %s (misspelt? see packaging/kiosk.toml)", path, strings.Join(keys, ", "))
+	}
+	base := filepath.Dir(path)
+	if c.SIP2.PasswordFile != "" {
+		pw, err := ReadSecret(resolve(base, c.SIP2.PasswordFile))
+		if err != nil {
+			return Config{}, fmt.Errorf("config: sip2.password_file: %w", err)
+		}
+		c.SIP2.Password = pw
+	}
+	if c.SIP2.TLS.KeyFile != "" {
+		if err := checkPrivate(resolve(base, c.SIP2.TLS.KeyFile)); err != nil {
+			return Config{}, fmt.Errorf("config: sip2.tls.key_file: %w", err)
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func resolve(base, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+// ReadSecret reads a one-line secret from a file that only its owner may read.
+func ReadSecret(path string) (string, error) {
+	if err := checkPrivate(path); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+func checkPrivate(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("%s has mode %04o; a secret must be readable only by its owner (chmod 600)", path, fi.Mode().Perm())
+	}
+	return nil
+}
+
+var (
+	isilRe   = regexp.MustCompile(`^[A-Z]{2}-[A-Za-z0-9:/-]{1,11}$`)
+	vidpidRe = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)
+)
+
+// Validate checks every value and returns the first problem found, in file
+// order, as an *Error.
+func (c *Config) Validate() error {
+	oneOf := func(key, v string, allowed ...string) error {
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return &Error{key, v, "one of " + strings.Join(allowed, ", ")}
+	}
+	type check func() error
+	checks := []check{
+		func() error {
+			if c.Kiosk.ID == "" || strings.ContainsAny(c.Kiosk.ID, "|\r\n") {
+				return &Error{"kiosk.id", c.Kiosk.ID, "a non-empty name without | or line breaks"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Kiosk.StateDir == "" || !filepath.IsAbs(c.Kiosk.StateDir) {
+				return &Error{"kiosk.state_dir", c.Kiosk.StateDir, "an absolute directory path"}
+			}
+			return nil
+		},
+		func() error { return oneOf("kiosk.log_level", c.Kiosk.LogLevel, "debug", "info", "warn", "error") },
+		func() error {
+			return oneOf("kiosk.language", c.Kiosk.Language, "da", "en", "de", "sv", "uk", "pl", "tr")
+		},
+		func() error {
+			for _, l := range c.Kiosk.Languages {
+				if err := oneOf("kiosk.languages", l, "da", "en", "de", "sv", "uk", "pl", "tr"); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		func() error {
+			if c.Kiosk.IdleTimeout.Duration < 15*time.Second || c.Kiosk.IdleTimeout.Duration > 30*time.Minute {
+				return &Error{"kiosk.idle_timeout", c.Kiosk.IdleTimeout, "between 15s and 30m"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Kiosk.IdleWarning.Duration <= 0 || c.Kiosk.IdleWarning.Duration >= c.Kiosk.IdleTimeout.Duration {
+				return &Error{"kiosk.idle_warning", c.Kiosk.IdleWarning, "more than 0s and less than kiosk.idle_timeout"}
+			}
+			return nil
+		},
+		func() error { return oneOf("kiosk.greeting", c.Kiosk.Greeting, "first-name", "none") },
+		func() error {
+			if c.Library.Name == "" {
+				return &Error{"library.name", c.Library.Name, "the library's name as printed on receipts"}
+			}
+			return nil
+		},
+		func() error {
+			for _, i := range c.Library.HomeISILs {
+				if !isilRe.MatchString(i) {
+					return &Error{"library.home_isils", i, "ISIL codes such as \"DK-775100\""}
+				}
+			}
+			return nil
+		},
+		func() error { return oneOf("sip2.transport", c.SIP2.Transport, "tcp", "tls", "fbs") },
+		func() error {
+			if c.SIP2.Transport == "fbs" {
+				if !strings.HasPrefix(c.SIP2.URL, "https://") {
+					return &Error{"sip2.url", c.SIP2.URL, "an https:// base URL of the FBS SIP2 service (plain http is refused)"}
+				}
+				return nil
+			}
+			if _, _, err := net.SplitHostPort(c.SIP2.Address); err != nil {
+				return &Error{"sip2.address", c.SIP2.Address, "host:port, e.g. \"sip2.example.dk:6001\""}
+			}
+			return nil
+		},
+		func() error {
+			if !isilRe.MatchString(c.SIP2.Institution) && c.SIP2.Institution == "" {
+				return &Error{"sip2.institution", c.SIP2.Institution, "the institution id (AO), for FBS an ISIL such as \"DK-775100\""}
+			}
+			if c.SIP2.Transport == "fbs" && !isilRe.MatchString(c.SIP2.Institution) {
+				return &Error{"sip2.institution", c.SIP2.Institution, "FBS only accepts an ISIL such as \"DK-775100\""}
+			}
+			return nil
+		},
+		func() error {
+			if c.SIP2.User == "" {
+				return &Error{"sip2.user", c.SIP2.User, "the SIP2 login user of this kiosk"}
+			}
+			return nil
+		},
+		func() error { return oneOf("sip2.charset", c.SIP2.Charset, "utf-8", "cp850", "iso-8859-1") },
+		func() error {
+			if c.SIP2.Timeout.Duration < time.Second || c.SIP2.Timeout.Duration > 2*time.Minute {
+				return &Error{"sip2.timeout", c.SIP2.Timeout, "between 1s and 2m"}
+			}
+			return nil
+		},
+		func() error {
+			if c.SIP2.Keepalive.Duration != 0 && c.SIP2.Keepalive.Duration < 5*time.Second {
+				return &Error{"sip2.keepalive", c.SIP2.Keepalive, "0s (off) or at least 5s"}
+			}
+			return nil
+		},
+		func() error {
+			if c.SIP2.Retries < 0 || c.SIP2.Retries > 9 {
+				return &Error{"sip2.retries", c.SIP2.Retries, "0 to 9"}
+			}
+			return nil
+		},
+		func() error {
+			if c.SIP2.PoolSize < 1 || c.SIP2.PoolSize > 8 {
+				return &Error{"sip2.pool_size", c.SIP2.PoolSize, "1 to 8 connections"}
+			}
+			return nil
+		},
+		func() error {
+			if (c.SIP2.TLS.CertFile == "") != (c.SIP2.TLS.KeyFile == "") {
+				return &Error{"sip2.tls.cert_file", c.SIP2.TLS.CertFile, "set together with sip2.tls.key_file, or neither"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Login.PINLength < 4 || c.Login.PINLength > 8 {
+				return &Error{"login.pin_length", c.Login.PINLength, "4 to 8 digits"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Login.MaxWrongPINs < 1 || c.Login.MaxWrongPINs > 10 {
+				return &Error{"login.max_wrong_pins", c.Login.MaxWrongPINs, "1 to 10"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Login.Lockout.Duration < time.Minute || c.Login.Lockout.Duration > 24*time.Hour {
+				return &Error{"login.lockout", c.Login.Lockout, "between 1m and 24h"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Login.BlockPatronAfter != 0 && c.Login.BlockPatronAfter < c.Login.MaxWrongPINs {
+				return &Error{"login.block_patron_after", c.Login.BlockPatronAfter, "0 (never) or at least login.max_wrong_pins"}
+			}
+			return nil
+		},
+		func() error {
+			for _, p := range c.Login.CardPatterns {
+				if _, err := regexp.Compile(p); err != nil {
+					return &Error{"login.card_patterns", p, "regular expressions (Go syntax): " + err.Error()}
+				}
+			}
+			return nil
+		},
+		func() error { return oneOf("login.use_status_message", c.Login.UseStatusMessage, "23", "63") },
+		func() error { return oneOf("loans.already_lent", c.Loans.AlreadyLent, "renew", "refuse") },
+		func() error { return oneOf("loans.other_library", c.Loans.OtherLibrary, "lend", "refuse", "staff") },
+		func() error {
+			if c.Returns.QueueMax < 1 || c.Returns.QueueMax > 100000 {
+				return &Error{"returns.queue_max", c.Returns.QueueMax, "1 to 100000 entries"}
+			}
+			return nil
+		},
+		func() error { return oneOf("rfid.driver", c.RFID.Driver, "feig-serial", "feig-usb", "virtual") },
+		func() error {
+			if c.RFID.Driver == "feig-usb" && !vidpidRe.MatchString(c.RFID.USB) {
+				return &Error{"rfid.usb", c.RFID.USB, "VID:PID in hex, e.g. \"0ab1:0002\""}
+			}
+			return nil
+		},
+		func() error {
+			if c.RFID.AFISecured < 0 || c.RFID.AFISecured > 0xFF || c.RFID.AFIOnLoan < 0 || c.RFID.AFIOnLoan > 0xFF || c.RFID.AFISecured == c.RFID.AFIOnLoan {
+				return &Error{"rfid.afi_on_loan", fmt.Sprintf("0x%02X", c.RFID.AFIOnLoan), "a byte (0x00–0xFF) different from rfid.afi_secured"}
+			}
+			return nil
+		},
+		func() error {
+			if c.RFID.ConfirmRounds < 1 || c.RFID.ConfirmRounds > 10 {
+				return &Error{"rfid.confirm_rounds", c.RFID.ConfirmRounds, "1 to 10"}
+			}
+			return nil
+		},
+		func() error {
+			if c.RFID.PollInterval.Duration < 20*time.Millisecond || c.RFID.PollInterval.Duration > 5*time.Second {
+				return &Error{"rfid.poll_interval", c.RFID.PollInterval, "between 20ms and 5s"}
+			}
+			return nil
+		},
+		func() error {
+			if c.RFID.WriteRetries < 0 || c.RFID.WriteRetries > 10 {
+				return &Error{"rfid.write_retries", c.RFID.WriteRetries, "0 to 10"}
+			}
+			return nil
+		},
+		func() error { return oneOf("printer.driver", c.Printer.Driver, "usb", "virtual", "none") },
+		func() error {
+			if c.Printer.USB != "" && !vidpidRe.MatchString(c.Printer.USB) {
+				return &Error{"printer.usb", c.Printer.USB, "VID:PID in hex, e.g. \"04b8:0e03\", or empty for the first printer-class device"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Printer.Columns != 32 && c.Printer.Columns != 42 && c.Printer.Columns != 48 {
+				return &Error{"printer.columns", c.Printer.Columns, "32 (58 mm), 42 (80 mm, 512 dots) or 48 (80 mm, 576 dots)"}
+			}
+			return nil
+		},
+		func() error { return oneOf("printer.policy", c.Printer.Policy, "always", "ask", "never", "timeout") },
+		func() error { return oneOf("printer.code", c.Printer.Code, "code128", "qr") },
+		func() error {
+			if c.Scanner.USB != "" && !vidpidRe.MatchString(c.Scanner.USB) {
+				return &Error{"scanner.usb", c.Scanner.USB, "VID:PID in hex, e.g. \"05f9:2206\", or empty to read keystrokes"}
+			}
+			return nil
+		},
+		func() error {
+			if g := c.Scanner.KeystrokeGap.Duration; g < 5*time.Millisecond || g > 500*time.Millisecond {
+				return &Error{"scanner.keystroke_gap", c.Scanner.KeystrokeGap, "between 5ms and 500ms"}
+			}
+			return nil
+		},
+	}
+	for _, ch := range checks {
+		if err := ch(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package kiosk
+
+import "time"
+
+// This file is the contract between the core and the UI (kiosk/ui): the core
+// publishes a View after every change and the UI renders it; the UI sends
+// Input values back. The UI holds no business logic, so everything it shows is
+// in the View, and every text is either a catalog message id (for i18n) or a
+// text that came from the library system (shown as is).
+
+// Screen is what the patron should see now.
+type Screen int
+
+// The screens of the kiosk.
+const (
+	ScreenWelcome    Screen = iota // choose borrow, return, renew, account; language buttons
+	ScreenIdentify                 // scan a card or type its number
+	ScreenPIN                      // masked PIN entry
+	ScreenLoan                     // live list of items on the pad being lent
+	ScreenReturn                   // live list of items being returned, with where each goes
+	ScreenRenew                    // list of loans to tick, renew selected or all
+	ScreenAccount                  // loans, holds ready, fees
+	ScreenReceipt                  // print, show QR, or none
+	ScreenGoodbye                  // thank you; the session is over
+	ScreenOutOfOrder               // the kiosk cannot serve patrons now
+)
+
+var screenNames = [...]string{"welcome", "identify", "pin", "loan", "return", "renew", "account", "receipt", "goodbye", "out-of-order"}
+
+func (s Screen) String() string {
+	if int(s) < len(screenNames) && s >= 0 {
+		return screenNames[s]
+	}
+	return "screen?"
+}
+
+// Mode is the kiosk-wide service level decided by the health registry.
+type Mode int
+
+// The service levels, from full service to none.
+const (
+	ModeNormal      Mode = iota
+	ModeNoReceipt        // the printer cannot print: loans go on, receipts as QR only
+	ModeReturnsOnly      // the library system or identification is unavailable: returns only
+	ModeOutOfOrder       // nothing can be done safely
+)
+
+var modeNames = [...]string{"normal", "no-receipt", "returns-only", "out-of-order"}
+
+func (m Mode) String() string {
+	if int(m) < len(modeNames) && m >= 0 {
+		return modeNames[m]
+	}
+	return "mode?"
+}
+
+// ItemState is the progress of one item on the loan, return or renew screen.
+type ItemState int
+
+// Item progress states.
+const (
+	ItemReading    ItemState = iota // on the pad, being read or waiting for the library system
+	ItemIncomplete                  // a multi-part set with parts missing (MissingParts)
+	ItemWorking                     // the library system or the tag write is in progress
+	ItemDone                        // lent (Due set), returned (Destination set) or renewed (Due set)
+	ItemRefused                     // refused: Reason says why
+	ItemSeeStaff                    // the outcome needs staff: Reason says why
+)
+
+var itemStateNames = [...]string{"reading", "incomplete", "working", "done", "refused", "see-staff"}
+
+func (s ItemState) String() string {
+	if int(s) < len(itemStateNames) && s >= 0 {
+		return itemStateNames[s]
+	}
+	return "item?"
+}
+
+// Text is something to show: a catalog message id with template data, or,
+// when ID is empty, a raw text from the library system shown as it is.
+type Text struct {
+	ID   string         // catalog message id, e.g. "refusal.too_many_loans"
+	Data map[string]any // template data for ID
+	Raw  string         // the library system's own words, used when ID is empty or as a fallback
+}
+
+// ItemView is one item as the patron sees it.
+type ItemView struct {
+	ItemID       string
+	Title        string // from the library system; empty until known
+	State        ItemState
+	Due          time.Time // for lent and renewed items
+	Reason       Text      // for refused and see-staff items
+	Parts        int       // parts in the set (1 for a single item)
+	MissingParts []int     // part numbers not on the pad
+	Destination  Text      // for returns: where the item goes (shelf, hold shelf, staff, sort bin)
+	Selected     bool      // for the renew screen: ticked by the patron
+	Overdue      bool      // for the account and renew screens
+}
+
+// HoldView is a hold ready for pickup.
+type HoldView struct {
+	Title    string
+	PickupAt string    // pickup place from the library system
+	LastDay  time.Time // last day to collect it; zero when unknown
+}
+
+// View is everything the UI shows. It never carries a CPR number, a card
+// number or a PIN: only how many PIN digits were typed.
+type View struct {
+	Screen     Screen
+	Mode       Mode
+	ModeReason Text
+	Lang       string // session language, "da" by default
+	LargeText  bool   // the larger-text toggle of this session
+	Busy       bool   // waiting for the library system: show progress
+	Greeting   string // the patron's first name, or empty when configured off
+	PINDigits  int    // how many PIN digits were typed (rendered as ****)
+	PINLength  int    // how many digits a PIN has
+	Typed      int    // how many card-number characters were typed on the keypad
+	Message    Text   // an error or hint for the current screen (wrong PIN, card blocked …)
+	Items      []ItemView
+	Loans      []ItemView // account and renew screens
+	Holds      []HoldView
+	FeeTotal   int64  // in minor units (øre)
+	Currency   string // "DKK"
+	PayWhere   Text   // where fees can be paid, from configuration
+	Blocked    Text   // why loans are refused for this patron (empty ID and Raw when not blocked)
+	// IdleWarning is set when the session is about to end for inactivity;
+	// IdleLeft counts down.
+	IdleWarning bool
+	IdleLeft    time.Duration
+	// ReceiptQR is the receipt as text for an on-screen QR code, when the
+	// patron chose it; ReceiptChoices lists what the policy allows
+	// ("print", "qr", "none").
+	ReceiptQR      string
+	ReceiptChoices []string
+	// Paper is the printer's paper state for the banner ("ok", "near-end", "out", "offline").
+	Paper string
+}
+
+// Input is what the UI sends to the core. Each is a small value type; the
+// UI never decides anything itself.
+type Input interface{ isInput() }
+
+// The UI inputs.
+type (
+	InChoose       struct{ Screen Screen } // a welcome-screen button: loan, return, renew or account
+	InLanguage     struct{ Lang string }   // a language button
+	InLargeText    struct{ On bool }       // the larger-text toggle
+	InKey          struct{ Key rune }      // a keypad key: '0'..'9' (and letters for card numbers)
+	InClear        struct{}                // clear what was typed
+	InBackspace    struct{}                // remove the last typed character
+	InSubmit       struct{}                // OK on the identify or PIN keypad
+	InBack         struct{}                // Back
+	InFinish       struct{}                // Finish: end the session
+	InToggleRenew  struct{ ItemID string } // tick or untick a loan on the renew screen
+	InRenewChosen  struct{}                // renew the ticked loans
+	InRenewAll     struct{}                // renew all loans
+	InReceipt      struct{ Choice string } // "print", "qr" or "none"
+	InActivity     struct{}                // any touch: resets the idle timer
+	InStillHere    struct{}                // "I am still here" on the idle warning
+	InKeyboardScan struct{ Text string }   // a scan told apart from typing by the keystroke wedge
+)
+
+func (InChoose) isInput()       {}
+func (InLanguage) isInput()     {}
+func (InLargeText) isInput()    {}
+func (InKey) isInput()          {}
+func (InClear) isInput()        {}
+func (InBackspace) isInput()    {}
+func (InSubmit) isInput()       {}
+func (InBack) isInput()         {}
+func (InFinish) isInput()       {}
+func (InToggleRenew) isInput()  {}
+func (InRenewChosen) isInput()  {}
+func (InRenewAll) isInput()     {}
+func (InReceipt) isInput()      {}
+func (InActivity) isInput()     {}
+func (InStillHere) isInput()    {}
+func (InKeyboardScan) isInput() {}
+
+// UI is how the core reaches the screen: it calls Render with every new
+// View. Implementations must not block (the Fyne UI hands the view to fyne.Do).
+type UI interface {
+	Render(View)
+}

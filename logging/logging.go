@@ -1,0 +1,104 @@
+// Package logging builds the kiosk's one logger: logrus writing JSON lines to
+// stderr, with a redaction hook that masks personal data and secrets before
+// anything is formatted. The logger is created once in main and passed down;
+// no package keeps a global logger.
+package logging
+
+import (
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// New returns a JSON logger writing to w at the given level ("debug", "info",
+// "warn", "error"). Every entry passes the redaction hook.
+func New(w io.Writer, level string) (*logrus.Logger, error) {
+	l := logrus.New()
+	l.SetOutput(w)
+	l.SetFormatter(&logrus.JSONFormatter{})
+	lvl, err := logrus.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	l.SetLevel(lvl)
+	l.AddHook(NewRedactHook())
+	return l, nil
+}
+
+// Sensitive field names: a log field with one of these keys is masked whole,
+// whatever its value looks like.
+var sensitiveKeys = map[string]bool{
+	"cpr": true, "pin": true, "password": true, "patron": true, "patron_id": true,
+	"name": true, "patron_name": true, "card": true, "address": true,
+}
+
+// RedactHook masks CPR numbers, SIP2 secrets (AD PIN, CO and AC passwords),
+// SIP2 patron names and ids (AE, AA, BD, BE, BF, PB, DA, CY) and sensitive
+// fields in every entry's message and fields.
+type RedactHook struct{}
+
+// NewRedactHook returns the hook; it has no state.
+func NewRedactHook() *RedactHook { return &RedactHook{} }
+
+// Levels reports that the hook applies to every level.
+func (*RedactHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+// Fire rewrites the entry in place before the formatter sees it.
+func (*RedactHook) Fire(e *logrus.Entry) error {
+	e.Message = Redact(e.Message)
+	for k, v := range e.Data {
+		if sensitiveKeys[strings.ToLower(k)] {
+			e.Data[k] = Mask
+			continue
+		}
+		switch x := v.(type) {
+		case string:
+			e.Data[k] = Redact(x)
+		case error:
+			e.Data[k] = Redact(x.Error())
+		case []byte:
+			e.Data[k] = Redact(string(x))
+		}
+	}
+	return nil
+}
+
+// Mask replaces a redacted value.
+const Mask = "[redacted]"
+
+var (
+	// A CPR number: six digits forming DDMMYY, an optional hyphen or space,
+	// four digits, not part of a longer number. Item barcodes of other lengths
+	// are left alone; a ten-digit number whose first six digits cannot be a
+	// date is also left alone so item ids stay readable.
+	cprRe = regexp.MustCompile(`(^|[^0-9])((0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])[0-9]{2})[- ]?([0-9]{4})([^0-9]|$)`)
+	// SIP2 fields whose values are secret or personal, up to the next
+	// delimiter, CR or end: AD PIN, CO login password, AC terminal password,
+	// AA patron id, AE personal name, BD address, BE e-mail, BF phone, PB
+	// birth date, DA hold patron name, CY hold patron id, AL block reason.
+	sip2Re = regexp.MustCompile(`(^|\|)(AD|CO|AC|AA|AE|BD|BE|BF|PB|DA|CY)([^|\r\n]*)`)
+	// The same fields in an FBS envelope's XML attributes.
+	attrRe = regexp.MustCompile(`(password|login)="[^"]*"`)
+)
+
+// Redact masks personal data and secrets in s.
+func Redact(s string) string {
+	if s == "" {
+		return s
+	}
+	s = sip2Re.ReplaceAllStringFunc(s, func(m string) string {
+		sub := sip2Re.FindStringSubmatch(m)
+		if sub[3] == "" {
+			return m
+		}
+		return sub[1] + sub[2] + Mask
+	})
+	s = attrRe.ReplaceAllString(s, `$1="`+Mask+`"`)
+	// Replace repeatedly: adjacent matches share their separator character.
+	for i := 0; i < 3 && cprRe.MatchString(s); i++ {
+		s = cprRe.ReplaceAllString(s, "${1}"+Mask+"${6}")
+	}
+	return s
+}

@@ -1,0 +1,73 @@
+package logging
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// Canary values: synthetic test data, not real persons. 010170-9999 is a
+// made-up CPR (1 January 1970, serial 9999).
+const (
+	canaryCPR  = "0101709999"
+	canaryPIN  = "4711"
+	canaryName = "Canary Testperson"
+)
+
+func TestRedactHookMasksCanaries(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := New(&buf, "debug")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sip := "2300920261124    101500AODK-799000|AA" + canaryCPR + "|AC|AD" + canaryPIN + "|"
+	resp := "24              00920261124    101501AODK-799000|AA" + canaryCPR + "|AE" + canaryName + "|BLY|CQY|"
+	log.Infof("sent %s", sip)
+	log.WithField("raw", resp).Info("received")
+	log.WithField("pin", canaryPIN).Warn("field by name")
+	log.WithField("name", canaryName).Warn("field by name")
+	log.WithError(errors.New("sip2: patron 010170-9999 refused")).Error("checkout")
+	log.Debugf("login 9300CNkiosk|COsecret-pass|CPhall|")
+	log.Debugf(`<ns1:sip login="kiosk" password="secret-pass"><request>x</request></ns1:sip>`)
+	log.Infof("cpr with space 010170 9999 and plain %s.", canaryCPR)
+
+	out := buf.String()
+	for _, canary := range []string{canaryCPR, "010170-9999", "010170 9999", canaryPIN, canaryName, "secret-pass"} {
+		if strings.Contains(out, canary) {
+			t.Errorf("log output contains %q:\n%s", canary, out)
+		}
+	}
+	if n := strings.Count(out, "\n"); n != 8 {
+		t.Errorf("want 8 JSON lines, got %d", n)
+	}
+	if !strings.Contains(out, `"level":"info"`) {
+		t.Errorf("output is not logrus JSON: %s", out)
+	}
+}
+
+func TestRedactKeepsItemIDs(t *testing.T) {
+	cases := map[string]string{
+		// Item barcodes of 10 digits that cannot be a date stay readable.
+		"checkout of item 3274626533 ok": "checkout of item 3274626533 ok",
+		// Longer barcodes are not CPR numbers.
+		"item 5012345678901": "item 5012345678901",
+		// An empty AC is not masked (nothing to hide) and AO is not personal.
+		"AODK-799000|AC|": "AODK-799000|AC|",
+		"AB3274626533|AJHelbred dit liv|": "AB3274626533|AJHelbred dit liv|",
+		// A CPR-shaped value is masked wherever it appears.
+		"x 3112999999 y": "x " + Mask + " y",
+		"AA0101709999|":  "AA" + Mask + "|",
+	}
+	for in, want := range cases {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBadLevel(t *testing.T) {
+	if _, err := New(&bytes.Buffer{}, "chatty"); err == nil {
+		t.Fatal("want an error for an unknown level")
+	}
+}

@@ -1,0 +1,93 @@
+package sip2
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+)
+
+// Charset is the character set of one connection. The AZ checksum is
+// computed over the bytes in this charset, so both ends must agree.
+type Charset int
+
+// The supported character sets. UTF8 is the zero value because FBS and most
+// modern ACSes use it; the spec's own default is CP850.
+const (
+	UTF8 Charset = iota
+	CP850
+	Latin1
+)
+
+// String returns the canonical name used in configuration.
+func (c Charset) String() string {
+	switch c {
+	case UTF8:
+		return "utf-8"
+	case CP850:
+		return "cp850"
+	case Latin1:
+		return "iso-8859-1"
+	}
+	return fmt.Sprintf("charset(%d)", int(c))
+}
+
+// ParseCharset accepts the usual spellings: utf-8/utf8, cp850/ibm850/850,
+// iso-8859-1/latin1.
+func ParseCharset(s string) (Charset, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "utf-8", "utf8":
+		return UTF8, nil
+	case "cp850", "ibm850", "850", "ibm-850", "cp-850":
+		return CP850, nil
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "iso_8859-1":
+		return Latin1, nil
+	}
+	return UTF8, fmt.Errorf("sip2: unknown charset %q (allowed: utf-8, cp850, iso-8859-1)", s)
+}
+
+func (c Charset) encoding() encoding.Encoding {
+	switch c {
+	case CP850:
+		return charmap.CodePage850
+	case Latin1:
+		return charmap.ISO8859_1
+	}
+	return nil
+}
+
+// Encode converts s to bytes in c. Characters c cannot represent become
+// '?' rather than failing, because a title with an unusual letter must not
+// stop a checkout.
+func (c Charset) Encode(s string) []byte {
+	enc := c.encoding()
+	if enc == nil {
+		return []byte(strings.ToValidUTF8(s, "\uFFFD"))
+	}
+	out, err := encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes([]byte(s))
+	if err != nil {
+		// ReplaceUnsupported only fails on invalid UTF-8 input; clean it
+		// and try once more so we never return an error for text.
+		out, _ = encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes([]byte(strings.ToValidUTF8(s, "?")))
+	}
+	return out
+}
+
+// Decode converts bytes in c to a string; invalid sequences become U+FFFD
+// and never cause an error.
+func (c Charset) Decode(b []byte) string {
+	enc := c.encoding()
+	if enc == nil {
+		if utf8.Valid(b) {
+			return string(b)
+		}
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return strings.ToValidUTF8(string(b), "\uFFFD")
+	}
+	return string(out)
+}

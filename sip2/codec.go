@@ -1,0 +1,367 @@
+package sip2
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// Errors of the codec. They are wrapped with detail; test with errors.Is.
+var (
+	// ErrMalformed: the frame cannot be a SIP2 message (or, in strict mode,
+	// it deviates from the spec).
+	ErrMalformed = errors.New("sip2: malformed message")
+	// ErrChecksum: the AZ checksum does not match the received bytes.
+	ErrChecksum = errors.New("sip2: bad checksum")
+	// ErrSequence: the AY sequence number is not the one of the request.
+	ErrSequence = errors.New("sip2: wrong sequence number")
+	// ErrInvalid: Encode refused a message that would not be spec output.
+	ErrInvalid = errors.New("sip2: invalid message")
+)
+
+// Delimiter is the spec's default field delimiter.
+const Delimiter = '|'
+
+// kohaPipe is how Koha escapes a '|' inside a value; the decoder turns it
+// back into '|' and the encoder writes it, so values round-trip.
+const kohaPipe = "&#124;"
+
+// EncodeOptions control Encode. The zero value gives UTF-8 without error
+// detection.
+type EncodeOptions struct {
+	Charset Charset
+	// ErrorDetection appends AY (when the message HasSeq) and AZ with the
+	// checksum over the encoded bytes. 96 and 97 get AZ only.
+	ErrorDetection bool
+	// Lax skips the checks of fixed widths and required fields. Only fault
+	// injection and tests of the decoder need it.
+	Lax bool
+}
+
+// Encode returns the wire form of m without the terminator (a stream
+// transport appends CR; FBS sends none). Values are written as given except
+// that '|' becomes "&#124;" (as Koha does) and CR, LF and NUL, which the spec
+// forbids inside a message, become spaces.
+//
+// Unless opts.Lax, it fails with ErrInvalid when a fixed field has the
+// wrong width or contains a delimiter, when a required field is missing, or
+// when a field id is not two characters.
+func Encode(m *Message, opts EncodeOptions) ([]byte, error) {
+	if len(m.Code) != 2 || !allDigits(string(m.Code)) {
+		return nil, fmt.Errorf("%w: code %q", ErrInvalid, m.Code)
+	}
+	spec, known := specs[m.Code]
+	var b strings.Builder
+	b.WriteString(string(m.Code))
+	if known {
+		for i, f := range spec.Fixed {
+			v := ""
+			if i < len(m.Fixed) && m.Fixed[i].Name == f.Name {
+				v = m.Fixed[i].Value
+			} else {
+				v = m.FixedValue(f.Name)
+			}
+			if !opts.Lax {
+				if utf8.RuneCountInString(v) != f.Width {
+					return nil, fmt.Errorf("%w: %s fixed field %q is %q, want width %d", ErrInvalid, m.Code, f.Name, v, f.Width)
+				}
+				if strings.ContainsAny(v, "|\r\n\x00") {
+					return nil, fmt.Errorf("%w: %s fixed field %q contains a delimiter", ErrInvalid, m.Code, f.Name)
+				}
+			}
+			b.WriteString(v)
+		}
+		if !opts.Lax {
+			for _, fs := range spec.Fields {
+				if fs.Required && !m.Has(fs.ID) {
+					return nil, fmt.Errorf("%w: %s is missing required field %s (%s)", ErrInvalid, m.Code, fs.ID, FieldName(fs.ID))
+				}
+			}
+		}
+	} else {
+		if !opts.Lax && m.Unparsed == "" && len(m.Fields) == 0 {
+			return nil, fmt.Errorf("%w: unknown code %q", ErrInvalid, m.Code)
+		}
+		b.WriteString(m.Unparsed)
+	}
+	for _, f := range m.Fields {
+		if !opts.Lax && (len(f.ID) != 2 || f.ID == FieldSequence || f.ID == FieldChecksum) {
+			return nil, fmt.Errorf("%w: field id %q", ErrInvalid, f.ID)
+		}
+		b.WriteString(f.ID)
+		b.WriteString(escapeValue(f.Value))
+		b.WriteByte(Delimiter)
+	}
+	resend := m.Code == MsgRequestACSResend || m.Code == MsgRequestSCResend
+	if m.HasSeq && !resend {
+		if m.Seq < 0 || m.Seq > 9 {
+			return nil, fmt.Errorf("%w: sequence number %d", ErrInvalid, m.Seq)
+		}
+		b.WriteString("AY")
+		b.WriteByte(byte('0' + m.Seq))
+	}
+	out := opts.Charset.Encode(b.String())
+	if opts.ErrorDetection {
+		out = append(out, 'A', 'Z')
+		out = append(out, Checksum(out)...)
+	}
+	return out, nil
+}
+
+var valueEscaper = strings.NewReplacer("|", kohaPipe, "\r", " ", "\n", " ", "\x00", " ")
+
+func escapeValue(v string) string {
+	if !strings.ContainsAny(v, "|\r\n\x00") {
+		return v
+	}
+	return valueEscaper.Replace(v)
+}
+
+// DecodeOptions control Decode. The zero value decodes UTF-8 leniently
+// without checking the checksum.
+type DecodeOptions struct {
+	Charset Charset
+	// Strict rejects every deviation from the spec: stray terminators,
+	// short or non-conforming fixed fields, a delimiter right after the
+	// fixed part, unterminated fields, missing required fields, a bad
+	// checksum, unknown message codes. Tests use it to prove our own
+	// output conforms.
+	Strict bool
+	// VerifyChecksum makes a present but wrong AZ an ErrChecksum (the
+	// message is still returned for logging). Clients set it when reading
+	// responses. A missing AZ is accepted: many ACSes never send one.
+	VerifyChecksum bool
+	// Delimiter overrides '|' for ACSes configured otherwise.
+	Delimiter byte
+}
+
+// Decode parses one frame (terminator optional). In lenient mode it only
+// fails when the frame does not start with a two-digit code (ErrMalformed)
+// or, with VerifyChecksum, when AZ is wrong (ErrChecksum, message returned
+// too). Short fixed parts leave the missing fixed values empty, a '|' right
+// after the fixed part is skipped, and a last field without delimiter is
+// kept.
+func Decode(frame []byte, opts DecodeOptions) (*Message, error) {
+	delim := opts.Delimiter
+	if delim == 0 {
+		delim = Delimiter
+	}
+	raw := frame
+	if opts.Strict {
+		if i := indexAny(raw, "\r\n\x00"); i >= 0 {
+			return nil, fmt.Errorf("%w: control byte 0x%02X at %d", ErrMalformed, raw[i], i)
+		}
+	} else {
+		for len(raw) > 0 && (raw[0] == '\n' || raw[0] == '\r') {
+			raw = raw[1:]
+		}
+		for len(raw) > 0 && (raw[len(raw)-1] == '\n' || raw[len(raw)-1] == '\r') {
+			raw = raw[:len(raw)-1]
+		}
+	}
+	if len(raw) < 2 || !isDigit(raw[0]) || !isDigit(raw[1]) {
+		return nil, fmt.Errorf("%w: no message code in %d bytes", ErrMalformed, len(raw))
+	}
+	m := &Message{Code: Code(raw[:2])}
+	body := raw
+	if n := len(body); n >= 6 && body[n-6] == 'A' && body[n-5] == 'Z' {
+		if _, ok := parseHex4(body[n-4:]); ok {
+			m.Checksum = string(body[n-4:])
+			m.ChecksumOK = VerifyChecksum(raw)
+			body = body[:n-6]
+		}
+	}
+	if n := len(body); n >= 5 && body[n-3] == 'A' && body[n-2] == 'Y' && isDigit(body[n-1]) {
+		m.Seq = int(body[n-1] - '0')
+		m.HasSeq = true
+		body = body[:n-3]
+	}
+	if m.Checksum != "" && !m.ChecksumOK && (opts.VerifyChecksum || opts.Strict) {
+		// Still decode the rest so callers can log the message.
+		decodeBody(m, body, delim, opts)
+		return m, fmt.Errorf("%w: %s has AZ%s, want %s", ErrChecksum, m.Code, m.Checksum, Checksum(raw[:len(raw)-4]))
+	}
+	if opts.Strict && m.Checksum != "" && strings.ToUpper(m.Checksum) != m.Checksum {
+		return nil, fmt.Errorf("%w: lower-case checksum %q", ErrMalformed, m.Checksum)
+	}
+	if err := decodeBody(m, body, delim, opts); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func decodeBody(m *Message, body []byte, delim byte, opts DecodeOptions) error {
+	text := opts.Charset.Decode(body[2:])
+	spec, known := specs[m.Code]
+	if !known {
+		if opts.Strict {
+			return fmt.Errorf("%w: unknown message code %q", ErrMalformed, m.Code)
+		}
+		m.Unparsed = text
+		return nil
+	}
+	pos := 0
+	if len(spec.Fixed) > 0 {
+		m.Fixed = make([]FixedValue, len(spec.Fixed))
+	}
+	for i, f := range spec.Fixed {
+		m.Fixed[i].Name = f.Name
+		rest := text[pos:]
+		if opts.Strict {
+			if len(rest) < f.Width {
+				return fmt.Errorf("%w: %s fixed field %q truncated", ErrMalformed, m.Code, f.Name)
+			}
+			v := rest[:f.Width]
+			if strings.IndexByte(v, delim) >= 0 {
+				return fmt.Errorf("%w: %s fixed field %q contains the delimiter", ErrMalformed, m.Code, f.Name)
+			}
+			if f.Date && !strictDate(v) {
+				return fmt.Errorf("%w: %s date field %q is %q", ErrMalformed, m.Code, f.Name, v)
+			}
+			m.Fixed[i].Value = v
+			pos += f.Width
+			continue
+		}
+		w := f.Width
+		if f.Date {
+			w = lenientDateWidth(rest)
+		}
+		if w > len(rest) {
+			w = len(rest)
+		}
+		if j := strings.IndexByte(rest[:w], delim); j >= 0 {
+			w = j
+		}
+		m.Fixed[i].Value = strings.ToValidUTF8(rest[:w], "\uFFFD")
+		pos += w
+	}
+	rest := text[pos:]
+	if len(rest) > 0 && rest[0] == delim {
+		if opts.Strict {
+			return fmt.Errorf("%w: %s has a delimiter right after the fixed part", ErrMalformed, m.Code)
+		}
+		rest = rest[1:]
+	}
+	for len(rest) > 0 {
+		j := strings.IndexByte(rest, delim)
+		chunk := rest
+		if j >= 0 {
+			chunk, rest = rest[:j], rest[j+1:]
+		} else {
+			if opts.Strict {
+				return fmt.Errorf("%w: %s field %.2q has no delimiter", ErrMalformed, m.Code, chunk)
+			}
+			rest = ""
+		}
+		if len(chunk) < 2 {
+			if opts.Strict {
+				return fmt.Errorf("%w: %s has an empty or one-character field %q", ErrMalformed, m.Code, chunk)
+			}
+			if chunk == "" {
+				continue
+			}
+			m.Fields = append(m.Fields, Field{ID: strings.ToValidUTF8(chunk, "\uFFFD")})
+			continue
+		}
+		id := strings.ToValidUTF8(chunk[:2], "\uFFFD")
+		val := strings.ToValidUTF8(chunk[2:], "\uFFFD")
+		if strings.Contains(val, kohaPipe) {
+			val = strings.ReplaceAll(val, kohaPipe, "|")
+		}
+		if opts.Strict {
+			if !isFieldID(id) {
+				return fmt.Errorf("%w: %s field id %q", ErrMalformed, m.Code, id)
+			}
+			if id == FieldSequence || id == FieldChecksum {
+				return fmt.Errorf("%w: %s has %s before the end", ErrMalformed, m.Code, id)
+			}
+			if utf8.RuneCountInString(val) > 255 {
+				return fmt.Errorf("%w: %s field %s longer than 255 characters", ErrMalformed, m.Code, id)
+			}
+		}
+		m.Fields = append(m.Fields, Field{ID: id, Value: val})
+	}
+	if opts.Strict {
+		for _, fs := range spec.Fields {
+			if fs.Required && !m.Has(fs.ID) {
+				return fmt.Errorf("%w: %s is missing required field %s", ErrMalformed, m.Code, fs.ID)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckSeq returns ErrSequence when m carries an AY that differs from want.
+// A response without AY is accepted, as many ACSes omit it.
+func CheckSeq(m *Message, want int) error {
+	if m.HasSeq && m.Seq != want {
+		return fmt.Errorf("%w: got AY%d, want AY%d", ErrSequence, m.Seq, want)
+	}
+	return nil
+}
+
+// strictDate accepts the spec forms: 8 digits, 4 zone characters (spaces or
+// right-aligned letters), 6 digits; or all spaces; or all zeros.
+func strictDate(v string) bool {
+	if len(v) != 18 {
+		return false
+	}
+	if v == BlankDate || v == ZeroDate {
+		return true
+	}
+	if !allDigits(v[:8]) || !allDigits(v[12:]) {
+		return false
+	}
+	for i := 8; i < 12; i++ {
+		c := v[i]
+		if c != ' ' && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// lenientDateWidth returns how many bytes a fixed date occupies at the start
+// of s: 18 for any spec form, otherwise the width of a short form such as
+// "20080228 145537" (8 digits, up to 4 non-digits, 6 digits).
+func lenientDateWidth(s string) int {
+	if len(s) >= 18 && strictDate(s[:18]) {
+		return 18
+	}
+	if len(s) < 14 || !allDigits(s[:8]) {
+		return 18
+	}
+	j := 8
+	for j < 12 && j < len(s) && !isDigit(s[j]) {
+		j++
+	}
+	if j+6 <= len(s) && allDigits(s[j:j+6]) {
+		return j + 6
+	}
+	return 18
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isFieldID(id string) bool {
+	if len(id) != 2 {
+		return false
+	}
+	for i := 0; i < 2; i++ {
+		c := id[i]
+		if !(c >= 'A' && c <= 'Z') && !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func indexAny(b []byte, chars string) int {
+	for i, c := range b {
+		if strings.IndexByte(chars, c) >= 0 {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,215 @@
+package sip2
+
+import (
+	"strings"
+)
+
+// Field is one variable field: a two-character identifier and its value.
+type Field struct {
+	ID    string
+	Value string
+}
+
+// FixedValue is one fixed-length field of a message, named as in the spec
+// table (see the F… constants).
+type FixedValue struct {
+	Name  string
+	Value string
+}
+
+// Message is one SIP2 message in either direction.
+//
+// Fixed holds the fixed fields in spec order. Fields holds the variable
+// fields in wire order; repeated ids and ids the spec does not know are kept,
+// so a decoded message re-encodes to the same fields. AY and AZ never appear
+// in Fields: they live in Seq/HasSeq and Checksum.
+type Message struct {
+	Code   Code
+	Fixed  []FixedValue
+	Fields []Field
+
+	// Seq is the AY sequence number (0–9), meaningful only when HasSeq.
+	Seq    int
+	HasSeq bool
+
+	// Checksum is the AZ value as received (decode only); ChecksumOK tells
+	// whether it verified over the received bytes.
+	Checksum   string
+	ChecksumOK bool
+
+	// Unparsed keeps the body of a message whose code the table does not
+	// know, so that it can still be shown and re-encoded.
+	Unparsed string
+}
+
+// NewMessage returns a message of the given code with every fixed field of
+// the spec table present and filled with spaces of the field's width, so
+// the caller only sets the fields it means (SetFixed).
+func NewMessage(code Code) *Message {
+	m := &Message{Code: code}
+	if s, ok := specs[code]; ok {
+		m.Fixed = make([]FixedValue, len(s.Fixed))
+		for i, f := range s.Fixed {
+			m.Fixed[i] = FixedValue{Name: f.Name, Value: strings.Repeat(" ", f.Width)}
+		}
+	}
+	return m
+}
+
+// FixedValue returns the value of the fixed field called name, or "".
+func (m *Message) FixedValue(name string) string {
+	for _, f := range m.Fixed {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// SetFixed sets the fixed field called name, adding it when the message has
+// no such field yet. It returns m so calls can be chained.
+func (m *Message) SetFixed(name, value string) *Message {
+	for i := range m.Fixed {
+		if m.Fixed[i].Name == name {
+			m.Fixed[i].Value = value
+			return m
+		}
+	}
+	m.Fixed = append(m.Fixed, FixedValue{Name: name, Value: value})
+	return m
+}
+
+// Get returns the value of the first field with the given id, or "".
+func (m *Message) Get(id string) string {
+	v, _ := m.Lookup(id)
+	return v
+}
+
+// Lookup returns the value of the first field with the given id and whether
+// it is present at all (an empty `AC|` is present).
+func (m *Message) Lookup(id string) (string, bool) {
+	for _, f := range m.Fields {
+		if f.ID == id {
+			return f.Value, true
+		}
+	}
+	return "", false
+}
+
+// Has reports whether a field with the given id is present.
+func (m *Message) Has(id string) bool {
+	_, ok := m.Lookup(id)
+	return ok
+}
+
+// All returns the values of every field with the given id, in wire order.
+func (m *Message) All(id string) []string {
+	var out []string
+	for _, f := range m.Fields {
+		if f.ID == id {
+			out = append(out, f.Value)
+		}
+	}
+	return out
+}
+
+// Add appends a field (repeats allowed) and returns m.
+func (m *Message) Add(id, value string) *Message {
+	m.Fields = append(m.Fields, Field{ID: id, Value: value})
+	return m
+}
+
+// Set replaces the value of the first field with the given id, or appends
+// the field when it is absent, and returns m.
+func (m *Message) Set(id, value string) *Message {
+	for i := range m.Fields {
+		if m.Fields[i].ID == id {
+			m.Fields[i].Value = value
+			return m
+		}
+	}
+	return m.Add(id, value)
+}
+
+// Clone returns a deep copy of m.
+func (m *Message) Clone() *Message {
+	c := *m
+	c.Fixed = append([]FixedValue(nil), m.Fixed...)
+	c.Fields = append([]Field(nil), m.Fields...)
+	return &c
+}
+
+// secretIDs are the fields that carry passwords, PINs or patron ids; they are
+// masked whenever a message is shown.
+var secretIDs = map[string]bool{"AD": true, "CO": true, "AC": true, "AA": true, "CY": true, "AE": true, "DA": true}
+
+// MaskValue masks a secret for display: everything but the last two
+// characters becomes '*', and values of up to four characters are masked
+// completely, so a 4-digit PIN never shows a digit.
+func MaskValue(v string) string {
+	r := []rune(v)
+	keep := 2
+	if len(r) <= 4 {
+		keep = 0
+	}
+	for i := 0; i < len(r)-keep; i++ {
+		r[i] = '*'
+	}
+	return string(r)
+}
+
+// String renders the message for logs and the probe with AA, AC, AD, CO,
+// CY, AE and DA masked by MaskValue. It is not the wire form: use Encode for that.
+func (m *Message) String() string {
+	var b strings.Builder
+	b.WriteString(string(m.Code))
+	for _, f := range m.Fixed {
+		b.WriteString(f.Value)
+	}
+	b.WriteString(m.Unparsed)
+	for _, f := range m.Fields {
+		b.WriteString(f.ID)
+		if secretIDs[f.ID] {
+			b.WriteString(MaskValue(f.Value))
+		} else {
+			b.WriteString(f.Value)
+		}
+		b.WriteByte('|')
+	}
+	if m.HasSeq {
+		b.WriteString("AY")
+		b.WriteByte(byte('0' + m.Seq%10))
+	}
+	if m.Checksum != "" {
+		b.WriteString("AZ")
+		b.WriteString(m.Checksum)
+	}
+	return b.String()
+}
+
+// MaskFrame masks the secrets in a raw frame for display. It works on text
+// that does not decode too, by masking every `|`-delimited chunk whose id
+// is secret.
+func MaskFrame(frame string) string {
+	parts := strings.Split(frame, "|")
+	for i, p := range parts {
+		if i == 0 {
+			// The first chunk holds the code and fixed part and possibly
+			// the first variable field; find a secret id at its end only
+			// when the message has a known fixed width.
+			if len(p) >= 2 {
+				if s, ok := specs[Code(p[:2])]; ok {
+					w := 2 + s.FixedWidth()
+					if len(p) > w+2 && secretIDs[p[w:w+2]] {
+						parts[i] = p[:w+2] + MaskValue(p[w+2:])
+					}
+				}
+			}
+			continue
+		}
+		if len(p) >= 2 && secretIDs[p[:2]] {
+			parts[i] = p[:2] + MaskValue(p[2:])
+		}
+	}
+	return strings.Join(parts, "|")
+}
