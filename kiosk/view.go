@@ -96,6 +96,11 @@ type ItemView struct {
 	Destination  Text      // for returns: where the item goes (shelf, hold shelf, staff, sort bin)
 	Selected     bool      // for the renew screen: ticked by the patron
 	Overdue      bool      // for the account and renew screens
+	// Renewed is set on the renew screen for a loan renewed in this session.
+	Renewed bool
+	// KeepSecured is set for a lent item the library system told the kiosk
+	// not to unsecure (reference copies): the patron may need staff at the gate.
+	KeepSecured bool
 }
 
 // HoldView is a hold ready for pickup.
@@ -137,6 +142,12 @@ type View struct {
 	ReceiptChoices []string
 	// Paper is the printer's paper state for the banner ("ok", "near-end", "out", "offline").
 	Paper string
+	// InSession is set while a patron is logged in, so the welcome screen
+	// works as the session's menu (with Finish) rather than the idle start.
+	InSession bool
+	// State is the core's state name (kiosk.State.String()), for logs and
+	// screenshots; the UI decides by Screen.
+	State string
 }
 
 // Input is what the UI sends to the core. Each is a small value type; the

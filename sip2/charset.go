@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -48,7 +47,7 @@ func ParseCharset(s string) (Charset, error) {
 	return UTF8, fmt.Errorf("sip2: unknown charset %q (allowed: utf-8, cp850, iso-8859-1)", s)
 }
 
-func (c Charset) encoding() encoding.Encoding {
+func (c Charset) charmap() *charmap.Charmap {
 	switch c {
 	case CP850:
 		return charmap.CodePage850
@@ -62,15 +61,21 @@ func (c Charset) encoding() encoding.Encoding {
 // '?' rather than failing, because a title with an unusual letter must not
 // stop a checkout.
 func (c Charset) Encode(s string) []byte {
-	enc := c.encoding()
-	if enc == nil {
+	cm := c.charmap()
+	if cm == nil {
 		return []byte(strings.ToValidUTF8(s, "\uFFFD"))
 	}
-	out, err := encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes([]byte(s))
-	if err != nil {
-		// ReplaceUnsupported only fails on invalid UTF-8 input; clean it
-		// and try once more so we never return an error for text.
-		out, _ = encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes([]byte(strings.ToValidUTF8(s, "?")))
+	out := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r < 0x80 {
+			out = append(out, byte(r))
+			continue
+		}
+		b, ok := cm.EncodeRune(r)
+		if !ok {
+			b = '?'
+		}
+		out = append(out, b)
 	}
 	return out
 }
@@ -78,16 +83,17 @@ func (c Charset) Encode(s string) []byte {
 // Decode converts bytes in c to a string; invalid sequences become U+FFFD
 // and never cause an error.
 func (c Charset) Decode(b []byte) string {
-	enc := c.encoding()
-	if enc == nil {
+	cm := c.charmap()
+	if cm == nil {
 		if utf8.Valid(b) {
 			return string(b)
 		}
 		return strings.ToValidUTF8(string(b), "\uFFFD")
 	}
-	out, err := enc.NewDecoder().Bytes(b)
-	if err != nil {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for _, x := range b {
+		sb.WriteRune(cm.DecodeByte(x))
 	}
-	return string(out)
+	return sb.String()
 }

@@ -216,6 +216,11 @@ func decodeBody(m *Message, body []byte, delim byte, opts DecodeOptions) error {
 			if strings.IndexByte(v, delim) >= 0 {
 				return fmt.Errorf("%w: %s fixed field %q contains the delimiter", ErrMalformed, m.Code, f.Name)
 			}
+			for k := 0; k < len(v); k++ {
+				if v[k] < 0x20 || v[k] > 0x7e {
+					return fmt.Errorf("%w: %s fixed field %q holds a non-ASCII byte", ErrMalformed, m.Code, f.Name)
+				}
+			}
 			if f.Date && !strictDate(v) {
 				return fmt.Errorf("%w: %s date field %q is %q", ErrMalformed, m.Code, f.Name, v)
 			}
@@ -350,7 +355,7 @@ func isFieldID(id string) bool {
 	}
 	for i := 0; i < 2; i++ {
 		c := id[i]
-		if !(c >= 'A' && c <= 'Z') && !isDigit(c) {
+		if c < 'A' || c > 'Z' {
 			return false
 		}
 	}

@@ -24,6 +24,11 @@ type FrameReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
+	// done says buf holds a frame already returned; a partial frame
+	// interrupted by a read deadline stays in buf and is completed by
+	// the next call.
+	done    bool
+	tooLong bool
 }
 
 // NewFrameReader returns a reader of frames from r; max <= 0 means
@@ -41,33 +46,37 @@ func NewFrameReader(r io.Reader, max int) *FrameReader {
 // the limit is skipped up to its terminator and reported as
 // ErrFrameTooLong.
 func (f *FrameReader) ReadFrame() ([]byte, error) {
-	f.buf = f.buf[:0]
-	tooLong := false
+	if f.done {
+		f.buf = f.buf[:0]
+		f.done = false
+	}
 	for {
 		c, err := f.r.ReadByte()
 		if err != nil {
-			if tooLong {
-				return nil, fmt.Errorf("%w (limit %d bytes): %w", ErrFrameTooLong, f.max, err)
-			}
-			if err == io.EOF && len(f.buf) > 0 {
+			if err == io.EOF && len(f.buf) > 0 && !f.tooLong {
+				f.done = true
 				return f.buf, io.ErrUnexpectedEOF
 			}
+			// A timeout keeps the partial frame for the next call.
 			return nil, err
 		}
 		if c == '\r' || c == '\n' {
-			if tooLong {
+			if f.tooLong {
+				f.tooLong = false
+				f.done = true
 				return nil, fmt.Errorf("%w (limit %d bytes)", ErrFrameTooLong, f.max)
 			}
 			if len(f.buf) == 0 {
 				continue
 			}
+			f.done = true
 			return f.buf, nil
 		}
-		if tooLong {
+		if f.tooLong {
 			continue
 		}
 		if len(f.buf) >= f.max {
-			tooLong = true
+			f.tooLong = true
 			f.buf = f.buf[:0]
 			continue
 		}

@@ -47,7 +47,7 @@ type Message struct {
 // the caller only sets the fields it means (SetFixed).
 func NewMessage(code Code) *Message {
 	m := &Message{Code: code}
-	if s, ok := specs[code]; ok {
+	if s, ok := specs[code]; ok && len(s.Fixed) > 0 {
 		m.Fixed = make([]FixedValue, len(s.Fixed))
 		for i, f := range s.Fixed {
 			m.Fixed[i] = FixedValue{Name: f.Name, Value: strings.Repeat(" ", f.Width)}

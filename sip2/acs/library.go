@@ -163,6 +163,9 @@ type Library struct {
 	loans     map[string]*Loan // by item id
 	fees      []*Fee
 	seq       int // for fee and transaction ids
+	// fulfilledHolds remembers, by item id, the hold a current loan
+	// fulfilled, so that a cancelling checkin can restore it.
+	fulfilledHolds map[string]*HoldState
 }
 
 // Demo returns a Library loaded with the embedded Danish demo seed, using the

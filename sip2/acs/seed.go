@@ -31,13 +31,13 @@ type Seed struct {
 	Branches []Branch `json:"branches,omitempty"`
 	// Libraries names other libraries that own items here (interlibrary
 	// loans), so a checkin can say where to send them.
-	Libraries []Branch     `json:"libraries,omitempty"`
-	Terminals []Terminal   `json:"terminals"`
-	Policy    Policy       `json:"policy"`
-	Patrons   []Patron     `json:"patrons"`
-	Items     []Item       `json:"items"`
-	Loans     []SeedLoan   `json:"loans,omitempty"`
-	Fees      []SeedFee    `json:"fees,omitempty"`
+	Libraries []Branch   `json:"libraries,omitempty"`
+	Terminals []Terminal `json:"terminals"`
+	Policy    Policy     `json:"policy"`
+	Patrons   []Patron   `json:"patrons"`
+	Items     []Item     `json:"items"`
+	Loans     []SeedLoan `json:"loans,omitempty"`
+	Fees      []SeedFee  `json:"fees,omitempty"`
 }
 
 // Institution is the library system the ACS answers for.

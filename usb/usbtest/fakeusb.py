@@ -19,8 +19,10 @@ spec, one command per line, answered by one line "ok ..." or "err ..."):
   set ID KEY VALUE     change a model parameter (e.g. "set printer paper out")
   stall ID EP          make the next transfer on endpoint EP (decimal) stall
   hold ID on|off       hold back IN answers (a transfer stays pending)
+  wedge ID on|off      cancelled transfers never complete (until off)
   received ID          hex of all bytes received on OUT endpoints so far
   driver ID            the kernel driver bound to interface 0 ("" when none)
+  pending ID           how many IN transfers are waiting for data
 
 Only Debian's /usr/bin/python3 has the gi module; the pyenv python does not.
 """
@@ -297,6 +299,7 @@ class Device:
         self.initial_driver = spec.get("driver", "")
         self.iface_syspath = spec.get("iface_syspath", "")
         self.model_name = spec.get("model", "echo")
+        self.paths = [line[3:].strip() for line in self.record.splitlines() if line.startswith("P: ")]
         self.generation = 0
         self.present = False
         self.received = b""
@@ -314,15 +317,17 @@ class Device:
         self.done = {}  # client key -> list of (urb, status, actual, data)
         self.stalls = set()
         self.hold = False
+        self.wedged = False
+        self.held_discards = []  # (client, urb, buf) discarded while wedged
         self.driver = self.initial_driver
 
     def plug(self):
         self.generation += 1
         self.reset_state()
+        # add_from_string sends the "add" uevents itself.
         self.testbed.add_from_string(self.record)
         self.set_driver_link(self.driver)
         self.present = True
-        self.testbed.uevent(self.syspath, "add")
         log("plugged", self.id)
 
     def unplug(self):
@@ -331,14 +336,16 @@ class Device:
         for (client, urb, buf, ep, length) in self.pending_in:
             self.done.setdefault(client, []).append((urb, buf, -ENODEV, 0, b""))
         self.pending_in = []
-        self.testbed.uevent(self.syspath, "remove")
-        self.testbed.remove_device(self.syspath)
+        self.testbed.uevent("/sys" + self.syspath, "remove")
+        # Children first: remove_device leaves their /sys/bus links behind.
+        for path in reversed(self.paths):
+            self.testbed.remove_device("/sys" + path)
         log("unplugged", self.id)
 
     def set_driver_link(self, name):
         if not self.iface_syspath:
             return
-        link = os.path.join(self.testbed.get_root_dir(), self.iface_syspath.lstrip("/"), "driver")
+        link = os.path.join(self.testbed.get_root_dir(), "sys", self.iface_syspath.lstrip("/"), "driver")
         try:
             os.unlink(link)
         except FileNotFoundError:
@@ -455,6 +462,12 @@ class Device:
             for i, (c, urb, buf, ep, length) in enumerate(self.pending_in):
                 if c == key and urb.client_addr == addr:
                     del self.pending_in[i]
+                    if self.wedged:
+                        # A wedged device: the cancel is accepted but the
+                        # URB never comes back until "wedge ID off".
+                        self.held_discards.append((key, urb, buf))
+                        client.complete(0, 0)
+                        return True
                     self.done.setdefault(key, []).append((urb, buf, -ENOENT, 0, b""))
                     client.complete(0, 0)
                     return True
@@ -586,14 +599,30 @@ class Control:
             dev.hold = rest == "on"
             dev.pump()
             return ""
+        if cmd == "wedge":
+            dev.wedged = rest == "on"
+            if not dev.wedged:
+                for (key, urb, buf) in dev.held_discards:
+                    dev.done.setdefault(key, []).append((urb, buf, -ENOENT, 0, b""))
+                dev.held_discards = []
+            return ""
         if cmd == "received":
             return dev.received.hex()
         if cmd == "driver":
             return dev.driver
+        if cmd == "pending":
+            return str(len(dev.pending_in))
         raise ValueError("unknown command " + cmd)
 
 
 def main():
+    # The testbed's uevent sender looks devices up with libudev in this
+    # process, so it must see the emulated /sys too (as umockdev-wrapper does).
+    if "libumockdev-preload" not in os.environ.get("LD_PRELOAD", ""):
+        env = dict(os.environ)
+        env["LD_PRELOAD"] = "libumockdev-preload.so.0" + (
+            ":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
     argv = sys.argv[1:]
     if "--" not in argv or argv.index("--") != 1:
         print(__doc__, file=sys.stderr)
@@ -613,8 +642,6 @@ def main():
         Control(spec["control"], devices)
 
     env = dict(os.environ)
-    env["LD_PRELOAD"] = "libumockdev-preload.so.0" + (
-        ":" + env["LD_PRELOAD"] if env.get("LD_PRELOAD") else "")
     env["UMOCKDEV_DIR"] = testbed.get_root_dir()
     proc = subprocess.Popen(command, env=env)
     loop = GLib.MainLoop()

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/printer"
+	"github.com/danbib/kiosk/printer/escpos"
+	"github.com/danbib/kiosk/printer/printertest"
+	"github.com/danbib/kiosk/usb/usbio"
+)
+
+// printerOpenUSB opens a receipt printer's bulk endpoints (printer class
+// interface, usblp detached). The printer package never imports the usb
+// package, so the file that wires USB into kioskctl sets this in its init;
+// until then only --to, --png and -virtual work.
+var printerOpenUSB func(vid, pid uint16) (usbio.Transport, error)
+
+func init() {
+	register("print-test", "print a test receipt (-vid/-pid printer, --to FILE for ESC/POS bytes, --png FILE)", runPrintTest)
+	register("printer status", "report the receipt printer's paper and cover state (-vid/-pid or -virtual)", runPrinterStatus)
+}
+
+func parseHexID(s string) (uint16, error) {
+	v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 16)
+	if err != nil {
+		return 0, fmt.Errorf("bad USB id %q (want hex, e.g. 04b8)", s)
+	}
+	return uint16(v), nil
+}
+
+// usbPrinter returns the printer at vid:pid, or an error saying what is
+// missing.
+func usbPrinter(vidS, pidS string, timeout time.Duration) (*printer.USBPrinter, error) {
+	if pidS == "" {
+		return nil, errors.New("give -pid of the printer (see `kioskctl usb list`), or use --to/--png/-virtual")
+	}
+	vid, err := parseHexID(vidS)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := parseHexID(pidS)
+	if err != nil {
+		return nil, err
+	}
+	if printerOpenUSB == nil {
+		return nil, errors.New("USB printers are not wired into this build; use --to FILE or --png FILE")
+	}
+	open := func(ctx context.Context) (usbio.Transport, error) { return printerOpenUSB(vid, pid) }
+	o := printer.DefaultUSBOptions()
+	o.WriteTimeout = timeout
+	return printer.NewUSBPrinter(open, o, nil), nil
+}
+
+// testReceipt is a loan receipt with every element: Danish letters, a
+// long title, a refusal, a hold, fees and a reference code.
+func testReceipt(now time.Time, l printer.Localizer) printer.Receipt {
+	return printer.Receipt{
+		Kind:    printer.KindLoan,
+		Library: "Kiosk " + l.T("receipt.test_print"),
+		Branch:  "æøå ÆØÅ € – 0123456789",
+		Time:    now,
+		Items: []printer.Item{
+			{Title: "Testbog: Blåbærgrød og ørnens æg i Århus", ItemID: "0000000001", Due: now.AddDate(0, 0, 28)},
+			{Title: "En meget lang titel der skal ombrydes over flere linjer på selv det bredeste papir", ItemID: "0000000002", Due: now.AddDate(0, 0, 14)},
+			{Title: "Afvist materiale", ItemID: "0000000003", Refused: true, Note: "Testafvisning"},
+		},
+		Holds:     []printer.Hold{{Title: "Reserveret testbog", Location: "Skranken", LastDay: now.AddDate(0, 0, 7)}},
+		FeeTotal:  1234,
+		Footer:    l.T("receipt.test_print"),
+		Reference: "TEST-" + now.Format("20060102-150405"),
+	}
+}
+
+func runPrintTest(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("print-test", flag.ContinueOnError)
+	fs.SetOutput(out)
+	to := fs.String("to", "", "write the ESC/POS bytes to FILE instead of a printer")
+	pngOut := fs.String("png", "", "draw the receipt with the virtual printer into FILE (PNG)")
+	vid := fs.String("vid", "04b8", "printer vendor id, hex (Epson 04b8)")
+	pid := fs.String("pid", "", "printer product id, hex (TM-T20 0e03)")
+	lang := fs.String("lang", "da", "receipt language: "+langCodes())
+	cols := fs.Int("cols", 48, "columns: 32 (58 mm), 42 or 48 (80 mm)")
+	code := fs.String("code", "code128", "reference code: code128, qr or none")
+	logo := fs.String("logo", "", "PNG logo to print at the top")
+	timeout := fs.Duration("timeout", 5*time.Second, "write timeout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b, err := i18n.NewBundle()
+	if err != nil {
+		return err
+	}
+	l := b.Localizer(*lang)
+	o := printer.DefaultOptions()
+	o.Columns = *cols
+	o.Code = printer.Code(*code)
+	if *logo != "" {
+		if o.Logo, err = printer.LoadLogo(*logo); err != nil {
+			return err
+		}
+	}
+	job, err := printer.Render(testReceipt(time.Now(), l), l, o)
+	if err != nil {
+		return err
+	}
+	if *to != "" {
+		if err := os.WriteFile(*to, job, 0o644); err != nil {
+			return fmt.Errorf("print-test: %w", err)
+		}
+		fmt.Fprintf(out, "wrote %d bytes of ESC/POS to %s\n", len(job), *to)
+	}
+	if *pngOut != "" {
+		img, err := printertest.RenderPNG(job, o.Dots())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*pngOut, img, 0o644); err != nil {
+			return fmt.Errorf("print-test: %w", err)
+		}
+		fmt.Fprintf(out, "wrote the receipt as %s (%d dots wide)\n", *pngOut, o.Dots())
+	}
+	if *to != "" || *pngOut != "" {
+		return nil
+	}
+	p, err := usbPrinter(*vid, *pid, *timeout)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout+10*time.Second)
+	defer cancel()
+	if err := p.Print(ctx, job); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "printed %d bytes\n", len(job))
+	return nil
+}
+
+func langCodes() string {
+	var c []string
+	for _, l := range i18n.Languages {
+		c = append(c, l.Code)
+	}
+	return strings.Join(c, ", ")
+}
+
+func runPrinterStatus(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("printer status", flag.ContinueOnError)
+	fs.SetOutput(out)
+	vid := fs.String("vid", "04b8", "printer vendor id, hex")
+	pid := fs.String("pid", "", "printer product id, hex")
+	virtual := fs.Bool("virtual", false, "ask the virtual printer (for trying the command)")
+	sim := fs.String("sim", "ok", "virtual printer paper state: ok, near-end, out, cover-open")
+	timeout := fs.Duration("timeout", 2*time.Second, "overall timeout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var p printer.Printer
+	if *virtual {
+		vp := printertest.New(0)
+		switch *sim {
+		case "ok":
+		case "near-end":
+			vp.SetPaper(escpos.PaperNearEnd)
+		case "out":
+			vp.SetPaper(escpos.PaperOut)
+		case "cover-open":
+			vp.SetCoverOpen(true)
+		default:
+			return fmt.Errorf("-sim %q: use ok, near-end, out or cover-open", *sim)
+		}
+		// Go through the USB driver so that the DLE EOT path is exercised.
+		up := printer.NewUSBPrinter(vp.Open, printer.DefaultUSBOptions(), nil)
+		defer up.Close()
+		p = up
+	} else {
+		up, err := usbPrinter(*vid, *pid, *timeout)
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		p = up
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	st, err := p.Status(ctx)
+	fmt.Fprintf(out, "state:      %s\n", st.State())
+	fmt.Fprintf(out, "paper:      %s\n", st.PaperWord())
+	fmt.Fprintf(out, "cover open: %v\n", st.CoverOpen)
+	fmt.Fprintf(out, "offline:    %v\n", st.Offline)
+	fmt.Fprintf(out, "can print:  %v\n", st.CanPrint())
+	return err
+}

@@ -1,0 +1,275 @@
+// Command sip2sim serves the in-memory ACS simulator (package sip2/acs) over
+// SIP2 on TCP, TLS and FBS-style HTTPS, loaded with the embedded Danish demo
+// library or any seed file, with optional fault injection. See
+// sip2/acs/README.md for the flags.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/danbib/kiosk/logging"
+	"github.com/danbib/kiosk/sip2"
+	"github.com/danbib/kiosk/sip2/acs"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "sip2sim:", err)
+		os.Exit(1)
+	}
+}
+
+// defaultTCP is where the simulator listens when no address flag is given.
+const defaultTCP = "127.0.0.1:6001"
+
+type config struct {
+	data                   string
+	tcp, tls, https        string
+	cert, key, certOut     string
+	logLevel               string
+	charset                string
+	fbsPrefix, plainLists  bool
+	noDedup, noLogin       bool
+	refuseRecheckout       bool
+	offline, list          bool
+	seed                   uint64
+	faults                 acs.Faults
+	faultMessages          string
+	toggleOfflineOnSIGUSR1 bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	var c config
+	fs := flag.NewFlagSet("sip2sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.data, "data", "", "seed data `file` (JSON, see sip2/acs/README.md); default: the embedded demo library")
+	fs.StringVar(&c.tcp, "tcp", "", "serve SIP2 over TCP on `addr` (default "+defaultTCP+" when no address flag is given)")
+	fs.StringVar(&c.tls, "tls", "", "serve SIP2 over TLS on `addr`")
+	fs.StringVar(&c.https, "https", "", "serve FBS-style SIP2 over HTTPS on `addr` (POST /rest/sip2/<ISIL>)")
+	fs.StringVar(&c.cert, "cert", "", "TLS certificate `file` (PEM) for -tls and -https; default: a generated self-signed one")
+	fs.StringVar(&c.key, "key", "", "TLS key `file` (PEM) for -cert")
+	fs.StringVar(&c.certOut, "cert-out", "", "write the generated self-signed certificate to `file` (for clients to pin)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.charset, "charset", "utf-8", "character set of TCP/TLS connections: utf-8, cp850, iso-8859-1")
+	fs.BoolVar(&c.fbsPrefix, "fbs-prefix", false, "return patron ids with FBS's LN: prefix")
+	fs.BoolVar(&c.plainLists, "plain-lists", false, "send bare item ids in item lists instead of FBS % sub-fields")
+	fs.BoolVar(&c.noDedup, "no-dedup", false, "execute resent requests again instead of answering from the cache (Koha-like)")
+	fs.BoolVar(&c.noLogin, "no-login", false, "do not require the 93 login on TCP/TLS")
+	fs.BoolVar(&c.refuseRecheckout, "refuse-recheckout", false, "refuse a checkout of an item already lent to the same patron instead of renewing it")
+	fs.BoolVar(&c.offline, "offline", false, "start off line (TCP/TLS refuse connections, HTTPS answers 503); SIGUSR1 toggles")
+	fs.BoolVar(&c.list, "list", false, "print the library's patrons and items and exit")
+	fs.Uint64Var(&c.seed, "seed", 0, "random seed for the faults (0 = random)")
+	f := &c.faults
+	fs.DurationVar(&f.Latency, "latency", 0, "delay every answer by `duration`")
+	fs.DurationVar(&f.Jitter, "jitter", 0, "add up to `duration` of random delay")
+	fs.Float64Var(&f.Answer96Rate, "answer-96-rate", 0, "answer 96 (resend) without executing, with this probability")
+	fs.Float64Var(&f.CloseBeforeCommitRate, "close-before-commit-rate", 0, "close the connection before executing, with this probability")
+	fs.Float64Var(&f.DropReplyRate, "drop-reply-rate", 0, "execute but never answer, with this probability")
+	fs.Float64Var(&f.CloseAfterCommitRate, "close-after-commit-rate", 0, "execute, then close without answering, with this probability")
+	fs.Float64Var(&f.CorruptChecksumRate, "corrupt-checksum-rate", 0, "answer with a wrong AZ checksum, with this probability")
+	fs.Float64Var(&f.WrongSequenceRate, "wrong-sequence-rate", 0, "answer with a wrong AY sequence number, with this probability")
+	fs.Float64Var(&f.SlowReplyRate, "slow-reply-rate", 0, "send the answer in slow pieces, with this probability")
+	fs.IntVar(&f.PieceSize, "piece-size", 8, "bytes per piece of a slow answer")
+	fs.DurationVar(&f.PieceDelay, "piece-delay", 5*time.Millisecond, "pause between the pieces of a slow answer")
+	fs.StringVar(&c.faultMessages, "fault-messages", "", "apply faults only to these request codes, e.g. 11,29,09 (default: all)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, r := range []float64{f.Answer96Rate, f.CloseBeforeCommitRate, f.DropReplyRate, f.CloseAfterCommitRate,
+		f.CorruptChecksumRate, f.WrongSequenceRate, f.SlowReplyRate} {
+		if r < 0 || r > 1 {
+			return nil, fmt.Errorf("fault rates must be between 0 and 1, got %v", r)
+		}
+	}
+	if c.faultMessages != "" {
+		for _, m := range strings.Split(c.faultMessages, ",") {
+			m = strings.TrimSpace(m)
+			if len(m) != 2 || strings.Trim(m, "0123456789") != "" {
+				return nil, fmt.Errorf("-fault-messages: %q is not a two-digit message code", m)
+			}
+			f.Messages = append(f.Messages, sip2.Code(m))
+		}
+	}
+	if (c.cert == "") != (c.key == "") {
+		return nil, errors.New("-cert and -key go together")
+	}
+	if c.tcp == "" && c.tls == "" && c.https == "" {
+		c.tcp = defaultTCP
+	}
+	return &c, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := logging.New(stderr, c.logLevel)
+	if err != nil {
+		return err
+	}
+	var seed *acs.Seed
+	if c.data != "" {
+		seed, err = acs.LoadSeedFile(c.data)
+	} else {
+		seed, err = acs.DemoSeed()
+	}
+	if err != nil {
+		return err
+	}
+	if c.refuseRecheckout {
+		seed.Policy.RefuseRecheckout = true
+	}
+	lib, err := acs.New(seed, nil)
+	if err != nil {
+		return err
+	}
+	if c.list {
+		printLibrary(stdout, lib)
+		return nil
+	}
+	cs, err := sip2.ParseCharset(c.charset)
+	if err != nil {
+		return err
+	}
+	opts := acs.DefaultOptions()
+	opts.FBSPrefix = c.fbsPrefix
+	opts.PlainItemLists = c.plainLists
+	opts.Dedup = !c.noDedup
+	opts.RequireLogin = !c.noLogin
+	opts.Charset = cs
+	opts.Seed = c.seed
+	opts.Logger = log
+	srv := acs.NewServer(lib, opts)
+	defer srv.Close()
+	log.Infof("sip2sim: library %s %q: %d patrons, %d items, %d loans", lib.Institution().ID, lib.Institution().Name,
+		len(lib.Patrons()), len(lib.Items()), len(lib.Loans()))
+	srv.SetFaults(c.faults)
+
+	if c.tls != "" || c.https != "" {
+		tcfg, err := tlsConfig(c, stdout)
+		if err != nil {
+			return err
+		}
+		if c.tls != "" {
+			if _, err := srv.ListenTLS(c.tls, tcfg); err != nil {
+				return err
+			}
+		}
+		if c.https != "" {
+			if _, err := srv.ListenHTTPS(c.https, tcfg); err != nil {
+				return err
+			}
+		}
+	}
+	if c.tcp != "" {
+		if _, err := srv.ListenTCP(c.tcp); err != nil {
+			return err
+		}
+	}
+	if c.offline {
+		if err := srv.SetOffline(true); err != nil {
+			return err
+		}
+	}
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+	offline := c.offline
+	for {
+		select {
+		case <-ctx.Done():
+			log.Infof("sip2sim: shutting down")
+			return srv.Close()
+		case <-usr1:
+			offline = !offline
+			if err := srv.SetOffline(offline); err != nil {
+				log.Warnf("sip2sim: %v", err)
+			}
+		}
+	}
+}
+
+// tlsConfig loads -cert/-key or generates a self-signed certificate and
+// prints it so clients can pin it.
+func tlsConfig(c *config, stdout io.Writer) (*tls.Config, error) {
+	if c.cert != "" {
+		return acs.LoadTLSConfig(c.cert, c.key)
+	}
+	cfg, certPEM, err := acs.SelfSigned()
+	if err != nil {
+		return nil, err
+	}
+	if c.certOut != "" {
+		if err := os.WriteFile(c.certOut, certPEM, 0o644); err != nil {
+			return nil, fmt.Errorf("write -cert-out: %w", err)
+		}
+		fmt.Fprintf(stdout, "sip2sim: self-signed certificate for 127.0.0.1, ::1 and localhost written to %s\n", c.certOut)
+	} else {
+		fmt.Fprintf(stdout, "sip2sim: self-signed certificate for 127.0.0.1, ::1 and localhost (pin it as the CA):\n%s", certPEM)
+	}
+	return cfg, nil
+}
+
+// printLibrary lists patrons (with their demo PINs: the data is synthetic)
+// and items, for documentation and manual testing.
+func printLibrary(w io.Writer, lib *acs.Library) {
+	inst := lib.Institution()
+	fmt.Fprintf(w, "%s %s (synthetic test data)\n\nPatrons:\n", inst.ID, inst.Name)
+	for _, p := range lib.Patrons() {
+		fmt.Fprintf(w, "  %-11s PIN %-5s %-6s %-22s %s\n", p.ID, p.PIN, p.Group, p.Name, p.Note)
+	}
+	fmt.Fprintf(w, "\nItems:\n")
+	loans := map[string]acs.Loan{}
+	for _, l := range lib.Loans() {
+		loans[l.Item] = l
+	}
+	items := lib.Items()
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Media < items[j].Media })
+	for _, it := range items {
+		var notes []string
+		if it.Parts > 1 {
+			notes = append(notes, fmt.Sprintf("%d parts", it.Parts))
+		}
+		if it.Owner != inst.ID {
+			notes = append(notes, "owner "+it.Owner)
+		}
+		if it.AgeLimit > 0 {
+			notes = append(notes, fmt.Sprintf("age %d+", it.AgeLimit))
+		}
+		if len(it.Holds) > 0 {
+			h := it.Holds[0]
+			state := "hold"
+			if h.Ready {
+				state = "ready hold"
+			}
+			notes = append(notes, fmt.Sprintf("%s for %s", state, h.Patron))
+		}
+		if l, ok := loans[it.ID]; ok {
+			notes = append(notes, fmt.Sprintf("lent to %s, due %s", l.Patron, l.Due.Format("2006-01-02")))
+		}
+		if it.NotLoanable {
+			notes = append(notes, "not for loan")
+		}
+		fmt.Fprintf(w, "  %s %-9s %-50s %-25s %s\n", it.ID, it.Media, it.Title, it.Author, strings.Join(notes, "; "))
+	}
+}

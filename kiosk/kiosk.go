@@ -1,0 +1,547 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Ports are the outside world of the core. Library and Tags are required;
+// the rest have defaults.
+type Ports struct {
+	Library LibrarySystem
+	Tags    TagWriter
+	// Printer prints receipts; nil means no printer (QR only). When it also
+	// implements PrinterStatus, its paper state feeds the health registry.
+	Printer ReceiptPrinter
+	// Clock defaults to the system clock.
+	Clock Clock
+	// Log is the one logger; nil discards. The core logs item ids, states
+	// and reasons, never a patron.
+	Log logrus.FieldLogger
+	// Identify validates card numbers (scanner.Identify through an
+	// adapter); nil uses a minimal check.
+	Identify IdentifyFunc
+}
+
+// Kiosk is the runner: it owns the model, feeds events to Step one at a
+// time, performs the effects (library-system calls and tag writes run
+// concurrently, bounded by Options.Parallel), and renders a View to the UI
+// after every change.
+type Kiosk struct {
+	opts    Options
+	ports   Ports
+	ui      UI
+	log     logrus.FieldLogger
+	journal *Journal
+	queue   *OfflineQueue
+
+	events chan Event
+	done   chan struct{}
+	sipSem chan struct{}
+	tagSem chan struct{}
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	model Model
+	view  View
+
+	healthMu sync.Mutex
+	health   Health
+
+	printMu     sync.Mutex
+	printCtx    context.Context
+	printCancel context.CancelFunc
+
+	tickMu   sync.Mutex
+	stopTick func() bool
+}
+
+// New builds a kiosk. ui may be nil (headless); it can also be set later
+// with SetUI before Run.
+func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if ports.Library == nil || ports.Tags == nil {
+		return nil, errors.New("kiosk: Library and Tags ports are required")
+	}
+	if ports.Clock == nil {
+		ports.Clock = SystemClock{}
+	}
+	if ports.Log == nil {
+		l := logrus.New()
+		l.SetOutput(discard{})
+		ports.Log = l
+	}
+	j, err := OpenJournal(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	q, err := OpenOfflineQueue(opts.StateDir, opts.OfflineQueueMax)
+	if err != nil {
+		return nil, err
+	}
+	k := &Kiosk{
+		opts: opts, ports: ports, ui: ui, log: ports.Log.WithField("component", "kiosk"),
+		journal: j, queue: q,
+		events: make(chan Event, 1024),
+		done:   make(chan struct{}),
+		sipSem: make(chan struct{}, opts.Parallel),
+		tagSem: make(chan struct{}, 1),
+	}
+	k.model = NewModel(opts, ports.Identify, ports.Clock.Now())
+	k.model.Health.PrinterNone = ports.Printer == nil
+	k.health = k.model.Health
+	k.health.Recovering = false
+	k.view = k.model.View()
+	k.printCtx, k.printCancel = context.WithCancel(context.Background())
+	return k, nil
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// SetUI sets the UI before Run.
+func (k *Kiosk) SetUI(ui UI) {
+	k.mu.Lock()
+	k.ui = ui
+	k.mu.Unlock()
+}
+
+// Send passes a UI input to the core. It never blocks the UI for long.
+func (k *Kiosk) Send(in Input) { k.post(EvInput{In: in}) }
+
+// Scan passes the text of a card scan (HID scanner or keystroke wedge).
+// The core zeroes text once it is handled; the caller must not reuse it.
+func (k *Kiosk) Scan(text []byte) { k.post(EvScan{Text: text}) }
+
+// PadItem reports an item placed on the pad, or a change of its parts.
+func (k *Kiosk) PadItem(p PadItem) { k.post(EvPadItem{Item: p}) }
+
+// PadRemoved reports an item lifted off the pad.
+func (k *Kiosk) PadRemoved(itemID string) { k.post(EvPadRemoved{ItemID: itemID}) }
+
+// PadUnreadable reports a tag that is not a readable library tag.
+func (k *Kiosk) PadUnreadable() { k.post(EvPadUnreadable{}) }
+
+// SetReader reports whether the RFID reader is present (hot-plug).
+func (k *Kiosk) SetReader(present bool) {
+	k.healthMu.Lock()
+	k.health.Reader = present
+	h := k.health
+	k.healthMu.Unlock()
+	k.post(EvHealth{Health: h})
+}
+
+// SetClockSet reports whether the system clock is trustworthy (NTP synced).
+// Offline returns need it.
+func (k *Kiosk) SetClockSet(ok bool) {
+	k.healthMu.Lock()
+	k.health.ClockSet = ok
+	h := k.health
+	k.healthMu.Unlock()
+	k.post(EvHealth{Health: h})
+}
+
+// View returns the latest view.
+func (k *Kiosk) View() View {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.view
+}
+
+// Model returns a copy of the current model (for tests and kioskctl).
+func (k *Kiosk) Model() Model {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.model.clone()
+}
+
+func (k *Kiosk) post(ev Event) {
+	select {
+	case k.events <- ev:
+	case <-k.done:
+	}
+}
+
+// Run serves until ctx ends. It first settles the in-flight journal; no
+// patron is served before that is done.
+func (k *Kiosk) Run(ctx context.Context) error {
+	defer func() {
+		close(k.done)
+		k.tickMu.Lock()
+		if k.stopTick != nil {
+			k.stopTick()
+		}
+		k.tickMu.Unlock()
+		k.printMu.Lock()
+		k.printCancel()
+		k.printMu.Unlock()
+		k.wg.Wait()
+		k.mu.Lock()
+		k.model.Sec.Wipe()
+		zero(k.model.Sec.Next)
+		k.mu.Unlock()
+	}()
+	k.apply(EvStarted{OpenEntries: len(k.journal.Entries()), QueueLen: k.queue.Len()})
+	k.scheduleTick()
+	k.goProbe(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev := <-k.events:
+			k.apply(ev)
+		}
+	}
+}
+
+func (k *Kiosk) scheduleTick() {
+	k.tickMu.Lock()
+	defer k.tickMu.Unlock()
+	k.stopTick = k.ports.Clock.AfterFunc(time.Second, func() {
+		select {
+		case <-k.done:
+			return
+		default:
+		}
+		k.post(EvTick{})
+		k.scheduleTick()
+	})
+}
+
+// apply runs one Step and performs its effects.
+func (k *Kiosk) apply(ev Event) {
+	k.mu.Lock()
+	m := k.model
+	m.Now = k.ports.Clock.Now()
+	next, effs := Step(m, ev)
+	k.model = next
+	k.view = next.View()
+	ui, view := k.ui, k.view
+	k.mu.Unlock()
+	for _, e := range effs {
+		k.perform(e)
+	}
+	if ui != nil {
+		ui.Render(view)
+	}
+}
+
+// goProbe starts the health probe of the library system and the printer.
+func (k *Kiosk) goProbe(ctx context.Context) {
+	if k.opts.HealthEvery <= 0 {
+		return
+	}
+	var probe func()
+	probe = func() {
+		select {
+		case <-k.done:
+			return
+		default:
+		}
+		k.wg.Add(1)
+		go func() {
+			defer k.wg.Done()
+			k.probeOnce(ctx)
+		}()
+		k.ports.Clock.AfterFunc(k.opts.HealthEvery, probe)
+	}
+	k.ports.Clock.AfterFunc(k.opts.HealthEvery, probe)
+}
+
+func (k *Kiosk) probeOnce(ctx context.Context) {
+	cctx, cancel := context.WithTimeout(ctx, k.opts.CallTimeout)
+	defer cancel()
+	st, err := k.ports.Library.Status(cctx)
+	paper := ""
+	if ps, ok := k.ports.Printer.(PrinterStatus); ok {
+		p, perr := ps.Paper(cctx)
+		if perr != nil {
+			p = PaperOffline
+		}
+		paper = p
+	}
+	k.healthMu.Lock()
+	if err != nil {
+		k.health.ACSOnline = false
+	} else {
+		k.health.ACSOnline, k.health.CheckinOK, k.health.CheckoutOK, k.health.OfflineOK =
+			st.Online, st.CheckinOK, st.CheckoutOK, st.OfflineOK
+	}
+	if paper != "" {
+		k.health.Paper = paper
+	}
+	h := k.health
+	k.healthMu.Unlock()
+	k.post(EvHealth{Health: h})
+}
+
+// ProbeNow runs one health probe at once (used at start-up by the wiring
+// and by tests).
+func (k *Kiosk) ProbeNow(ctx context.Context) { k.probeOnce(ctx) }
+
+// perform carries out one effect. Quick local effects run here; calls to
+// the library system, the pad and the printer run in goroutines and post
+// their results as events.
+func (k *Kiosk) perform(e Effect) {
+	switch x := e.(type) {
+	case EffLog:
+		entry := k.log
+		if x.ItemID != "" {
+			entry = entry.WithField("item", x.ItemID)
+		}
+		if x.Reason != "" {
+			entry = entry.WithField("reason", x.Reason)
+		}
+		switch x.Level {
+		case "error":
+			entry.Error(x.Msg)
+		case "warn":
+			entry.Warn(x.Msg)
+		default:
+			entry.Info(x.Msg)
+		}
+	case EffJournal:
+		var err error
+		if x.Open {
+			err = k.journal.Open(JournalEntry{ItemID: x.ItemID, Op: x.Op, At: k.ports.Clock.Now()})
+		} else {
+			err = k.journal.Close(x.ItemID)
+		}
+		if err != nil {
+			k.log.WithField("item", x.ItemID).WithError(err).Error("journal write failed")
+		}
+	case EffDiscardPrints:
+		k.printMu.Lock()
+		k.printCancel()
+		k.printCtx, k.printCancel = context.WithCancel(context.Background())
+		k.printMu.Unlock()
+	case EffQueueOffline:
+		n, err := k.queue.Add(OfflineReturn{ItemID: x.ItemID, OwnerISIL: x.OwnerISIL, At: x.At, KioskID: k.opts.KioskID})
+		k.async(func() Event { return EvQueued{ItemID: x.ItemID, Len: n, Err: err} })
+	case EffAuthenticate:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			st, err := k.ports.Library.PatronStatus(ctx, x.Patron)
+			return EvAuth{Session: x.Session, Status: st, Err: err}
+		})
+	case EffLoadAccount:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			a, err := k.ports.Library.Account(ctx, x.Patron)
+			return EvAccount{Session: x.Session, Account: a, Err: err}
+		})
+	case EffCheckout:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			r, err := k.ports.Library.Checkout(ctx, CheckoutRequest{Patron: x.Patron, ItemID: x.ItemID, Renew: x.Renew})
+			return EvCheckout{ItemID: x.ItemID, Result: r, Err: err}
+		})
+	case EffSettle:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
+			ev := EvSettled{ItemID: x.ItemID, Status: st, Err: err}
+			if err == nil && st.Charged() && len(x.Patron.ID) > 0 {
+				a, aerr := k.ports.Library.Account(ctx, x.Patron)
+				zero(a.Status.Name)
+				if aerr != nil {
+					ev.Err = aerr
+				}
+				for _, l := range a.Loans {
+					if l.ItemID == x.ItemID {
+						ev.OnAccount = true
+						if ev.Status.Due.IsZero() {
+							ev.Status.Due = l.Due
+						}
+						if ev.Status.Title == "" {
+							ev.Status.Title = l.Title
+						}
+					}
+				}
+			}
+			return ev
+		})
+	case EffSecure:
+		k.goTag(x)
+	case EffCancelCheckout:
+		k.sip(func(ctx context.Context) Event {
+			_, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: x.ItemID, Cancel: true})
+			return EvCancelled{ItemID: x.ItemID, Err: err}
+		})
+	case EffCheckin:
+		k.sip(func(ctx context.Context) Event {
+			r, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: x.ItemID, OwnerISIL: x.OwnerISIL})
+			return EvCheckin{ItemID: x.ItemID, Result: r, Err: err}
+		})
+	case EffRenew:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			r, err := k.ports.Library.Renew(ctx, x.Patron, x.ItemID)
+			return EvRenew{Session: x.Session, ItemID: x.ItemID, Result: r, Err: err}
+		})
+	case EffRenewAll:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			r, err := k.ports.Library.RenewAll(ctx, x.Patron)
+			return EvRenewAll{Session: x.Session, Result: r, Err: err}
+		})
+	case EffEndSession:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			if err := k.ports.Library.EndSession(ctx, x.Patron); err != nil {
+				k.log.WithError(err).Warn("end patron session failed")
+			}
+			return nil
+		})
+	case EffBlockPatron:
+		k.sip(func(ctx context.Context) Event {
+			defer x.Patron.wipe()
+			if err := k.ports.Library.BlockPatron(ctx, x.Patron, x.Message); err != nil {
+				k.log.WithError(err).Warn("block patron failed")
+			}
+			return nil
+		})
+	case EffPrint:
+		k.goPrint(x)
+	case EffSettleJournal:
+		k.async(func() Event {
+			k.settleJournal()
+			return EvJournalSettled{}
+		})
+	case EffForwardQueue:
+		k.async(func() Event { return EvQueueForwarded{Len: k.forwardQueue()} })
+	}
+}
+
+// async runs f in a goroutine and posts its event.
+func (k *Kiosk) async(f func() Event) {
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		if ev := f(); ev != nil {
+			k.post(ev)
+		}
+	}()
+}
+
+// sip runs a library-system call with a slot of the connection pool and
+// the call timeout.
+func (k *Kiosk) sip(f func(ctx context.Context) Event) {
+	k.async(func() Event {
+		select {
+		case k.sipSem <- struct{}{}:
+		case <-k.done:
+			return nil
+		}
+		defer func() { <-k.sipSem }()
+		ctx, cancel := context.WithTimeout(context.Background(), k.opts.CallTimeout)
+		defer cancel()
+		return f(ctx)
+	})
+}
+
+func (k *Kiosk) goTag(x EffSecure) {
+	k.async(func() Event {
+		select {
+		case k.tagSem <- struct{}{}:
+		case <-k.done:
+			return nil
+		}
+		defer func() { <-k.tagSem }()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := k.ports.Tags.SetSecured(ctx, x.Item, x.Secured)
+		return EvSecured{ItemID: x.Item.ItemID, Secured: x.Secured, Err: err}
+	})
+}
+
+func (k *Kiosk) goPrint(x EffPrint) {
+	if k.ports.Printer == nil {
+		k.async(func() Event { return EvPrinted{Session: x.Session, Err: errors.New("kiosk: no printer")} })
+		return
+	}
+	k.printMu.Lock()
+	ctx := k.printCtx
+	k.printMu.Unlock()
+	k.async(func() Event {
+		err := k.ports.Printer.Print(ctx, x.Receipt)
+		return EvPrinted{Session: x.Session, Err: err}
+	})
+}
+
+// settleJournal resolves the entries left by a crash with Item Information
+// before the first patron is served: a checkout that went through is
+// cancelled (the patron never saw it confirmed and the tag may be secured),
+// a checkin that did not is sent again.
+func (k *Kiosk) settleJournal() {
+	for _, e := range k.journal.Entries() {
+		ctx, cancel := context.WithTimeout(context.Background(), k.opts.CallTimeout)
+		st, err := k.ports.Library.ItemInfo(ctx, e.ItemID)
+		log := k.log.WithField("item", e.ItemID).WithField("op", e.Op)
+		switch {
+		case err != nil:
+			log.WithError(err).Error("journal: item information failed; entry kept for staff")
+			cancel()
+			continue
+		case e.Op == "checkout" && st.Charged():
+			if _, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: e.ItemID, Cancel: true}); err != nil {
+				log.WithError(err).Error("journal: cancelling an interrupted loan failed; see staff")
+			} else {
+				log.Warn("journal: interrupted loan cancelled; check the item's tag")
+			}
+		case e.Op == "checkin" && st.Charged():
+			if _, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: e.ItemID, NoBlock: true, ReturnDate: e.At}); err != nil {
+				log.WithError(err).Error("journal: resending an interrupted return failed; see staff")
+			} else {
+				log.Info("journal: interrupted return completed")
+			}
+		default:
+			log.Info("journal: entry settled, nothing to do")
+		}
+		cancel()
+		if err := k.journal.Close(e.ItemID); err != nil {
+			log.WithError(err).Error("journal close failed")
+		}
+	}
+}
+
+// forwardQueue sends queued offline returns, oldest first, deleting each
+// once the library system answered it. It stops at the first transport
+// failure and returns how many remain.
+func (k *Kiosk) forwardQueue() int {
+	for {
+		r, ok := k.queue.Peek()
+		if !ok {
+			return 0
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), k.opts.CallTimeout)
+		res, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: r.ItemID, OwnerISIL: r.OwnerISIL, NoBlock: true, ReturnDate: r.At})
+		cancel()
+		if err != nil {
+			k.log.WithField("item", r.ItemID).WithError(err).Warn("offline queue: forwarding paused")
+			return k.queue.Len()
+		}
+		if !res.OK {
+			k.log.WithField("item", r.ItemID).WithField("reason", fmt.Sprint(res.Messages)).
+				Warn("offline queue: library system refused a forwarded return; see staff")
+		}
+		if err := k.queue.Remove(r.ItemID); err != nil {
+			k.log.WithField("item", r.ItemID).WithError(err).Error("offline queue: remove failed")
+			return k.queue.Len()
+		}
+	}
+}
+
+// Journal returns the in-flight journal (for tests and kioskctl).
+func (k *Kiosk) Journal() *Journal { return k.journal }
+
+// Queue returns the offline queue (for tests and kioskctl).
+func (k *Kiosk) Queue() *OfflineQueue { return k.queue }

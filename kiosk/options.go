@@ -1,0 +1,161 @@
+package kiosk
+
+import (
+	"fmt"
+	"time"
+)
+
+// Policies for an item that is already lent to the patron who puts it on the pad.
+const (
+	AlreadyLentRenew  = "renew"  // send the checkout with SC renewal policy Y: the loan is renewed
+	AlreadyLentRefuse = "refuse" // refuse it with "already lent to you"
+)
+
+// Policies for items owned by another library (the tag's ISIL differs).
+const (
+	OtherLibraryAllow  = "allow"  // lend or return it like our own (the ACS decides)
+	OtherLibraryRefuse = "refuse" // refuse it at the kiosk
+	OtherLibraryStaff  = "staff"  // returns only: check it in, then "hand to staff"
+)
+
+// Receipt policies.
+const (
+	ReceiptAsk    = "ask"    // the patron chooses print, QR or none
+	ReceiptAlways = "always" // print without asking (QR when there is no paper)
+	ReceiptNever  = "never"  // no receipt screen at all
+)
+
+// Options are the core's knobs; the lead maps them from the TOML config.
+type Options struct {
+	// KioskID names this kiosk in the offline queue. Default "kiosk".
+	KioskID string
+	// InstitutionISIL is our library's ISIL ("DK-775100"); tags with another
+	// owner follow the OtherLibrary policies. Default "" (every item is ours).
+	InstitutionISIL string
+	// PINLength is the number of digits in a PIN. Default 4.
+	PINLength int
+	// MaxWrongPINs wrong PINs for one card lock that card here. Default 3.
+	MaxWrongPINs int
+	// LockFor is how long a card stays locked. Default 15 minutes.
+	LockFor time.Duration
+	// BackoffAfter wrong PINs across all cards within BackoffWindow start a
+	// kiosk-wide backoff. Default 5 within 10 minutes.
+	BackoffAfter  int
+	BackoffWindow time.Duration
+	// BackoffBase doubles per further wrong PIN, capped at BackoffMax.
+	// Default 2 s, capped at 60 s.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+	// BlockPatronAfter wrong PINs for one card send SIP2 01 Block Patron.
+	// Default 0: never (an ILS block lets strangers lock others out).
+	BlockPatronAfter int
+	// BlockMessage is the AL text of a Block Patron. Default "PIN misuse at self-service kiosk".
+	BlockMessage string
+	// IdleTimeout ends a session after no activity. Default 90 s.
+	IdleTimeout time.Duration
+	// IdleWarning is how long before the timeout the warning shows. Default 20 s.
+	IdleWarning time.Duration
+	// GoodbyeFor is how long the goodbye screen shows. Default 5 s.
+	GoodbyeFor time.Duration
+	// AlreadyLent is AlreadyLentRenew or AlreadyLentRefuse. Default renew.
+	AlreadyLent string
+	// OtherLibraryLoan is OtherLibraryAllow or OtherLibraryRefuse. Default allow.
+	OtherLibraryLoan string
+	// OtherLibraryReturn is OtherLibraryAllow, OtherLibraryStaff or
+	// OtherLibraryRefuse. Default staff.
+	OtherLibraryReturn string
+	// TagAttempts is how many times a tag write is tried before giving up.
+	// Default 3.
+	TagAttempts int
+	// Parallel is the number of library-system requests in flight at once
+	// (the SIP2 connection pool size, or parallel FBS HTTPS posts). Default 4.
+	Parallel int
+	// CallTimeout bounds every library-system call. Default 20 s (FBS's).
+	CallTimeout time.Duration
+	// OfflineReturns accepts returns into the offline queue when the library
+	// system is unreachable and its 98 allowed offline. Default true.
+	OfflineReturns bool
+	// OfflineQueueMax caps the offline queue; a full queue puts the kiosk out
+	// of order. Default 500.
+	OfflineQueueMax int
+	// StateDir holds the in-flight journal and the offline queue. Default
+	// "/var/lib/kiosk". Empty disables both (tests, demo).
+	StateDir string
+	// Receipt is ReceiptAsk, ReceiptAlways or ReceiptNever. Default ask.
+	Receipt string
+	// Greet shows the patron's first name. Default false (nothing personal
+	// on a screen others can see).
+	Greet bool
+	// SortBins maps the ACS sort bin (CL) to a bin label shown to the patron.
+	// Default none.
+	SortBins map[string]string
+	// HoldHereBin and TransitBin route hold and transit returns to a sort bin
+	// label; empty means "hand to staff" for transit and "reservations shelf"
+	// for holds. Default empty.
+	HoldHereBin string
+	TransitBin  string
+	// PayWhere tells patrons where fees are paid (shown raw). Default
+	// "Betaling sker via kommunens opkrævning." left empty here: the config
+	// supplies it.
+	PayWhere string
+	// Currency of fees when the ACS gives none. Default "DKK".
+	Currency string
+	// HealthEvery is how often the runner probes the library system and the
+	// printer. Default 30 s.
+	HealthEvery time.Duration
+}
+
+// DefaultOptions returns defaults suited to a Danish public library.
+func DefaultOptions() Options {
+	return Options{
+		KioskID:            "kiosk",
+		PINLength:          4,
+		MaxWrongPINs:       3,
+		LockFor:            15 * time.Minute,
+		BackoffAfter:       5,
+		BackoffWindow:      10 * time.Minute,
+		BackoffBase:        2 * time.Second,
+		BackoffMax:         60 * time.Second,
+		BlockMessage:       "PIN misuse at self-service kiosk",
+		IdleTimeout:        90 * time.Second,
+		IdleWarning:        20 * time.Second,
+		GoodbyeFor:         5 * time.Second,
+		AlreadyLent:        AlreadyLentRenew,
+		OtherLibraryLoan:   OtherLibraryAllow,
+		OtherLibraryReturn: OtherLibraryStaff,
+		TagAttempts:        3,
+		Parallel:           4,
+		CallTimeout:        20 * time.Second,
+		OfflineReturns:     true,
+		OfflineQueueMax:    500,
+		StateDir:           "/var/lib/kiosk",
+		Receipt:            ReceiptAsk,
+		Currency:           "DKK",
+		HealthEvery:        30 * time.Second,
+	}
+}
+
+// Validate names the first bad knob and how to fix it.
+func (o Options) Validate() error {
+	switch {
+	case o.PINLength < 4 || o.PINLength > 12:
+		return fmt.Errorf("kiosk: PINLength %d: use 4 to 12 digits", o.PINLength)
+	case o.MaxWrongPINs < 1:
+		return fmt.Errorf("kiosk: MaxWrongPINs %d: must be at least 1", o.MaxWrongPINs)
+	case o.IdleTimeout <= o.IdleWarning:
+		return fmt.Errorf("kiosk: IdleTimeout %v must be longer than IdleWarning %v", o.IdleTimeout, o.IdleWarning)
+	case o.TagAttempts < 1:
+		return fmt.Errorf("kiosk: TagAttempts %d: must be at least 1", o.TagAttempts)
+	case o.Parallel < 1:
+		return fmt.Errorf("kiosk: Parallel %d: must be at least 1", o.Parallel)
+	case o.AlreadyLent != AlreadyLentRenew && o.AlreadyLent != AlreadyLentRefuse:
+		return fmt.Errorf("kiosk: AlreadyLent %q: use %q or %q", o.AlreadyLent, AlreadyLentRenew, AlreadyLentRefuse)
+	case o.OtherLibraryLoan != OtherLibraryAllow && o.OtherLibraryLoan != OtherLibraryRefuse:
+		return fmt.Errorf("kiosk: OtherLibraryLoan %q: use %q or %q", o.OtherLibraryLoan, OtherLibraryAllow, OtherLibraryRefuse)
+	case o.OtherLibraryReturn != OtherLibraryAllow && o.OtherLibraryReturn != OtherLibraryRefuse && o.OtherLibraryReturn != OtherLibraryStaff:
+		return fmt.Errorf("kiosk: OtherLibraryReturn %q: use allow, staff or refuse", o.OtherLibraryReturn)
+	case o.Receipt != ReceiptAsk && o.Receipt != ReceiptAlways && o.Receipt != ReceiptNever:
+		return fmt.Errorf("kiosk: Receipt %q: use ask, always or never", o.Receipt)
+	}
+	return nil
+}

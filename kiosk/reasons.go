@@ -1,0 +1,176 @@
+package kiosk
+
+import (
+	"strings"
+)
+
+// Message ids the core emits. The catalogs i18n/locales/core.<lang>.json
+// define every one of them (TestCoreCatalog checks).
+const (
+	// Refusals of one item.
+	MsgRefusalGeneric       = "refusal.not_allowed"
+	MsgRefusalReturnGeneric = "refusal.return_not_allowed"
+	MsgRefusalUnavailable   = "refusal.unavailable"
+	MsgRefusalOtherLibrary  = "refusal.other_library"
+	MsgRefusalOtherReturn   = "refusal.other_library_return"
+	MsgRefusalQueueFull     = "refusal.queue_full"
+	MsgRefusalAlreadyLent   = "refusal.already_lent_to_you"
+	MsgRefusalBlocked       = "refusal.patron_blocked"
+	MsgLoanKeepSecured      = "loan.keep_secured"
+	MsgRenewOutcomeUnknown  = "renew.outcome_unknown"
+	MsgStaffTagWriteFailed  = "staff.tag_write_failed"
+	MsgStaffItemLifted      = "staff.item_lifted"
+	MsgStaffOutcomeUnknown  = "staff.outcome_unknown"
+	MsgStaffCancelFailed    = "staff.cancel_failed"
+	MsgStaffResecureFailed  = "staff.resecure_failed"
+	MsgDestShelf            = "dest.return_shelf"
+	MsgDestReservations     = "dest.reservations_shelf"
+	MsgDestStaff            = "dest.staff"
+	MsgDestSortBin          = "dest.sort_bin"
+	MsgDestOtherLibrary     = "dest.other_library"
+	MsgDestOffline          = "dest.offline_return"
+	MsgLoginWrongPIN        = "login.wrong_pin"
+	MsgLoginCardLocked      = "login.card_locked"
+	MsgLoginWait            = "login.wait"
+	MsgLoginUnknownPatron   = "login.unknown_patron"
+	MsgLoginFailed          = "login.failed"
+	MsgLoginUnavailable     = "login.unavailable"
+	MsgIdentifyInvalid      = "identify.invalid"
+	MsgPINTooShort          = "pin.too_short"
+	MsgPadUnreadable        = "pad.unreadable"
+	MsgModeRecovering       = "mode.recovering"
+	MsgModeQueueFull        = "mode.queue_full"
+	MsgModeReaderMissing    = "mode.reader_missing"
+	MsgModeACSOffline       = "mode.acs_offline"
+	MsgModeOfflineReturns   = "mode.offline_returns"
+	MsgModeCheckoutDisabled = "mode.checkout_disabled"
+	MsgModeCirculationOff   = "mode.circulation_disabled"
+	MsgModeNoPaper          = "mode.no_paper"
+	MsgModeReturnsOnly      = "mode.returns_only"
+	MsgReceiptPrintFailed   = "receipt.print_failed"
+	MsgAccountUnavailable   = "account.unavailable"
+	MsgSessionEndingAnother = "session.another_card"
+)
+
+// blockIDs maps each patron-status flag to its message id, in the order the
+// reasons are preferred when several flags are set.
+var blockOrder = []struct {
+	id  string
+	set func(Blocks) bool
+}{
+	{"block.card_lost", func(b Blocks) bool { return b.CardLost }},
+	{"block.excessive_fees", func(b Blocks) bool { return b.ExcessiveFees }},
+	{"block.excessive_fines", func(b Blocks) bool { return b.ExcessiveFines }},
+	{"block.too_many_overdue", func(b Blocks) bool { return b.TooManyOverdue }},
+	{"block.too_many_charged", func(b Blocks) bool { return b.TooManyCharged }},
+	{"block.too_many_lost", func(b Blocks) bool { return b.TooManyLost }},
+	{"block.too_many_claims", func(b Blocks) bool { return b.TooManyClaims }},
+	{"block.too_many_billed", func(b Blocks) bool { return b.TooManyBilled }},
+	{"block.recall_overdue", func(b Blocks) bool { return b.RecallOverdue }},
+	{"block.charge_denied", func(b Blocks) bool { return b.ChargeDenied }},
+}
+
+// blockText is why loans are refused for a patron, or an empty Text.
+func blockText(b Blocks) Text {
+	for _, e := range blockOrder {
+		if e.set(b) {
+			return Text{ID: e.id, Raw: b.ScreenMessageRaw}
+		}
+	}
+	return Text{}
+}
+
+// knownCodes maps the machine codes FBS (and the simulator) put in square
+// brackets in AF to message ids.
+var knownCodes = map[string]string{
+	"UNKNOWN_PATRON":      "refusal.unknown_patron",
+	"INVALID_PIN":         "refusal.invalid_pin",
+	"CARD_LOST":           "block.card_lost",
+	"PATRON_BLOCKED":      "refusal.patron_blocked",
+	"EXCESSIVE_FEES":      "block.excessive_fees",
+	"TOO_MANY_LOANS":      "refusal.too_many_loans",
+	"UNKNOWN_ITEM":        "refusal.unknown_item",
+	"NOT_LOANABLE":        "refusal.not_loanable",
+	"ITEM_ON_LOAN":        "refusal.item_on_loan",
+	"RESERVED":            "refusal.reserved",
+	"AGE_LIMIT":           "refusal.age_limit",
+	"MAX_RENEWALS":        "refusal.max_renewals",
+	"NOT_ON_LOAN":         "refusal.not_on_loan",
+	"RENEWAL_DENIED":      "refusal.renewal_denied",
+	"BEFORE_RENEW_PERIOD": "refusal.before_renew_period",
+	"ALREADY_ON_LOAN":     "refusal.already_lent_to_you",
+	"LOGIN_REQUIRED":      "refusal.login_required",
+	"UNSUCCESSFUL":        "refusal.renewal_denied",
+}
+
+// KnownCodes lists the machine codes the core translates (for the catalog test).
+func KnownCodes() map[string]string { return knownCodes }
+
+// reasonFrom turns the library system's screen messages into a Text: a known
+// bracketed code becomes its message id (keeping the raw text as fallback),
+// otherwise the raw AF text is shown, and with no text at all the fallback id.
+func reasonFrom(msgs []string, fallback string) Text {
+	var raw []string
+	id := ""
+	for _, m := range msgs {
+		m = strings.TrimSpace(m)
+		if m == "" {
+			continue
+		}
+		if strings.HasPrefix(m, "[") {
+			if end := strings.Index(m, "]"); end > 0 {
+				code := strings.ToUpper(strings.TrimSpace(m[1:end]))
+				if v, ok := knownCodes[code]; ok && id == "" {
+					id = v
+				}
+				if rest := strings.TrimSpace(m[end+1:]); rest != "" {
+					raw = append(raw, rest)
+				}
+				continue
+			}
+		}
+		raw = append(raw, m)
+	}
+	t := Text{ID: id, Raw: strings.Join(raw, " ")}
+	if t.ID == "" && t.Raw == "" {
+		t.ID = fallback
+	}
+	return t
+}
+
+// destination decides where a returned item goes from the checkin answer.
+func destination(o *Options, r CheckinResult) Text {
+	var sendTo string
+	reserved := false
+	for _, m := range r.Messages {
+		m = strings.TrimSpace(m)
+		low := strings.ToLower(m)
+		switch {
+		case strings.HasPrefix(low, "reserveret"):
+			reserved = true
+		case strings.HasPrefix(low, "sendes til"):
+			sendTo = strings.TrimSpace(m[len("sendes til"):])
+		}
+	}
+	bin := func(label, fallback string, data map[string]any) Text {
+		if label != "" {
+			return Text{ID: MsgDestSortBin, Data: map[string]any{"Bin": label}}
+		}
+		return Text{ID: fallback, Data: data}
+	}
+	switch {
+	case r.AlertType == "01" || reserved:
+		return bin(o.HoldHereBin, MsgDestReservations, nil)
+	case r.AlertType == "02" || r.AlertType == "03" || r.AlertType == "04" || sendTo != "":
+		if sendTo != "" {
+			return bin(o.TransitBin, MsgDestOtherLibrary, map[string]any{"Library": sendTo})
+		}
+		return bin(o.TransitBin, MsgDestStaff, nil)
+	case r.Alert:
+		return Text{ID: MsgDestStaff}
+	}
+	if label, ok := o.SortBins[r.SortBin]; ok && r.SortBin != "" {
+		return Text{ID: MsgDestSortBin, Data: map[string]any{"Bin": label}}
+	}
+	return Text{ID: MsgDestShelf}
+}

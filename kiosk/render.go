@@ -1,0 +1,128 @@
+package kiosk
+
+import "strings"
+
+// View builds what the UI shows from the model. It never copies the card
+// number or the PIN: only their lengths.
+func (m Model) View() View {
+	v := View{
+		Screen:      m.screen(),
+		Mode:        m.Mode,
+		ModeReason:  m.ModeReason,
+		Lang:        m.Lang,
+		LargeText:   m.LargeText,
+		Busy:        m.Busy > 0 || m.State == StateAuthenticating || m.State == StatePrinting,
+		PINDigits:   len(m.Sec.PIN),
+		PINLength:   m.Opts.PINLength,
+		Typed:       len(m.Sec.Typed),
+		Message:     m.Message,
+		FeeTotal:    m.FeeTotal,
+		Currency:    m.Currency,
+		Blocked:     m.Blocked,
+		IdleWarning: m.IdleWarning,
+		Paper:       m.Health.Paper,
+		InSession:   m.LoggedIn,
+		State:       m.State.String(),
+	}
+	if v.Currency == "" {
+		v.Currency = "DKK"
+	}
+	if m.Opts.PayWhere != "" {
+		v.PayWhere = Text{Raw: m.Opts.PayWhere}
+	}
+	if m.IdleWarning {
+		v.IdleLeft = m.IdleLeft()
+	}
+	if m.Opts.Greet && len(m.Sec.Name) > 0 {
+		name := string(m.Sec.Name)
+		if i := strings.IndexByte(name, ' '); i > 0 {
+			name = name[:i]
+		}
+		v.Greeting = name
+	}
+	var want flow = flowLoan
+	if m.State == StateReturn {
+		want = flowReturn
+	}
+	for _, it := range m.Items {
+		if it.Flow != want {
+			continue
+		}
+		v.Items = append(v.Items, it.view())
+	}
+	for _, l := range m.Loans {
+		iv := ItemView{ItemID: l.ItemID, Title: l.Title, Due: l.Due, Overdue: l.Overdue,
+			Selected: l.Selected, Renewed: l.Renewed, Reason: l.Reason, Parts: 1, State: ItemDone}
+		switch {
+		case l.Renewing:
+			iv.State = ItemWorking
+		case l.Reason.ID != "" || l.Reason.Raw != "":
+			iv.State = ItemRefused
+		}
+		v.Loans = append(v.Loans, iv)
+	}
+	for _, h := range m.Holds {
+		v.Holds = append(v.Holds, HoldView{Title: h.Title, PickupAt: h.PickupAt, LastDay: h.LastDay})
+	}
+	if m.State == StateReceipt {
+		v.ReceiptQR = m.ReceiptQR
+		if m.Mode != ModeNoReceipt && !m.Health.PrinterNone {
+			v.ReceiptChoices = append(v.ReceiptChoices, "print")
+		}
+		v.ReceiptChoices = append(v.ReceiptChoices, "qr", "none")
+	}
+	return v
+}
+
+func (it item) view() ItemView {
+	parts := it.Pad.Parts
+	if parts < 1 {
+		parts = 1
+	}
+	v := ItemView{ItemID: it.Pad.ItemID, Title: it.Title, Parts: parts, Reason: it.Reason,
+		Destination: it.Dest, KeepSecured: it.KeepSecure}
+	switch it.Phase {
+	case phaseIncomplete:
+		v.State = ItemIncomplete
+		v.MissingParts = it.Pad.Missing()
+	case phaseDone:
+		v.State = ItemDone
+		if it.Flow == flowLoan {
+			v.Due = it.Due
+		}
+	case phaseRefused:
+		v.State = ItemRefused
+	case phaseStaff:
+		v.State = ItemSeeStaff
+		if it.Flow == flowReturn {
+			v.Destination = Text{ID: MsgDestStaff}
+		}
+	default:
+		v.State = ItemWorking
+	}
+	return v
+}
+
+func (m Model) screen() Screen {
+	switch m.State {
+	case StateIdentify:
+		return ScreenIdentify
+	case StatePIN, StateAuthenticating:
+		return ScreenPIN
+	case StateLoan:
+		return ScreenLoan
+	case StateReturn:
+		return ScreenReturn
+	case StateRenew:
+		return ScreenRenew
+	case StateAccount:
+		return ScreenAccount
+	case StateReceipt, StatePrinting:
+		return ScreenReceipt
+	case StateGoodbye:
+		return ScreenGoodbye
+	case StateOutOfOrder, StateStarting:
+		return ScreenOutOfOrder
+	}
+	return ScreenWelcome
+}

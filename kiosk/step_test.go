@@ -1,0 +1,779 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+
+func testOpts() Options {
+	o := DefaultOptions()
+	o.StateDir = "/nonexistent-state" // offline returns possible in pure tests
+	o.InstitutionISIL = "DK-775100"
+	return o
+}
+
+// welcome returns a model ready to serve.
+func welcome(o Options) Model {
+	m := NewModel(o, nil, t0)
+	m, _ = Step(m, EvStarted{})
+	return m
+}
+
+// run feeds events in order and collects the effects.
+func run(m Model, evs ...Event) (Model, []Effect) {
+	var all []Effect
+	for _, e := range evs {
+		var effs []Effect
+		m, effs = Step(m, e)
+		all = append(all, effs...)
+	}
+	return m, all
+}
+
+func in(i Input) Event { return EvInput{In: i} }
+
+func keys(s string) []Event {
+	var out []Event
+	for _, r := range s {
+		out = append(out, in(InKey{Key: r}))
+	}
+	return out
+}
+
+func find[T Effect](effs []Effect) (T, bool) {
+	for _, e := range effs {
+		if x, ok := e.(T); ok {
+			return x, true
+		}
+	}
+	var z T
+	return z, false
+}
+
+func count[T Effect](effs []Effect) int {
+	n := 0
+	for _, e := range effs {
+		if _, ok := e.(T); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// loggedIn returns a model in the loan state for the test patron.
+func loggedIn(t *testing.T, o Options, st PatronStatus) Model {
+	t.Helper()
+	m := welcome(o)
+	evs := append([]Event{in(InChoose{Screen: ScreenLoan}), EvScan{Text: []byte(testCPR)}}, keys(testPIN)...)
+	m, effs := run(m, evs...)
+	if m.State != StateAuthenticating {
+		t.Fatalf("state %v, want authenticating", m.State)
+	}
+	a, ok := find[EffAuthenticate](effs)
+	if !ok || string(a.Patron.PIN) != testPIN || string(a.Patron.ID) != testCPR {
+		t.Fatalf("authenticate effect %+v", a)
+	}
+	if st.ValidPatron == "" {
+		st = PatronStatus{ValidPatron: "Y", ValidPIN: "Y", Name: []byte("Testa Testesen")}
+	}
+	m, _ = Step(m, EvAuth{Session: m.Session, Status: st})
+	return m
+}
+
+func TestLoginFlow(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	if m.State != StateLoan || !m.LoggedIn {
+		t.Fatalf("state %v loggedIn %v", m.State, m.LoggedIn)
+	}
+	v := m.View()
+	if v.Screen != ScreenLoan || !v.InSession || v.Greeting != "" {
+		t.Errorf("view %+v", v)
+	}
+}
+
+func TestLoginNeedsBothYes(t *testing.T) {
+	cases := []struct {
+		bl, cq string
+		want   State
+		msg    string
+	}{
+		{"Y", "Y", StateLoan, ""},
+		{"Y", "N", StatePIN, MsgLoginWrongPIN},
+		{"Y", "", StatePIN, MsgLoginWrongPIN}, // a blank CQ is a failure
+		{"N", "Y", StateIdentify, MsgLoginUnknownPatron},
+		{"", "", StateIdentify, MsgLoginUnknownPatron},
+	}
+	for _, c := range cases {
+		t.Run(c.bl+"/"+c.cq, func(t *testing.T) {
+			m := welcome(testOpts())
+			m, _ = run(m, append([]Event{EvScan{Text: []byte(testCPR)}}, keys(testPIN)...)...)
+			m, _ = Step(m, EvAuth{Session: m.Session, Status: PatronStatus{ValidPatron: c.bl, ValidPIN: c.cq}})
+			if m.State != c.want || m.Message.ID != c.msg {
+				t.Errorf("state %v msg %q, want %v %q", m.State, m.Message.ID, c.want, c.msg)
+			}
+			if c.want != StateLoan && m.LoggedIn {
+				t.Error("logged in without BL=Y and CQ=Y")
+			}
+		})
+	}
+}
+
+func TestShortOrBlankPINNeverSent(t *testing.T) {
+	m := welcome(testOpts())
+	m, effs := run(m, EvScan{Text: []byte(testCPR)}, in(InSubmit{}))
+	if _, ok := find[EffAuthenticate](effs); ok || m.State != StatePIN || m.Message.ID != MsgPINTooShort {
+		t.Fatalf("blank PIN: state %v msg %q effects %v", m.State, m.Message.ID, effs)
+	}
+	m, effs = run(m, append(keys("12"), in(InSubmit{}))...)
+	if _, ok := find[EffAuthenticate](effs); ok {
+		t.Fatal("a 2-digit PIN was sent")
+	}
+	// Letters are not PIN digits.
+	m, effs = run(m, keys("ab")...)
+	if len(m.Sec.PIN) != 2 || len(effs) != 0 {
+		t.Fatalf("letters typed into the PIN: %q", m.Sec.PIN)
+	}
+}
+
+func TestInvalidIdentifierRejected(t *testing.T) {
+	m := welcome(testOpts())
+	m, _ = run(m, EvScan{Text: []byte("12")})
+	if m.State != StateIdentify || m.Message.ID != MsgIdentifyInvalid || len(m.Sec.ID) != 0 {
+		t.Fatalf("state %v msg %q", m.State, m.Message.ID)
+	}
+	m, _ = run(m, EvScan{Text: []byte("<script>")})
+	if m.Message.ID != MsgIdentifyInvalid {
+		t.Fatal("garbage accepted")
+	}
+}
+
+func wrongPIN(m Model) Model {
+	m, _ = run(m, append([]Event{EvScan{Text: []byte(testCPR)}}, keys("9999")...)...)
+	if m.State != StateAuthenticating {
+		return m
+	}
+	m, _ = Step(m, EvAuth{Session: m.Session, Status: PatronStatus{ValidPatron: "Y", ValidPIN: "N"}})
+	return m
+}
+
+func TestCardLockAfterThreeWrongPINs(t *testing.T) {
+	o := testOpts()
+	o.BackoffAfter = 0 // isolate the per-card lock
+	m := welcome(o)
+	for i := 0; i < 3; i++ {
+		m = wrongPIN(m)
+	}
+	if m.Message.ID != MsgLoginCardLocked || m.State != StateIdentify {
+		t.Fatalf("after 3 wrong PINs: state %v msg %q", m.State, m.Message.ID)
+	}
+	if !m.Sec.Empty() {
+		t.Fatal("secrets kept after lock")
+	}
+	// The same card is refused before a PIN is even asked.
+	m, _ = run(m, EvScan{Text: []byte(testCPR)})
+	if m.State != StateIdentify || m.Message.ID != MsgLoginCardLocked {
+		t.Fatalf("locked card: state %v msg %q", m.State, m.Message.ID)
+	}
+	// Another card is not locked.
+	m, _ = run(m, EvScan{Text: []byte("0101700001")})
+	if m.State != StatePIN {
+		t.Fatalf("other card: state %v", m.State)
+	}
+	// After the lock period the card works again.
+	m.Now = t0.Add(16 * time.Minute)
+	m, _ = run(m, in(InBack{}), EvScan{Text: []byte(testCPR)})
+	if m.State != StatePIN {
+		t.Fatalf("after lock expiry: state %v msg %q", m.State, m.Message.ID)
+	}
+}
+
+func TestThrottleKeepsNoCardNumber(t *testing.T) {
+	m := welcome(testOpts())
+	m = wrongPIN(m)
+	if m.Throttle.Cards() != 1 {
+		t.Fatal("no card remembered")
+	}
+	for k := range m.Throttle.cards {
+		if string(k[:len(testCPR)]) == testCPR {
+			t.Fatal("lock list holds the card number")
+		}
+	}
+	other := NewThrottle(testOpts())
+	if other.Key([]byte(testCPR)) == m.Throttle.Key([]byte(testCPR)) {
+		t.Fatal("throttle key is not random per process")
+	}
+}
+
+func TestKioskWideBackoff(t *testing.T) {
+	o := testOpts()
+	o.MaxWrongPINs = 100
+	m := welcome(o)
+	for i := 0; i < o.BackoffAfter; i++ {
+		m = wrongPIN(m)
+	}
+	m, effs := run(m, append([]Event{in(InBack{}), EvScan{Text: []byte("0101700001")}}, keys("4321")...)...)
+	if _, ok := find[EffAuthenticate](effs); ok || m.Message.ID != MsgLoginWait {
+		t.Fatalf("backoff not applied: state %v msg %q", m.State, m.Message.ID)
+	}
+	m.Now = m.Now.Add(o.BackoffMax)
+	m, effs = run(m, keys("4321")...)
+	if _, ok := find[EffAuthenticate](effs); !ok {
+		t.Fatalf("still blocked after backoff: %q", m.Message.ID)
+	}
+}
+
+func TestBlockPatronAfterConfiguredCount(t *testing.T) {
+	o := testOpts()
+	o.BlockPatronAfter = 2
+	o.BackoffAfter = 0
+	m := welcome(o)
+	var blocks int
+	for i := 0; i < 3; i++ {
+		m, _ = run(m, append([]Event{EvScan{Text: []byte(testCPR)}}, keys("9999")...)...)
+		var effs []Effect
+		m, effs = Step(m, EvAuth{Session: m.Session, Status: PatronStatus{ValidPatron: "Y", ValidPIN: "N"}})
+		blocks += count[EffBlockPatron](effs)
+		if b, ok := find[EffBlockPatron](effs); ok && len(b.Patron.PIN) != 0 {
+			t.Error("Block Patron carries a PIN")
+		}
+	}
+	if blocks != 1 {
+		t.Fatalf("%d Block Patron requests, want 1", blocks)
+	}
+}
+
+func TestBlockedPatronRefusedLoansButReturns(t *testing.T) {
+	st := PatronStatus{ValidPatron: "Y", ValidPIN: "Y", Blocks: Blocks{ExcessiveFees: true}}
+	m := loggedIn(t, testOpts(), st)
+	if m.Blocked.ID != "block.excessive_fees" {
+		t.Fatalf("blocked %+v", m.Blocked)
+	}
+	m, effs := run(m, EvPadItem{Item: pad("item-1")})
+	if _, ok := find[EffCheckout](effs); ok {
+		t.Fatal("checkout sent for a blocked patron")
+	}
+	if v := m.View(); len(v.Items) != 1 || v.Items[0].State != ItemRefused || v.Items[0].Reason.ID != "block.excessive_fees" {
+		t.Fatalf("items %+v", v.Items)
+	}
+	m, effs = run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-2")})
+	if _, ok := find[EffCheckin](effs); !ok {
+		t.Fatal("returns not allowed for a blocked patron")
+	}
+	m, effs = run(m, in(InChoose{Screen: ScreenAccount}))
+	if _, ok := find[EffLoadAccount](effs); !ok || m.State != StateAccount {
+		t.Fatal("account view not allowed for a blocked patron")
+	}
+}
+
+func TestLoanHappyPath(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, effs := run(m, EvPadItem{Item: pad("item-1")})
+	j, _ := find[EffJournal](effs)
+	co, ok := find[EffCheckout](effs)
+	if !ok || !j.Open || co.ItemID != "item-1" || string(co.Patron.PIN) != testPIN {
+		t.Fatalf("effects %v", effs)
+	}
+	due := t0.AddDate(0, 0, 30)
+	m, effs = Step(m, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y", Title: "Bog", Due: due}})
+	sec, ok := find[EffSecure](effs)
+	if !ok || sec.Secured {
+		t.Fatalf("want unsecure after confirmed loan, got %v", effs)
+	}
+	m, effs = Step(m, EvSecured{ItemID: "item-1"})
+	if j, _ := find[EffJournal](effs); j.Open || j.ItemID != "item-1" {
+		t.Fatalf("journal not closed: %v", effs)
+	}
+	v := m.View()
+	if v.Items[0].State != ItemDone || !v.Items[0].Due.Equal(due) || v.Items[0].Title != "Bog" {
+		t.Fatalf("view %+v", v.Items[0])
+	}
+}
+
+func TestNeverUnsecureWithoutConfirmedLoan(t *testing.T) {
+	cases := []struct {
+		name string
+		evs  []Event
+	}{
+		{"refused", []Event{EvCheckout{ItemID: "item-1", Result: CheckoutResult{Messages: []string{"[RESERVED]"}}}}},
+		{"offline", []Event{EvCheckout{ItemID: "item-1", Err: ErrOffline}}},
+		{"unknown-then-error", []Event{EvCheckout{ItemID: "item-1", Err: ErrOutcomeUnknown}, EvSettled{ItemID: "item-1", Err: ErrOffline}}},
+		{"unknown-charged-elsewhere", []Event{EvCheckout{ItemID: "item-1", Err: ErrOutcomeUnknown},
+			EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "04"}}}},
+		{"unknown-lost", []Event{EvCheckout{ItemID: "item-1", Err: ErrOutcomeUnknown},
+			EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "12"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := loggedIn(t, testOpts(), PatronStatus{})
+			m, _ = run(m, EvPadItem{Item: pad("item-1")})
+			m, effs := run(m, c.evs...)
+			for _, e := range effs {
+				if s, ok := e.(EffSecure); ok && !s.Secured {
+					t.Fatalf("unsecured without a confirmed loan: %v", effs)
+				}
+			}
+			if st := m.View().Items[0].State; st != ItemRefused && st != ItemSeeStaff {
+				t.Fatalf("item state %v", st)
+			}
+		})
+	}
+}
+
+func TestUnknownOutcomeSettled(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")})
+	m, effs := Step(m, EvCheckout{ItemID: "item-1", Err: fmt.Errorf("sip2: reset: %w", ErrOutcomeUnknown)})
+	if s, ok := find[EffSettle](effs); !ok || s.ItemID != "item-1" {
+		t.Fatalf("no settle: %v", effs)
+	}
+	// Available: retried once.
+	m2, effs := Step(m, EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "03"}})
+	if _, ok := find[EffCheckout](effs); !ok {
+		t.Fatalf("available item not retried: %v", effs)
+	}
+	m2, effs = Step(m2, EvCheckout{ItemID: "item-1", Err: ErrOutcomeUnknown})
+	m2, effs = Step(m2, EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "03"}})
+	if _, ok := find[EffCheckout](effs); ok {
+		t.Fatal("retried more than once")
+	}
+	// Charged to this patron: confirmed, then unsecured.
+	m3, effs := Step(m, EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "04"}, OnAccount: true})
+	if s, ok := find[EffSecure](effs); !ok || s.Secured {
+		t.Fatalf("confirmed loan not unsecured: %v", effs)
+	}
+	_ = m3
+}
+
+func TestItemLiftedBeforeUnsecure(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvPadRemoved{ItemID: "item-1"})
+	m, effs := Step(m, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y"}})
+	if _, ok := find[EffCancelCheckout](effs); !ok {
+		t.Fatalf("no cancel: %v", effs)
+	}
+	if _, ok := find[EffSecure](effs); ok {
+		t.Fatal("tag written for a lifted item")
+	}
+	m, _ = Step(m, EvCancelled{ItemID: "item-1"})
+	v := m.View().Items[0]
+	if v.State != ItemSeeStaff || v.Reason.ID != MsgStaffItemLifted {
+		t.Fatalf("item %+v", v)
+	}
+}
+
+func TestTagWriteRetriesThenCancel(t *testing.T) {
+	o := testOpts()
+	m := loggedIn(t, o, PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y"}})
+	writes := 1
+	var effs []Effect
+	for {
+		m, effs = Step(m, EvSecured{ItemID: "item-1", Err: errors.New("write failed")})
+		if _, ok := find[EffSecure](effs); ok {
+			writes++
+			continue
+		}
+		break
+	}
+	if writes != o.TagAttempts {
+		t.Fatalf("%d writes, want %d", writes, o.TagAttempts)
+	}
+	if _, ok := find[EffCancelCheckout](effs); !ok {
+		t.Fatalf("no cancel after failed writes: %v", effs)
+	}
+	// The cancel fails too: still a visible see-staff outcome.
+	m, _ = Step(m, EvCancelled{ItemID: "item-1", Err: errors.New("offline")})
+	if v := m.View().Items[0]; v.State != ItemSeeStaff || v.Reason.ID != MsgStaffCancelFailed {
+		t.Fatalf("item %+v", v)
+	}
+}
+
+func TestIncompleteSet(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	set := PadItem{ItemID: "item-1", Parts: 3, Present: []int{1, 3}}
+	m, effs := run(m, EvPadItem{Item: set})
+	if _, ok := find[EffCheckout](effs); ok {
+		t.Fatal("incomplete set checked out")
+	}
+	v := m.View().Items[0]
+	if v.State != ItemIncomplete || len(v.MissingParts) != 1 || v.MissingParts[0] != 2 || v.Parts != 3 {
+		t.Fatalf("item %+v", v)
+	}
+	set.Present = []int{1, 2, 3}
+	_, effs = run(m, EvPadItem{Item: set})
+	if _, ok := find[EffCheckout](effs); !ok {
+		t.Fatal("complete set not checked out")
+	}
+}
+
+func TestDesensitizeNKeepsSecured(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")})
+	m, effs := Step(m, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "N"}})
+	if _, ok := find[EffSecure](effs); ok {
+		t.Fatal("tag written despite desensitize=N")
+	}
+	if v := m.View().Items[0]; v.State != ItemDone || !v.KeepSecured {
+		t.Fatalf("item %+v", v)
+	}
+}
+
+func TestRefusalReasons(t *testing.T) {
+	cases := []struct {
+		msgs []string
+		id   string
+		raw  string
+	}{
+		{[]string{"[RESERVED]", "Materialet er reserveret"}, "refusal.reserved", "Materialet er reserveret"},
+		{[]string{"Noget helt andet"}, "", "Noget helt andet"},
+		{[]string{"[SOMETHING_NEW] Tekst"}, "", "Tekst"},
+		{nil, MsgRefusalGeneric, ""},
+	}
+	for _, c := range cases {
+		got := reasonFrom(c.msgs, MsgRefusalGeneric)
+		if got.ID != c.id || got.Raw != c.raw {
+			t.Errorf("%q → %+v, want %q %q", c.msgs, got, c.id, c.raw)
+		}
+	}
+}
+
+func TestOtherLibraryPolicies(t *testing.T) {
+	o := testOpts()
+	o.OtherLibraryLoan = OtherLibraryRefuse
+	m := loggedIn(t, o, PatronStatus{})
+	foreign := pad("item-1")
+	foreign.OwnerISIL = "DK-718500"
+	m, effs := run(m, EvPadItem{Item: foreign})
+	if _, ok := find[EffCheckout](effs); ok || m.View().Items[0].Reason.ID != MsgRefusalOtherLibrary {
+		t.Fatalf("foreign loan not refused: %v", effs)
+	}
+	o.OtherLibraryReturn = OtherLibraryStaff
+	m = welcome(o)
+	m, _ = run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: foreign},
+		EvCheckin{ItemID: "item-1", Result: CheckinResult{OK: true, Resensitize: "Y"}}, EvSecured{ItemID: "item-1", Secured: true})
+	if v := m.View().Items[0]; v.State != ItemDone || v.Destination.ID != MsgDestStaff {
+		t.Fatalf("foreign return %+v", v)
+	}
+}
+
+func TestReturnDestinations(t *testing.T) {
+	o := testOpts()
+	o.SortBins = map[string]string{"B2": "Bin 2"}
+	cases := []struct {
+		res  CheckinResult
+		want string
+		data any
+	}{
+		{CheckinResult{OK: true}, MsgDestShelf, nil},
+		{CheckinResult{OK: true, SortBin: "B2"}, MsgDestSortBin, "Bin 2"},
+		{CheckinResult{OK: true, Alert: true, AlertType: "01"}, MsgDestReservations, nil},
+		{CheckinResult{OK: true, Alert: true, Messages: []string{"Reserveret"}}, MsgDestReservations, nil},
+		{CheckinResult{OK: true, Alert: true, Messages: []string{"Sendes til Tårnby Bibliotek"}}, MsgDestOtherLibrary, "Tårnby Bibliotek"},
+		{CheckinResult{OK: true, Alert: true, AlertType: "02"}, MsgDestStaff, nil},
+		{CheckinResult{OK: true, Alert: true}, MsgDestStaff, nil},
+	}
+	for _, c := range cases {
+		m := welcome(o)
+		c.res.Resensitize = "Y"
+		m, effs := run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Result: c.res})
+		if s, ok := find[EffSecure](effs); !ok || !s.Secured {
+			t.Fatalf("returned item not secured: %v", effs)
+		}
+		m, _ = Step(m, EvSecured{ItemID: "item-1", Secured: true})
+		v := m.View().Items[0]
+		if v.State != ItemDone || v.Destination.ID != c.want {
+			t.Errorf("%+v → %+v, want %s", c.res, v, c.want)
+		}
+		if c.data != nil {
+			var got any
+			for _, x := range v.Destination.Data {
+				got = x
+			}
+			if got != c.data {
+				t.Errorf("%+v → data %v, want %v", c.res, v.Destination.Data, c.data)
+			}
+		}
+	}
+}
+
+func TestResecureFailureGoesToStaff(t *testing.T) {
+	o := testOpts()
+	m := welcome(o)
+	m, _ = run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Result: CheckinResult{OK: true, Resensitize: "Y"}})
+	var effs []Effect
+	for i := 0; i < o.TagAttempts; i++ {
+		m, effs = Step(m, EvSecured{ItemID: "item-1", Secured: true, Err: errors.New("write failed")})
+	}
+	v := m.View().Items[0]
+	if v.State != ItemSeeStaff || v.Destination.ID != MsgDestStaff || v.Reason.ID != MsgStaffResecureFailed {
+		t.Fatalf("item %+v", v)
+	}
+	l, ok := find[EffLog](effs)
+	if !ok || l.ItemID != "item-1" {
+		t.Fatalf("not logged: %v", effs)
+	}
+}
+
+func TestOfflineReturns(t *testing.T) {
+	o := testOpts()
+	m := welcome(o)
+	m, effs := run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Err: ErrOffline})
+	q, ok := find[EffQueueOffline](effs)
+	if !ok || q.ItemID != "item-1" {
+		t.Fatalf("not queued: %v", effs)
+	}
+	if m.Mode != ModeReturnsOnly {
+		t.Fatalf("mode %v, want returns-only", m.Mode)
+	}
+	m, effs = Step(m, EvQueued{ItemID: "item-1", Len: 1})
+	if s, ok := find[EffSecure](effs); !ok || !s.Secured {
+		t.Fatal("offline return not secured")
+	}
+	// The next item goes straight to the queue.
+	_, effs = run(m, EvPadItem{Item: pad("item-2")})
+	if _, ok := find[EffCheckin](effs); ok {
+		t.Fatal("checkin sent while offline")
+	}
+	// Loans are never accepted offline.
+	m2 := loggedIn(t, o, PatronStatus{})
+	m2.Health.ACSOnline = false
+	m2, effs = run(m2, EvPadItem{Item: pad("item-3")})
+	if _, ok := find[EffCheckout](effs); ok {
+		t.Fatal("checkout while offline")
+	}
+	// Without the ACS's blessing (98 offline ok=N) offline returns are refused.
+	o2 := testOpts()
+	m3 := welcome(o2)
+	h := m3.Health
+	h.OfflineOK = false
+	m3, _ = run(m3, EvHealth{Health: h}, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")},
+		EvCheckin{ItemID: "item-1", Err: ErrOffline})
+	if v := m3.View(); v.Items[0].State != ItemRefused || m3.Mode != ModeOutOfOrder {
+		t.Fatalf("offline without offline-ok: item %+v mode %v", v.Items[0], m3.Mode)
+	}
+}
+
+func TestQueueFullPutsOutOfOrder(t *testing.T) {
+	m := welcome(testOpts())
+	m, _ = run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Err: ErrOffline},
+		EvQueued{ItemID: "item-1", Len: 500, Err: ErrQueueFull})
+	if m.Mode != ModeOutOfOrder || m.ModeReason.ID != MsgModeQueueFull {
+		t.Fatalf("mode %v %v", m.Mode, m.ModeReason)
+	}
+}
+
+func TestForwardWhenBackOnline(t *testing.T) {
+	m := NewModel(testOpts(), nil, t0)
+	m, effs := Step(m, EvStarted{QueueLen: 3})
+	if _, ok := find[EffForwardQueue](effs); !ok {
+		t.Fatalf("queue not forwarded at start: %v", effs)
+	}
+	m, _ = Step(m, EvQueueForwarded{Len: 0})
+	if m.Forwarding || m.Health.QueueLen != 0 {
+		t.Fatal("forwarding state not cleared")
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	o := testOpts()
+	m := loggedIn(t, o, PatronStatus{})
+	m.Now = m.LastActivity.Add(o.IdleTimeout - o.IdleWarning)
+	m, _ = Step(m, EvTick{})
+	if v := m.View(); !v.IdleWarning || v.IdleLeft != o.IdleWarning {
+		t.Fatalf("no warning: %+v", v)
+	}
+	m, _ = Step(m, in(InStillHere{}))
+	if m.IdleWarning {
+		t.Fatal("warning kept after activity")
+	}
+	m.Now = m.Now.Add(o.IdleTimeout)
+	m, effs := Step(m, EvTick{})
+	if _, ok := find[EffEndSession](effs); !ok || m.State != StateGoodbye {
+		t.Fatalf("no end: state %v %v", m.State, effs)
+	}
+	if !m.Sec.Empty() || m.LoggedIn {
+		t.Fatal("patron data kept after timeout")
+	}
+	m.Now = m.Now.Add(o.GoodbyeFor)
+	m, _ = Step(m, EvTick{})
+	if m.State != StateWelcome {
+		t.Fatalf("state %v after goodbye", m.State)
+	}
+}
+
+func TestSessionWaitsForItemsInFlight(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, in(InFinish{}))
+	if m.State != StateLoan {
+		t.Fatalf("session ended with a checkout in flight: %v", m.State)
+	}
+	m, _ = run(m, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y"}})
+	if m.State != StateLoan {
+		t.Fatal("ended before the tag was written")
+	}
+	m, _ = run(m, EvSecured{ItemID: "item-1"})
+	if m.State != StateReceipt {
+		t.Fatalf("state %v, want receipt", m.State)
+	}
+}
+
+func TestAnotherCardEndsSession(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{Name: []byte("Testa"), ValidPatron: "Y", ValidPIN: "Y"})
+	name := m.Sec.Name
+	m, effs := run(m, EvScan{Text: []byte("0101700001")})
+	if _, ok := find[EffEndSession](effs); !ok {
+		t.Fatal("no 35 for the old session")
+	}
+	if m.State != StatePIN || string(m.Sec.ID) != "0101700001" || m.LoggedIn || len(m.Sec.PIN) != 0 {
+		t.Fatalf("state %v id %q", m.State, m.Sec.ID)
+	}
+	for _, b := range name {
+		if b != 0 {
+			t.Fatal("old name buffer not zeroed")
+		}
+	}
+}
+
+func TestReceiptFlow(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	due := t0.AddDate(0, 0, 30)
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y", Title: "Bog", Due: due}},
+		EvSecured{ItemID: "item-1"}, in(InFinish{}))
+	v := m.View()
+	if v.Screen != ScreenReceipt || len(v.ReceiptChoices) != 3 {
+		t.Fatalf("view %+v", v)
+	}
+	m, effs := Step(m, in(InReceipt{Choice: "print"}))
+	p, ok := find[EffPrint](effs)
+	if !ok || len(p.Receipt.Lines) != 1 || p.Receipt.Lines[0].Title != "Bog" || !p.Receipt.Lines[0].Due.Equal(due) {
+		t.Fatalf("print %+v", p)
+	}
+	m, effs = Step(m, EvPrinted{Session: m.Session})
+	if _, ok := find[EffEndSession](effs); !ok || m.State != StateGoodbye {
+		t.Fatalf("state %v", m.State)
+	}
+	// A jam shows the receipt on screen instead.
+	m = loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y"}},
+		EvSecured{ItemID: "item-1"}, in(InFinish{}), in(InReceipt{Choice: "print"}), EvPrinted{Session: m.Session, Err: errors.New("jam")})
+	if v := m.View(); v.Screen != ScreenReceipt || v.ReceiptQR == "" || v.Message.ID != MsgReceiptPrintFailed {
+		t.Fatalf("jam view %+v", v)
+	}
+}
+
+func TestRenew(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, effs := run(m, in(InChoose{Screen: ScreenRenew}))
+	if _, ok := find[EffLoadAccount](effs); !ok {
+		t.Fatal("account not loaded")
+	}
+	acct := Account{Loans: []Loan{{ItemID: "item-1", Due: t0}, {ItemID: "item-2", Due: t0.AddDate(0, 0, -1), Overdue: true}},
+		Holds: []Hold{{Title: "H", PickupAt: "Hoved"}}, FeeTotal: 2500}
+	m, _ = Step(m, EvAccount{Session: m.Session, Account: acct})
+	v := m.View()
+	if len(v.Loans) != 2 || !v.Loans[1].Overdue || v.FeeTotal != 2500 || len(v.Holds) != 1 {
+		t.Fatalf("view %+v", v)
+	}
+	m, effs = run(m, in(InToggleRenew{ItemID: "item-2"}), in(InRenewChosen{}))
+	if count[EffRenew](effs) != 1 {
+		t.Fatalf("renew effects %v", effs)
+	}
+	newDue := t0.AddDate(0, 0, 30)
+	m, _ = Step(m, EvRenew{Session: m.Session, ItemID: "item-2", Result: CheckoutResult{OK: true, Due: newDue}})
+	if l := m.View().Loans[1]; !l.Renewed || !l.Due.Equal(newDue) || l.Overdue {
+		t.Fatalf("loan %+v", l)
+	}
+	m, effs = run(m, in(InRenewAll{}))
+	if count[EffRenewAll](effs) != 1 {
+		t.Fatal("no renew all")
+	}
+	m, _ = Step(m, EvRenewAll{Session: m.Session, Result: RenewAllResult{Renewed: []string{"item-2"}, Unrenewed: []RenewRefusal{{ItemID: "item-1", Reason: "MAX_RENEWALS"}}}})
+	if l := m.View().Loans[0]; l.State != ItemRefused || l.Reason.ID != "refusal.max_renewals" {
+		t.Fatalf("loan %+v", l)
+	}
+	// A lost renew reply is never resent.
+	m, _ = run(m, in(InToggleRenew{ItemID: "item-1"}), in(InRenewChosen{}))
+	m, effs = Step(m, EvRenew{Session: m.Session, ItemID: "item-1", Err: ErrOutcomeUnknown})
+	if count[EffRenew](effs) != 0 || m.View().Loans[0].Reason.ID != MsgRenewOutcomeUnknown {
+		t.Fatal("lost renew reply handled wrongly")
+	}
+}
+
+func TestHealthModes(t *testing.T) {
+	base := welcome(testOpts())
+	cases := []struct {
+		name string
+		mod  func(*Health)
+		mode Mode
+		why  string
+	}{
+		{"ok", func(h *Health) {}, ModeNormal, ""},
+		{"paper out", func(h *Health) { h.Paper = PaperOut }, ModeNoReceipt, MsgModeNoPaper},
+		{"acs offline, offline ok", func(h *Health) { h.ACSOnline = false }, ModeReturnsOnly, MsgModeOfflineReturns},
+		{"acs offline, no offline", func(h *Health) { h.ACSOnline, h.OfflineOK = false, false }, ModeOutOfOrder, MsgModeACSOffline},
+		{"acs offline, clock unset", func(h *Health) { h.ACSOnline, h.ClockSet = false, false }, ModeOutOfOrder, MsgModeACSOffline},
+		{"checkout disabled", func(h *Health) { h.CheckoutOK = false }, ModeReturnsOnly, MsgModeCheckoutDisabled},
+		{"reader missing", func(h *Health) { h.Reader = false }, ModeOutOfOrder, MsgModeReaderMissing},
+	}
+	for _, c := range cases {
+		h := base.Health
+		c.mod(&h)
+		m, _ := Step(base, EvHealth{Health: h})
+		if m.Mode != c.mode || m.ModeReason.ID != c.why {
+			t.Errorf("%s: mode %v %q, want %v %q", c.name, m.Mode, m.ModeReason.ID, c.mode, c.why)
+		}
+		if c.mode == ModeOutOfOrder && m.State != StateOutOfOrder {
+			t.Errorf("%s: state %v", c.name, m.State)
+		}
+		if c.mode == ModeReturnsOnly {
+			m2, _ := run(m, in(InChoose{Screen: ScreenLoan}))
+			if m2.State != StateWelcome || m2.Message.ID != MsgModeReturnsOnly {
+				t.Errorf("%s: loan allowed in returns-only", c.name)
+			}
+		}
+	}
+}
+
+func TestStartupSettlesJournalFirst(t *testing.T) {
+	m := NewModel(testOpts(), nil, t0)
+	m, effs := Step(m, EvStarted{OpenEntries: 2})
+	if _, ok := find[EffSettleJournal](effs); !ok || m.State != StateStarting || m.Mode != ModeOutOfOrder {
+		t.Fatalf("state %v mode %v effs %v", m.State, m.Mode, effs)
+	}
+	m, _ = run(m, EvScan{Text: []byte(testCPR)}, in(InChoose{Screen: ScreenReturn}))
+	if m.State != StateStarting {
+		t.Fatal("patron served before the journal was settled")
+	}
+	m, _ = Step(m, EvJournalSettled{})
+	if m.State != StateWelcome {
+		t.Fatalf("state %v", m.State)
+	}
+}
+
+func TestStepDoesNotChangeItsInput(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")})
+	before := fmt.Sprint(m.State, m.Items, m.Pad)
+	Step(m, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true}})
+	Step(m, EvPadRemoved{ItemID: "item-1"})
+	if after := fmt.Sprint(m.State, m.Items, m.Pad); after != before {
+		t.Fatalf("Step changed its input:\n%s\n%s", before, after)
+	}
+}
+
+func TestTransitionTableCoversStates(t *testing.T) {
+	rows := TransitionTable()
+	from := map[State]bool{}
+	for _, r := range rows {
+		from[r.From] = true
+	}
+	for _, s := range States() {
+		if !from[s] {
+			t.Errorf("state %v has no transitions in the table", s)
+		}
+	}
+}

@@ -1,0 +1,537 @@
+package ui
+
+import (
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/danbib/kiosk/kiosk"
+)
+
+// screen is what one screen builder returns: the body and the buttons of
+// the bottom bar.
+type screen struct {
+	body        fyne.CanvasObject
+	left, right []fyne.CanvasObject
+}
+
+// build makes the whole window content for r.view.
+func (r *Renderer) build() fyne.CanvasObject {
+	v := r.view
+	var s screen
+	switch v.Screen {
+	case kiosk.ScreenWelcome:
+		s = r.welcome()
+	case kiosk.ScreenIdentify:
+		s = r.identify()
+	case kiosk.ScreenPIN:
+		s = r.pin()
+	case kiosk.ScreenLoan:
+		s = r.itemScreen("ui.loan.heading", "ui.loan.hint", "loan")
+	case kiosk.ScreenReturn:
+		s = r.itemScreen("ui.return.heading", "ui.return.hint", "return")
+	case kiosk.ScreenRenew:
+		s = r.renew()
+	case kiosk.ScreenAccount:
+		s = r.account()
+	case kiosk.ScreenReceipt:
+		s = r.receipt()
+	case kiosk.ScreenGoodbye:
+		s = r.goodbye()
+	default:
+		s = r.outOfOrder()
+	}
+
+	top := container.NewVBox(r.header())
+	for _, b := range r.banners() {
+		top.Add(inset(b, 40, 12, 40, 0))
+	}
+	var bottom fyne.CanvasObject
+	if len(s.left)+len(s.right) > 0 || v.Busy {
+		bottom = r.footer(s)
+	}
+	main := container.NewBorder(top, bottom, nil, nil, inset(s.body, 48, 20, 48, 12))
+	if v.IdleWarning && v.Screen != kiosk.ScreenWelcome && v.Screen != kiosk.ScreenOutOfOrder {
+		// The warning replaces the whole screen: the patron may have walked
+		// away, so the next person in the queue sees nothing of the session.
+		main = r.idleScreen()
+	}
+	return container.NewThemeOverride(container.NewStack(canvas.NewRectangle(colBackground), main), r.th)
+}
+
+// header is the blue bar: the kiosk's name, the patron's greeting on the
+// screens of a logged-in session, and the larger-text toggle.
+func (r *Renderer) header() fyne.CanvasObject {
+	v := r.view
+	title := canvas.NewText(r.t("ui.title"), colWhite)
+	title.TextSize = r.th.Size(theme.SizeNameSubHeadingText)
+	title.TextStyle.Bold = true
+
+	right := container.NewHBox()
+	if v.Greeting != "" && sessionScreen(v.Screen) {
+		g := canvas.NewText(r.t("ui.greeting", map[string]any{"Name": v.Greeting}), colWhite)
+		g.TextSize = r.th.Size(theme.SizeNameSubHeadingText)
+		right.Add(container.NewCenter(g))
+		right.Add(layout.NewSpacer())
+	}
+	if v.Screen != kiosk.ScreenOutOfOrder {
+		key := "ui.button.larger_text"
+		if v.LargeText {
+			key = "ui.button.normal_text"
+		}
+		zoom := theme.ZoomInIcon()
+		if v.LargeText {
+			zoom = theme.ZoomOutIcon()
+		}
+		right.Add(r.iconButton(key, zoom, widget.MediumImportance, kiosk.InLargeText{On: !v.LargeText}))
+	}
+	bar := container.NewBorder(nil, nil, container.NewCenter(title), right)
+	return container.NewStack(canvas.NewRectangle(colHeader), inset(bar, 40, 10, 40, 10))
+}
+
+// sessionScreen reports the screens on which a logged-in patron may be
+// greeted; the others never show the name, even if a View carried one.
+func sessionScreen(s kiosk.Screen) bool {
+	switch s {
+	case kiosk.ScreenLoan, kiosk.ScreenRenew, kiosk.ScreenAccount, kiosk.ScreenReceipt:
+		return true
+	}
+	return false
+}
+
+// banners are the kiosk-wide mode notices, the screen's message and the
+// patron's block reason.
+func (r *Renderer) banners() []fyne.CanvasObject {
+	v := r.view
+	var out []fyne.CanvasObject
+	if v.Screen == kiosk.ScreenOutOfOrder {
+		return nil
+	}
+	switch v.Mode {
+	case kiosk.ModeReturnsOnly:
+		out = append(out, r.banner(r.t("ui.banner.returns_only"), r.text(v.ModeReason), theme.NewWarningThemedResource(theme.WarningIcon()), colBannerWarn))
+	case kiosk.ModeNoReceipt:
+		out = append(out, r.banner(r.t("ui.banner.no_receipt"), "", theme.NewWarningThemedResource(theme.DocumentPrintIcon()), colBannerWarn))
+	}
+	if !empty(v.Blocked) && (v.Screen == kiosk.ScreenLoan || v.Screen == kiosk.ScreenAccount) {
+		out = append(out, r.banner(r.t("ui.blocked"), r.text(v.Blocked), theme.NewErrorThemedResource(theme.ErrorIcon()), colBannerErr))
+	}
+	if !empty(v.Message) {
+		out = append(out, r.banner(r.text(v.Message), "", theme.NewErrorThemedResource(theme.ErrorIcon()), colBannerErr))
+	}
+	return out
+}
+
+func (r *Renderer) banner(head, detail string, res fyne.Resource, bg color.Color) fyne.CanvasObject {
+	texts := container.NewVBox(line(head, true, widget.MediumImportance))
+	if detail != "" {
+		texts.Add(para(detail, widget.MediumImportance))
+	}
+	return panel(container.NewBorder(nil, nil, container.NewCenter(icon(res, 48)), nil, texts), bg, nil)
+}
+
+// footer is the bottom bar: Back on the left, Finish (and screen actions)
+// on the right, and progress in the middle while the library system answers.
+func (r *Renderer) footer(s screen) fyne.CanvasObject {
+	left := container.NewHBox(s.left...)
+	right := container.NewHBox(s.right...)
+	var mid fyne.CanvasObject = layout.NewSpacer()
+	if r.view.Busy {
+		bar := widget.NewProgressBarInfinite()
+		mid = inset(container.NewVBox(container.NewCenter(para(r.t("ui.busy"), widget.MediumImportance)), bar), 40, 0, 40, 0)
+	}
+	row := container.NewBorder(nil, nil, left, right, mid)
+	sep := canvas.NewRectangle(colSeparator)
+	sep.SetMinSize(fyne.NewSize(1, 2))
+	return container.NewVBox(sep, inset(row, 40, 12, 40, 16))
+}
+
+func (r *Renderer) back() fyne.CanvasObject {
+	return r.iconButton("ui.button.back", theme.NavigateBackIcon(), widget.MediumImportance, kiosk.InBack{})
+}
+
+func (r *Renderer) finish() fyne.CanvasObject {
+	return r.iconButton("ui.button.finish", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})
+}
+
+// welcome: four big choices and the language buttons.
+func (r *Renderer) welcome() screen {
+	v := r.view
+	returnsOnly := v.Mode == kiosk.ModeReturnsOnly
+	tiles := container.NewGridWithColumns(2,
+		r.tile("ui.button.borrow", theme.DownloadIcon(), kiosk.ScreenLoan, returnsOnly),
+		r.tile("ui.button.return", theme.UploadIcon(), kiosk.ScreenReturn, false),
+		r.tile("ui.button.renew", theme.HistoryIcon(), kiosk.ScreenRenew, returnsOnly),
+		r.tile("ui.button.account", theme.AccountIcon(), kiosk.ScreenAccount, returnsOnly),
+	)
+	langs := container.NewHBox()
+	for _, code := range r.opts.Languages {
+		name := r.bundle.Localizer(code).T("common.language_name")
+		b := widget.NewButton(name, r.sendAction("lang:"+code, name, kiosk.InLanguage{Lang: code}))
+		if code == r.loc.Lang() {
+			b.Importance = widget.HighImportance
+		}
+		langs.Add(withMin(b, 150, minTouch))
+	}
+	body := container.NewBorder(
+		container.NewVBox(r.heading("ui.welcome.heading"), r.hint("ui.welcome.lead")),
+		container.NewVBox(
+			line(r.t("ui.welcome.language"), true, widget.MediumImportance),
+			container.NewCenter(langs),
+		),
+		nil, nil,
+		inset(tiles, 0, 16, 0, 24),
+	)
+	return screen{body: body}
+}
+
+// tile is a big welcome-screen choice.
+func (r *Renderer) tile(key string, res fyne.Resource, to kiosk.Screen, disabled bool) fyne.CanvasObject {
+	label := r.t(key)
+	b := widget.NewButtonWithIcon(label, res, r.sendAction(key, label, kiosk.InChoose{Screen: to}))
+	b.Importance = widget.HighImportance
+	if disabled {
+		b.Disable()
+		delete(r.actions, key)
+	}
+	return withMin(r.bigger(b, sizeTile), 400, 160)
+}
+
+// keypad is the on-screen number pad shared by the identify and PIN screens.
+func (r *Renderer) keypad() fyne.CanvasObject {
+	var keys []fyne.CanvasObject
+	digit := func(d rune) fyne.CanvasObject {
+		s := string(d)
+		b := widget.NewButton(s, r.sendAction("key:"+s, "", kiosk.InKey{Key: d}))
+		return withMin(r.bigger(b, sizeKey), 150, 96)
+	}
+	for _, d := range "123456789" {
+		keys = append(keys, digit(d))
+	}
+	bsLabel := r.t("ui.button.backspace")
+	bs := widget.NewButtonWithIcon(bsLabel, theme.NavigateBackIcon(), r.sendAction("ui.button.backspace", bsLabel, kiosk.InBackspace{}))
+	okLabel := r.t("ui.button.ok")
+	ok := widget.NewButton(okLabel, r.sendAction("ui.button.ok", okLabel, kiosk.InSubmit{}))
+	ok.Importance = widget.HighImportance
+	keys = append(keys, withMin(bs, 150, 96), digit('0'), withMin(r.bigger(ok, sizeKey), 150, 96))
+	return container.NewGridWithColumns(3, keys...)
+}
+
+// identify: scan a card, or type its number.
+func (r *Renderer) identify() screen {
+	v := r.view
+	shown := v.Typed
+	mask := container.NewHBox()
+	if shown > 0 {
+		mask.Add(dots(min(shown, 14), min(shown, 14), 40))
+	}
+	field := panel(withMin(container.NewCenter(mask), 600, 72), colRow, colSeparator)
+	left := container.NewVBox(
+		r.heading("ui.identify.heading"),
+		r.hint("ui.identify.hint"),
+		inset(field, 0, 16, 0, 8),
+		container.NewHBox(r.iconButton("ui.button.clear", theme.ContentClearIcon(), widget.MediumImportance, kiosk.InClear{})),
+	)
+	body := container.NewGridWithColumns(2, left, container.NewCenter(r.keypad()))
+	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
+}
+
+// pin: the masked PIN and the keypad.
+func (r *Renderer) pin() screen {
+	v := r.view
+	total := max(v.PINLength, v.PINDigits, 4)
+	field := panel(withMin(container.NewCenter(dots(v.PINDigits, total, 64)), 600, 72), colRow, colSeparator)
+	left := container.NewVBox(
+		r.heading("ui.pin.heading"),
+		r.hint("ui.pin.hint"),
+		inset(field, 0, 16, 0, 8),
+		container.NewHBox(r.iconButton("ui.button.clear", theme.ContentClearIcon(), widget.MediumImportance, kiosk.InClear{})),
+	)
+	body := container.NewGridWithColumns(2, left, container.NewCenter(r.keypad()))
+	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
+}
+
+// itemScreen is the live list of the loan and return screens.
+func (r *Renderer) itemScreen(headKey, hintKey, kind string) screen {
+	v := r.view
+	list := container.NewVBox()
+	for _, it := range v.Items {
+		list.Add(r.itemRow(it, kind))
+	}
+	if len(v.Items) == 0 {
+		list.Add(inset(para(r.t("ui.loan.empty"), widget.MediumImportance), 0, 24, 0, 0))
+	}
+	body := container.NewBorder(
+		container.NewVBox(r.heading(headKey), r.hint(hintKey)),
+		nil, nil, nil,
+		container.NewVScroll(inset(list, 0, 8, 16, 8)),
+	)
+	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
+}
+
+// itemRow is one item with its progress: reading, parts missing, lent until
+// a date, returned with where it goes, refused with the reason.
+func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
+	title := it.Title
+	if title == "" {
+		title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
+	}
+	var status, detail string
+	imp := widget.MediumImportance
+	res := theme.ViewRefreshIcon()
+	date := map[string]any{"Date": r.loc.Date(it.Due)}
+	switch it.State {
+	case kiosk.ItemReading:
+		status = r.t("ui.item.reading")
+	case kiosk.ItemIncomplete:
+		var parts []string
+		for _, p := range it.MissingParts {
+			parts = append(parts, strconv.Itoa(p))
+		}
+		status = r.t("ui.item.missing", map[string]any{"Parts": strings.Join(parts, ", "), "Total": it.Parts})
+		imp, res = widget.WarningImportance, theme.NewWarningThemedResource(theme.WarningIcon())
+	case kiosk.ItemWorking:
+		status = r.t("ui.item.working")
+	case kiosk.ItemDone:
+		imp, res = widget.SuccessImportance, theme.NewSuccessThemedResource(theme.ConfirmIcon())
+		switch kind {
+		case "return":
+			status = r.t("ui.item.returned")
+		case "renew":
+			status = r.t("ui.item.renewed", date)
+		default:
+			status = r.t("ui.item.lent", date)
+		}
+	case kiosk.ItemRefused:
+		status = r.t("ui.item.refused_" + kind)
+		detail = r.text(it.Reason)
+		imp, res = widget.DangerImportance, theme.NewErrorThemedResource(theme.ErrorIcon())
+	case kiosk.ItemSeeStaff:
+		status = r.t("ui.item.see_staff")
+		detail = r.text(it.Reason)
+		imp, res = widget.WarningImportance, theme.NewWarningThemedResource(theme.WarningIcon())
+	}
+	texts := container.NewVBox(line(title, true, widget.MediumImportance), line(status, true, imp))
+	if detail != "" {
+		texts.Add(para(detail, widget.MediumImportance))
+	}
+	if kind == "return" && !empty(it.Destination) {
+		// Where the item goes is the one thing the patron must act on.
+		dest := widget.NewLabel(r.text(it.Destination))
+		dest.SizeName = theme.SizeNameSubHeadingText
+		dest.TextStyle.Bold = true
+		dest.Wrapping = fyne.TextWrapWord
+		texts.Add(dest)
+	}
+	row := container.NewBorder(nil, nil, container.NewCenter(icon(res, 56)), nil, inset(texts, 16, 0, 0, 0))
+	return inset(panel(r.tighten(row), colRow, nil), 0, 0, 0, 12)
+}
+
+// renew: the patron's loans to tick, renew the ticked ones or all.
+func (r *Renderer) renew() screen {
+	v := r.view
+	list := container.NewVBox()
+	chosen := 0
+	for _, it := range v.Loans {
+		if it.Selected {
+			chosen++
+		}
+		list.Add(r.renewRow(it))
+	}
+	if len(v.Loans) == 0 {
+		list.Add(inset(para(r.t("ui.renew.empty"), widget.MediumImportance), 0, 24, 0, 0))
+	}
+	chosenBtn := r.iconButton("ui.button.renew_chosen", theme.HistoryIcon(), widget.HighImportance, kiosk.InRenewChosen{})
+	allBtn := r.iconButton("ui.button.renew_all", theme.HistoryIcon(), widget.HighImportance, kiosk.InRenewAll{})
+	if chosen == 0 {
+		disable(chosenBtn)
+		delete(r.actions, "ui.button.renew_chosen")
+	}
+	if len(v.Loans) == 0 {
+		disable(allBtn)
+		delete(r.actions, "ui.button.renew_all")
+	}
+	body := container.NewBorder(
+		container.NewVBox(r.heading("ui.renew.heading"), r.hint("ui.renew.hint")),
+		inset(container.NewHBox(chosenBtn, allBtn), 0, 12, 0, 0),
+		nil, nil,
+		container.NewVScroll(inset(list, 0, 8, 16, 8)),
+	)
+	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
+}
+
+// disable finds the button inside a withMin wrapper and disables it.
+func disable(o fyne.CanvasObject) {
+	if c, ok := o.(*fyne.Container); ok {
+		for _, x := range c.Objects {
+			if b, ok := x.(*widget.Button); ok {
+				b.Disable()
+			}
+		}
+	}
+}
+
+func (r *Renderer) renewRow(it kiosk.ItemView) fyne.CanvasObject {
+	tick := theme.CheckButtonIcon()
+	if it.Selected {
+		tick = theme.NewPrimaryThemedResource(theme.CheckButtonCheckedIcon())
+	}
+	title := it.Title
+	if title == "" {
+		title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
+	}
+	texts := container.NewVBox(line(title, true, widget.MediumImportance), r.dueLine(it))
+	switch it.State {
+	case kiosk.ItemWorking, kiosk.ItemDone, kiosk.ItemRefused, kiosk.ItemSeeStaff:
+		// The row then also says how the renewal went.
+		row := r.itemRow(it, "renew")
+		return row
+	}
+	row := panel(r.tighten(container.NewBorder(nil, nil, container.NewCenter(icon(tick, 56)), nil, inset(texts, 16, 0, 0, 0))), colRow, nil)
+	name := "toggle:" + it.ItemID
+	tap := newTapArea(row, r.sendAction(name, "", kiosk.InToggleRenew{ItemID: it.ItemID}))
+	return inset(tap, 0, 0, 0, 12)
+}
+
+// dueLine says when a loan is due, in red when it is overdue.
+func (r *Renderer) dueLine(it kiosk.ItemView) fyne.CanvasObject {
+	date := map[string]any{"Date": r.loc.Date(it.Due)}
+	if it.Overdue {
+		return line(r.t("ui.item.overdue", date), true, widget.DangerImportance)
+	}
+	if it.Due.IsZero() {
+		return layout.NewSpacer()
+	}
+	return line(r.t("ui.item.due", date), false, widget.MediumImportance)
+}
+
+// account: loans on the left; holds ready and fees on the right.
+func (r *Renderer) account() screen {
+	v := r.view
+	loans := container.NewVBox(r.subheading("ui.account.loans"))
+	for _, it := range v.Loans {
+		title := it.Title
+		if title == "" {
+			title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
+		}
+		loans.Add(inset(panel(r.tighten(container.NewVBox(line(title, true, widget.MediumImportance), r.dueLine(it))), colRow, nil), 0, 0, 0, 10))
+	}
+	if len(v.Loans) == 0 {
+		loans.Add(para(r.t("ui.account.no_loans"), widget.MediumImportance))
+	}
+	holds := container.NewVBox(r.subheading("ui.account.holds"))
+	for _, h := range v.Holds {
+		where := r.t("ui.account.pickup", map[string]any{"Place": h.PickupAt})
+		if !h.LastDay.IsZero() {
+			where = r.t("ui.account.pickup_until", map[string]any{"Place": h.PickupAt, "Date": r.loc.Date(h.LastDay)})
+		}
+		holds.Add(inset(panel(r.tighten(container.NewVBox(line(h.Title, true, widget.MediumImportance), para(where, widget.SuccessImportance))), colRow, nil), 0, 0, 0, 10))
+	}
+	if len(v.Holds) == 0 {
+		holds.Add(para(r.t("ui.account.no_holds"), widget.MediumImportance))
+	}
+	fees := container.NewVBox(r.subheading("ui.account.fees"))
+	if v.FeeTotal > 0 {
+		fees.Add(line(r.t("ui.account.fee_total", map[string]any{"Amount": r.loc.Money(v.FeeTotal, v.Currency)}), true, widget.DangerImportance))
+		if !empty(v.PayWhere) {
+			fees.Add(para(r.text(v.PayWhere), widget.MediumImportance))
+		}
+	} else {
+		fees.Add(para(r.t("ui.account.no_fees"), widget.MediumImportance))
+	}
+	cols := container.NewGridWithColumns(2,
+		container.NewVScroll(inset(loans, 0, 0, 24, 0)),
+		container.NewVScroll(inset(container.NewVBox(holds, inset(fees, 0, 24, 0, 0)), 0, 0, 24, 0)),
+	)
+	body := container.NewBorder(r.heading("ui.account.heading"), nil, nil, nil, cols)
+	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
+}
+
+// receipt: print, QR or none, as the policy allows; or the QR code itself.
+func (r *Renderer) receipt() screen {
+	v := r.view
+	if v.ReceiptQR != "" {
+		var qr fyne.CanvasObject
+		if img, err := qrImage(v.ReceiptQR, 480); err == nil {
+			ci := canvas.NewImageFromImage(img)
+			ci.FillMode = canvas.ImageFillContain
+			ci.ScaleMode = canvas.ImageScalePixels
+			ci.SetMinSize(fyne.NewSquareSize(480))
+			qr = ci
+		} else if r.log != nil {
+			r.log.WithError(err).Warn("ui: drawing the receipt QR code")
+		}
+		left := container.NewVBox(r.heading("ui.receipt.heading"), r.hint("ui.receipt.qr_hint"))
+		body := container.NewGridWithColumns(2, left, container.NewCenter(qr))
+		return screen{body: body, right: []fyne.CanvasObject{r.iconButton("ui.button.done", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})}}
+	}
+	choices := container.NewVBox()
+	for _, c := range v.ReceiptChoices {
+		var b fyne.CanvasObject
+		switch c {
+		case "print":
+			b = r.iconButton("ui.button.print", theme.DocumentPrintIcon(), widget.HighImportance, kiosk.InReceipt{Choice: c})
+		case "qr":
+			b = r.iconButton("ui.button.qr", theme.GridIcon(), widget.HighImportance, kiosk.InReceipt{Choice: c})
+		case "none":
+			b = r.iconButton("ui.button.no_receipt", theme.CancelIcon(), widget.MediumImportance, kiosk.InReceipt{Choice: c})
+		default:
+			continue
+		}
+		choices.Add(inset(withMin(r.bigger(b, theme.SizeNameSubHeadingText), 640, 110), 0, 0, 0, 16))
+	}
+	body := container.NewBorder(r.heading("ui.receipt.heading"), nil, nil, nil, container.NewCenter(choices))
+	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
+}
+
+// goodbye: thanks, and a reminder; nothing about the patron.
+func (r *Renderer) goodbye() screen {
+	body := container.NewCenter(container.NewVBox(
+		container.NewCenter(icon(theme.NewSuccessThemedResource(theme.ConfirmIcon()), 160)),
+		container.NewCenter(r.heading("ui.goodbye.heading")),
+		container.NewCenter(r.hint("ui.goodbye.hint")),
+	))
+	return screen{body: body, right: []fyne.CanvasObject{r.iconButton("ui.button.done", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})}}
+}
+
+// outOfOrder: no buttons at all; the reason, if the core gave one.
+func (r *Renderer) outOfOrder() screen {
+	v := r.view
+	box := container.NewVBox(
+		container.NewCenter(icon(theme.NewErrorThemedResource(theme.ErrorIcon()), 160)),
+		container.NewCenter(r.heading("ui.outoforder.heading")),
+		r.hint("ui.outoforder.hint"),
+	)
+	if !empty(v.ModeReason) {
+		box.Add(para(r.text(v.ModeReason), widget.MediumImportance))
+	}
+	return screen{body: container.NewCenter(withMin(box, 1000, 0))}
+}
+
+// idleScreen counts down to the end of the session; any touch keeps it.
+func (r *Renderer) idleScreen() *fyne.Container {
+	v := r.view
+	secs := int(math.Ceil(v.IdleLeft.Seconds()))
+	if secs < 0 {
+		secs = 0
+	}
+	still := r.t("ui.button.still_here")
+	stillFn := r.sendAction("ui.button.still_here", still, kiosk.InStillHere{})
+	btn := widget.NewButtonWithIcon(still, theme.AccountIcon(), stillFn)
+	btn.Importance = widget.HighImportance
+	card := panel(container.NewVBox(
+		r.heading("ui.idle.heading"),
+		para(r.loc.N("ui.idle.countdown", secs), widget.MediumImportance),
+		para(r.t("ui.idle.tap"), widget.MediumImportance),
+		inset(withMin(r.bigger(btn, theme.SizeNameSubHeadingText), 640, 110), 0, 16, 0, 8),
+	), colRow, colPrimary)
+	return container.NewStack(newTapArea(container.NewCenter(withMin(card, 1000, 0)), stillFn))
+}

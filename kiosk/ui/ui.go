@@ -1,0 +1,187 @@
+// Package ui is the kiosk's touch screen, built with Fyne. It renders the
+// kiosk.View the core publishes and turns taps into kiosk.Input values; it
+// decides nothing itself. Every text comes from the i18n catalogs (through a
+// localizer for the session's language) or, for titles and reasons, from the
+// library system as the View carries them.
+//
+// The whole window content is rebuilt from each View, so nothing of a past
+// session can linger in a widget once the core has published a clean View.
+package ui
+
+import (
+	"fmt"
+	"image"
+	"slices"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/kiosk"
+)
+
+// Sender receives the patron's inputs. The kiosk core implements it; Send
+// must not block for long, because it is called on the UI goroutine.
+type Sender interface {
+	Send(kiosk.Input)
+}
+
+// SendFunc adapts a function to Sender.
+type SendFunc func(kiosk.Input)
+
+// Send calls f(in).
+func (f SendFunc) Send(in kiosk.Input) { f(in) }
+
+// Options are the UI's knobs; the lead maps them from the TOML config.
+type Options struct {
+	// Languages lists the language codes offered on the welcome screen, in
+	// button order. Default: every language of i18n.Languages.
+	Languages []string
+}
+
+// DefaultOptions returns the defaults: all offered languages.
+func DefaultOptions() Options {
+	var codes []string
+	for _, l := range i18n.Languages {
+		codes = append(codes, l.Code)
+	}
+	return Options{Languages: codes}
+}
+
+// Renderer is the kiosk's screen. It implements kiosk.UI.
+type Renderer struct {
+	win    fyne.Window
+	bundle *i18n.Bundle
+	send   Sender
+	log    logrus.FieldLogger
+	opts   Options
+
+	// Fields below are touched only on the Fyne UI goroutine.
+	view     kiosk.View
+	loc      *i18n.Localizer
+	th       *Theme
+	actions  map[string]func()
+	labels   map[string]string // visible button text → action name
+	fyneLang string
+
+	// mu guards snap, which other goroutines (the script player) read.
+	mu   sync.Mutex
+	snap Snapshot
+}
+
+var _ kiosk.UI = (*Renderer)(nil)
+
+// New returns a renderer drawing into win. It shows nothing until the first
+// Render.
+func New(win fyne.Window, bundle *i18n.Bundle, send Sender, log logrus.FieldLogger, opts Options) *Renderer {
+	if len(opts.Languages) == 0 {
+		opts.Languages = DefaultOptions().Languages
+	}
+	return &Renderer{win: win, bundle: bundle, send: send, log: log, opts: opts}
+}
+
+// Render shows v. It never blocks: the view is copied and handed to the
+// Fyne UI goroutine.
+func (r *Renderer) Render(v kiosk.View) {
+	v = cloneView(v)
+	fyne.Do(func() { r.show(v) })
+}
+
+// cloneView copies the slices of v so that the core may reuse its own.
+func cloneView(v kiosk.View) kiosk.View {
+	v.Items = slices.Clone(v.Items)
+	v.Loans = slices.Clone(v.Loans)
+	v.Holds = slices.Clone(v.Holds)
+	v.ReceiptChoices = slices.Clone(v.ReceiptChoices)
+	for i := range v.Items {
+		v.Items[i].MissingParts = slices.Clone(v.Items[i].MissingParts)
+	}
+	return v
+}
+
+// show rebuilds the window content from v. It runs on the UI goroutine.
+func (r *Renderer) show(v kiosk.View) {
+	r.view = v
+	r.loc = r.bundle.Localizer(v.Lang)
+	r.th = NewTheme(v.LargeText)
+	r.actions = map[string]func(){}
+	r.labels = map[string]string{}
+	if r.fyneLang != r.loc.Lang() {
+		r.fyneLang = r.loc.Lang()
+		if err := useFyneLanguage(r.fyneLang); err != nil && r.log != nil {
+			r.log.WithError(err).Warn("ui: switching Fyne's own strings")
+		}
+	}
+	root := r.build()
+	r.win.SetContent(root)
+
+	texts := collectTexts(root)
+	var buttons []string
+	for k := range r.actions {
+		buttons = append(buttons, k)
+	}
+	slices.Sort(buttons)
+	r.mu.Lock()
+	r.snap = Snapshot{
+		Seq:         r.snap.Seq + 1,
+		Screen:      v.Screen,
+		Mode:        v.Mode,
+		Lang:        r.loc.Lang(),
+		Busy:        v.Busy,
+		IdleWarning: v.IdleWarning,
+		Texts:       texts,
+		Buttons:     buttons,
+	}
+	r.mu.Unlock()
+}
+
+// Snapshot is what is on screen, for the script player and tests.
+type Snapshot struct {
+	Seq         uint64 // counts renders
+	Screen      kiosk.Screen
+	Mode        kiosk.Mode
+	Lang        string
+	Busy        bool
+	IdleWarning bool
+	Texts       []string // every text on screen, in tree order
+	Buttons     []string // names Press accepts (catalog keys, key:N, lang:xx, toggle:ID)
+}
+
+// Snapshot returns a copy of what is on screen now. Safe from any goroutine.
+func (r *Renderer) Snapshot() Snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.snap
+	s.Texts = slices.Clone(s.Texts)
+	s.Buttons = slices.Clone(s.Buttons)
+	return s
+}
+
+// Press taps the button called name: a catalog key ("ui.button.borrow"),
+// "key:7" for a keypad key, "lang:en" for a language button, "toggle:ID"
+// for a loan on the renew screen, or the button's visible text. It waits
+// for the UI goroutine and is safe from any goroutine.
+func (r *Renderer) Press(name string) error {
+	var err error
+	fyne.DoAndWait(func() {
+		act, ok := r.actions[name]
+		if !ok {
+			if key, found := r.labels[name]; found {
+				act, ok = r.actions[key]
+			}
+		}
+		if !ok {
+			err = fmt.Errorf("ui: no button %q on the %s screen", name, r.view.Screen)
+			return
+		}
+		act()
+	})
+	return err
+}
+
+// Capture returns the current window as an image. Safe from any goroutine.
+func (r *Renderer) Capture() (img image.Image) {
+	fyne.DoAndWait(func() { img = r.win.Canvas().Capture() })
+	return img
+}

@@ -1,0 +1,361 @@
+package sip2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+func (c *Client) now() time.Time { return c.opts.Now().In(c.opts.TimeZone) }
+
+func (c *Client) date(t time.Time) string {
+	if t.IsZero() {
+		t = c.now()
+	}
+	return FormatDate(t.In(c.opts.TimeZone))
+}
+
+func yn(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+// Login connects when needed and sends the 93 login. On the FBS transport,
+// whose login travels in each HTTP request, it does nothing. Other actions
+// log in by themselves; calling Login first only surfaces a bad password
+// early.
+func (c *Client) Login(ctx context.Context) error {
+	if !c.stream {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrClosed
+	}
+	if c.conn == nil {
+		return c.connectLocked(ctx)
+	}
+	if c.opts.LoginUser == "" {
+		return nil
+	}
+	m := NewMessage(MsgLogin).SetFixed(FUIDAlgorithm, "0").SetFixed(FPWDAlgorithm, "0")
+	m.Add(FieldLoginUserID, c.opts.LoginUser).Add(FieldLoginPassword, c.opts.LoginPassword)
+	if c.opts.Location != "" {
+		m.Add(FieldLocationCode, c.opts.Location)
+	}
+	resp, err := c.doLocked(ctx, m, false)
+	if err != nil {
+		return fmt.Errorf("sip2: login: %w", err)
+	}
+	if resp.FixedValue(FOK) != "1" {
+		return ErrLoginFailed
+	}
+	return nil
+}
+
+// SCStatus sends 99 and returns the parsed 98. The client keeps the 98's
+// timeout and retries for later requests.
+func (c *Client) SCStatus(ctx context.Context) (ACSStatus, error) {
+	m := NewMessage(MsgSCStatus).SetFixed(FStatusCode, "0").
+		SetFixed(FMaxPrintWidth, fmt.Sprintf("%03d", c.opts.MaxPrintWidth%1000)).SetFixed(FProtocolVersion, "2.00")
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return ACSStatus{}, err
+	}
+	return parseACSStatus(resp, c.opts.TimeZone), nil
+}
+
+func (c *Client) patronFields(m *Message, patronID, pin string, forceAD bool) {
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, patronID).Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	if pin != "" || forceAD {
+		m.Add(FieldPatronPassword, pin)
+	}
+}
+
+// PatronStatus sends 23. Check the result's Valid before trusting it.
+func (c *Client) PatronStatus(ctx context.Context, patronID, pin string) (PatronStatus, error) {
+	m := NewMessage(MsgPatronStatus).SetFixed(FLanguage, c.opts.Language).SetFixed(FTransactionDate, c.date(time.Time{}))
+	c.patronFields(m, patronID, pin, true)
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return PatronStatus{}, err
+	}
+	return parsePatronStatus(resp, c.opts.TimeZone), nil
+}
+
+// PatronInformation sends 63 for the requested summary category and range.
+func (c *Client) PatronInformation(ctx context.Context, patronID, pin string, req PatronInfoRequest) (PatronInformation, error) {
+	m := NewMessage(MsgPatronInfo).SetFixed(FLanguage, c.opts.Language).
+		SetFixed(FTransactionDate, c.date(time.Time{})).SetFixed(FSummary, req.Summary.field())
+	c.patronFields(m, patronID, pin, false)
+	if req.Start > 0 {
+		m.Add(FieldStartItem, fmt.Sprint(req.Start))
+	}
+	if req.End > 0 {
+		m.Add(FieldEndItem, fmt.Sprint(req.End))
+	}
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return PatronInformation{}, err
+	}
+	return parsePatronInformation(resp, c.opts.TimeZone), nil
+}
+
+// Checkout sends 11. A connection failure after sending yields an error
+// matching ErrOutcomeUnknown: settle it with Settle, never by calling
+// Checkout again.
+func (c *Client) Checkout(ctx context.Context, req CheckoutRequest) (CheckoutResponse, error) {
+	nb := BlankDate
+	if !req.NBDueDate.IsZero() {
+		nb = c.date(req.NBDueDate)
+	}
+	m := NewMessage(MsgCheckout).SetFixed(FSCRenewalPolicy, yn(req.RenewalPolicy)).SetFixed(FNoBlock, yn(req.NoBlock)).
+		SetFixed(FTransactionDate, c.date(req.TransactionDate)).SetFixed(FNBDueDate, nb)
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, req.PatronID).Add(FieldItemID, req.ItemID).
+		Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	if req.ItemProperties != "" {
+		m.Add(FieldItemProperties, req.ItemProperties)
+	}
+	if req.PIN != "" {
+		m.Add(FieldPatronPassword, req.PIN)
+	}
+	if req.FeeAcknowledged != "" {
+		m.Add(FieldFeeAcknowledged, req.FeeAcknowledged)
+	}
+	if req.Cancel {
+		m.Add(FieldCancel, "Y")
+	}
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return CheckoutResponse{}, err
+	}
+	return parseCheckoutResponse(resp, c.opts.TimeZone), nil
+}
+
+// RenewRequest is the input of Renew.
+type RenewRequest struct {
+	PatronID, PIN     string
+	ItemID, TitleID   string
+	ThirdPartyAllowed bool
+	NoBlock           bool
+	TransactionDate   time.Time
+	NBDueDate         time.Time
+	FeeAcknowledged   string
+	ItemProperties    string
+}
+
+// Renew sends 29. Like Checkout it is never resent blindly.
+func (c *Client) Renew(ctx context.Context, req RenewRequest) (RenewResponse, error) {
+	nb := BlankDate
+	if !req.NBDueDate.IsZero() {
+		nb = c.date(req.NBDueDate)
+	}
+	m := NewMessage(MsgRenew).SetFixed(FThirdPartyAllowed, yn(req.ThirdPartyAllowed)).SetFixed(FNoBlock, yn(req.NoBlock)).
+		SetFixed(FTransactionDate, c.date(req.TransactionDate)).SetFixed(FNBDueDate, nb)
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, req.PatronID)
+	if req.PIN != "" {
+		m.Add(FieldPatronPassword, req.PIN)
+	}
+	if req.ItemID != "" {
+		m.Add(FieldItemID, req.ItemID)
+	}
+	if req.TitleID != "" {
+		m.Add(FieldTitleID, req.TitleID)
+	}
+	m.Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	if req.ItemProperties != "" {
+		m.Add(FieldItemProperties, req.ItemProperties)
+	}
+	if req.FeeAcknowledged != "" {
+		m.Add(FieldFeeAcknowledged, req.FeeAcknowledged)
+	}
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return RenewResponse{}, err
+	}
+	return parseCheckoutResponse(resp, c.opts.TimeZone), nil
+}
+
+// Checkin sends 09.
+func (c *Client) Checkin(ctx context.Context, req CheckinRequest) (CheckinResponse, error) {
+	loc := req.Location
+	if loc == "" {
+		loc = c.opts.Location
+	}
+	tx := c.date(req.TransactionDate)
+	ret := tx
+	if !req.ReturnDate.IsZero() {
+		ret = c.date(req.ReturnDate)
+	}
+	m := NewMessage(MsgCheckin).SetFixed(FNoBlock, yn(req.NoBlock)).SetFixed(FTransactionDate, tx).SetFixed(FReturnDate, ret)
+	m.Add(FieldCurrentLocation, loc).Add(FieldInstitutionID, c.opts.Institution).Add(FieldItemID, req.ItemID).
+		Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	if req.ItemProperties != "" {
+		m.Add(FieldItemProperties, req.ItemProperties)
+	}
+	if req.Cancel {
+		m.Add(FieldCancel, "Y")
+	}
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return CheckinResponse{}, err
+	}
+	return parseCheckinResponse(resp, c.opts.TimeZone), nil
+}
+
+// RenewAll sends 65.
+func (c *Client) RenewAll(ctx context.Context, patronID, pin string) (RenewAllResponse, error) {
+	m := NewMessage(MsgRenewAll).SetFixed(FTransactionDate, c.date(time.Time{}))
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, patronID)
+	if pin != "" {
+		m.Add(FieldPatronPassword, pin)
+	}
+	m.Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return RenewAllResponse{}, err
+	}
+	return parseRenewAllResponse(resp, c.opts.TimeZone), nil
+}
+
+// ItemInformation sends 17.
+func (c *Client) ItemInformation(ctx context.Context, itemID string) (ItemInformation, error) {
+	m := NewMessage(MsgItemInfo).SetFixed(FTransactionDate, c.date(time.Time{}))
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldItemID, itemID).Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return ItemInformation{}, err
+	}
+	return parseItemInformation(resp, c.opts.TimeZone), nil
+}
+
+// EndPatronSession sends 35.
+func (c *Client) EndPatronSession(ctx context.Context, patronID, pin string) (EndSessionResponse, error) {
+	m := NewMessage(MsgEndSession).SetFixed(FTransactionDate, c.date(time.Time{}))
+	c.patronFields(m, patronID, pin, false)
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return EndSessionResponse{}, err
+	}
+	return EndSessionResponse{
+		Ended:          yes(resp.FixedValue(FEndSession)),
+		InstitutionID:  resp.Get(FieldInstitutionID),
+		PatronID:       StripLN(resp.Get(FieldPatronID)),
+		ScreenMessages: resp.All(FieldScreenMessage),
+		PrintLines:     resp.All(FieldPrintLine),
+		Raw:            resp,
+	}, nil
+}
+
+// BlockPatron sends 01 (e.g. after too many wrong PINs); the ACS answers
+// with a 24.
+func (c *Client) BlockPatron(ctx context.Context, patronID, message string, cardRetained bool) (PatronStatus, error) {
+	m := NewMessage(MsgBlockPatron).SetFixed(FCardRetained, yn(cardRetained)).SetFixed(FTransactionDate, c.date(time.Time{}))
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldBlockedCardMsg, message).Add(FieldPatronID, patronID).
+		Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		return PatronStatus{}, err
+	}
+	return parsePatronStatus(resp, c.opts.TimeZone), nil
+}
+
+// Outcome is the result of settling an unknown outcome.
+type Outcome int
+
+// Outcomes of Settle.
+const (
+	// StillUnknown: the ACS's answer does not tell (or it could not be
+	// asked); send the patron to staff.
+	StillUnknown Outcome = iota
+	// ConfirmedDone: the operation took effect.
+	ConfirmedDone
+	// NotDone: the operation did not take effect; it may be retried once.
+	NotDone
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case ConfirmedDone:
+		return "confirmed-done"
+	case NotDone:
+		return "not-done"
+	}
+	return "still-unknown"
+}
+
+// Settlement is what Settle found out.
+type Settlement struct {
+	Outcome Outcome
+	Item    ItemInformation
+}
+
+// Settle resolves an ErrOutcomeUnknown of op (MsgCheckout, MsgCheckin or
+// MsgRenew) by asking Item Information (17) about the item:
+//   - checkout: charged (04/05/07) → done; available, on the hold shelf,
+//     re-shelving or in transit → not done. The 18 does not name the
+//     borrower, so "charged" is taken as "to this patron": the item was
+//     on the pad of this patron a moment ago.
+//   - checkin: available, re-shelving, hold shelf or in transit → done;
+//     still charged → not done.
+//   - renew: not charged → not done (nothing to renew); charged → still
+//     unknown unless previousDue is given and the due date moved past it
+//     (see SettleRenewal).
+//
+// Anything else, or a failing 17, is StillUnknown.
+func (c *Client) Settle(ctx context.Context, op Code, itemID, patronID string) (Settlement, error) {
+	return c.settle(ctx, op, itemID, time.Time{})
+}
+
+// SettleRenewal settles a 29 by comparing the item's due date with the due
+// date before the renewal.
+func (c *Client) SettleRenewal(ctx context.Context, itemID string, previousDue time.Time) (Settlement, error) {
+	return c.settle(ctx, MsgRenew, itemID, previousDue)
+}
+
+func (c *Client) settle(ctx context.Context, op Code, itemID string, previousDue time.Time) (Settlement, error) {
+	info, err := c.ItemInformation(ctx, itemID)
+	if err != nil {
+		return Settlement{Outcome: StillUnknown}, fmt.Errorf("sip2: settle %s: %w", op, err)
+	}
+	s := Settlement{Outcome: StillUnknown, Item: info}
+	switch op {
+	case MsgCheckout:
+		switch {
+		case info.Charged():
+			s.Outcome = ConfirmedDone
+		case info.CirculationStatus == CircAvailable, info.CirculationStatus == CircOnHoldShelf,
+			info.CirculationStatus == CircReshelve, info.CirculationStatus == CircInTransit:
+			s.Outcome = NotDone
+		}
+	case MsgCheckin:
+		switch {
+		case info.Charged():
+			s.Outcome = NotDone
+		case info.CirculationStatus == CircAvailable, info.CirculationStatus == CircOnHoldShelf,
+			info.CirculationStatus == CircReshelve, info.CirculationStatus == CircInTransit:
+			s.Outcome = ConfirmedDone
+		}
+	case MsgRenew:
+		switch {
+		case !info.Charged() && info.CirculationStatus != "":
+			s.Outcome = NotDone
+		case info.Charged() && !previousDue.IsZero() && !info.DueDate.IsZero():
+			if info.DueDate.After(previousDue) {
+				s.Outcome = ConfirmedDone
+			} else {
+				s.Outcome = NotDone
+			}
+		}
+	default:
+		return s, fmt.Errorf("%w: sip2: cannot settle %s", ErrInvalid, op)
+	}
+	return s, nil
+}
+
+// IsOutcomeUnknown reports whether err is an unknown outcome.
+func IsOutcomeUnknown(err error) bool { return errors.Is(err, ErrOutcomeUnknown) }

@@ -1,0 +1,215 @@
+package sip2
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testCert makes a self-signed CA and a server certificate for 127.0.0.1
+// and "acs.test", valid around now.
+func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "acs.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		DNSNames: []string{"acs.test"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, pool
+}
+
+// tlsEcho serves one SIP2 answer ("941") per frame over TLS.
+func tlsEcho(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer nc.Close()
+				fr := NewFrameReader(nc, 0)
+				for {
+					if _, err := fr.ReadFrame(); err != nil {
+						return
+					}
+					if err := WriteFrame(nc, []byte("941")); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestTLSTransport(t *testing.T) {
+	cert, pool := testCert(t)
+	addr := tlsEcho(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	conn, err := TLSDialer{Addr: addr, TLS: TLSOptions{RootCAs: pool}}.Dial(ctx)
+	if err != nil {
+		t.Fatalf("pinned CA: %v", err)
+	}
+	if err := conn.Send(ctx, []byte("9300CNa|COb|")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := conn.Receive(ctx); err != nil || string(got) != "941" {
+		t.Errorf("receive %q %v", got, err)
+	}
+	conn.Close()
+
+	// The system pool does not know the test CA: refused, no fallback.
+	if _, err := (TLSDialer{Addr: addr}).Dial(ctx); err == nil || !errors.Is(err, ErrNotSent) {
+		t.Errorf("unknown CA accepted: %v", err)
+	}
+	// The certificate is not for this name.
+	if _, err := (TLSDialer{Addr: addr, TLS: TLSOptions{RootCAs: pool, ServerName: "other.test"}}).Dial(ctx); err == nil {
+		t.Error("wrong host name accepted")
+	}
+	cfg, _ := TLSDialer{Addr: addr}.Config()
+	if cfg.MinVersion != tls.VersionTLS12 || cfg.InsecureSkipVerify {
+		t.Errorf("config %+v", cfg)
+	}
+}
+
+func TestTLSRefusesOldVersions(t *testing.T) {
+	cert, pool := testCert(t)
+	addr := tlsEcho(t, &tls.Config{Certificates: []tls.Certificate{cert}, MaxVersion: tls.VersionTLS11, MinVersion: tls.VersionTLS10})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := (TLSDialer{Addr: addr, TLS: TLSOptions{RootCAs: pool}}).Dial(ctx); err == nil {
+		t.Error("TLS 1.1 server accepted")
+	}
+}
+
+func TestTLSPlainServerIsNotAFallback(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		nc, err := ln.Accept()
+		if err == nil {
+			_, _ = nc.Write([]byte("941\r"))
+			nc.Close()
+		}
+	}()
+	_, pool := testCert(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := (TLSDialer{Addr: ln.Addr().String(), TLS: TLSOptions{RootCAs: pool}}).Dial(ctx); err == nil {
+		t.Error("plain-text server accepted by the TLS dialer")
+	}
+}
+
+func TestFrameReader(t *testing.T) {
+	in := "941\r\n\r\n98YYY\n\r24x\rpartial"
+	fr := NewFrameReader(strings.NewReader(in), 0)
+	var got []string
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			if !errors.Is(err, io.ErrUnexpectedEOF) || string(f) != "partial" {
+				t.Errorf("end: %q %v", f, err)
+			}
+			break
+		}
+		got = append(got, string(f))
+	}
+	if strings.Join(got, ",") != "941,98YYY,24x" {
+		t.Errorf("frames %q", got)
+	}
+}
+
+func TestFrameReaderRejectsHugeLine(t *testing.T) {
+	huge := bytes.Repeat([]byte("A"), 1<<20)
+	in := append(append(huge, '\r'), []byte("941\r")...)
+	fr := NewFrameReader(bytes.NewReader(in), 64<<10)
+	if _, err := fr.ReadFrame(); !errors.Is(err, ErrFrameTooLong) {
+		t.Fatalf("1 MiB line: %v", err)
+	}
+	if cap(fr.buf) > 2*(64<<10) {
+		t.Errorf("buffered %d bytes for a rejected line", cap(fr.buf))
+	}
+	f, err := fr.ReadFrame()
+	if err != nil || string(f) != "941" {
+		t.Errorf("frame after the huge one: %q %v", f, err)
+	}
+}
+
+// slowReader returns a timeout error in the middle of a frame, as a net.Conn
+// does when a read deadline passes.
+type slowReader struct {
+	parts []string
+	i     int
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if s.i >= len(s.parts) {
+		return 0, io.EOF
+	}
+	part := s.parts[s.i]
+	s.i++
+	if part == "" {
+		return 0, timeoutErr{}
+	}
+	return copy(p, part), nil
+}
+
+func TestFrameReaderKeepsPartialFrameAcrossTimeout(t *testing.T) {
+	fr := NewFrameReader(&slowReader{parts: []string{"12", "", "1NUY\r"}}, 0)
+	if _, err := fr.ReadFrame(); err == nil {
+		t.Fatal("no timeout")
+	}
+	f, err := fr.ReadFrame()
+	if err != nil || string(f) != "121NUY" {
+		t.Errorf("after timeout: %q %v", f, err)
+	}
+}
