@@ -156,7 +156,9 @@ type ItemStatus struct {
 }
 
 // Charged reports whether the item is lent out according to the status.
-func (s ItemStatus) Charged() bool { return s.Circulation == "04" || s.Circulation == "05" }
+func (s ItemStatus) Charged() bool {
+	return s.Circulation == "04" || s.Circulation == "05" || s.Circulation == "07"
+}
 
 // ACSStatus is what the library system said about itself (SIP2 98).
 type ACSStatus struct {

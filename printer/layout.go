@@ -129,6 +129,19 @@ func wrap(text string, width, indent int) []string {
 var cprLike = regexp.MustCompile(`(^|[^0-9])([0-3][0-9])([01][0-9])([0-9]{2})[- ]?([0-9]{4})($|[^0-9])`)
 
 func scrub(s string) string {
+	// A match consumes the character before and after the number, so two
+	// numbers separated by one character need a second pass.
+	for i := 0; i < 4; i++ {
+		next := scrubOnce(s)
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
+}
+
+func scrubOnce(s string) string {
 	return cprLike.ReplaceAllStringFunc(s, func(m string) string {
 		sub := cprLike.FindStringSubmatch(m)
 		dd, mm := atoi2(sub[2]), atoi2(sub[3])
@@ -295,6 +308,7 @@ func fitLogo(img image.Image, dots int) image.Image {
 // Render lays out r and encodes it as an ESC/POS job: initialise, select
 // WPC1252, the receipt, feed and cut.
 func Render(r Receipt, l Localizer, o Options) ([]byte, error) {
+	o = o.withDefaults()
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
@@ -365,6 +379,7 @@ func Render(r Receipt, l Localizer, o Options) ([]byte, error) {
 // alignment, with codes shown as [CODE128 …] / [QR …] and the logo as
 // [LOGO]. Golden tests and log-free debugging use it.
 func RenderText(r Receipt, l Localizer, o Options) (string, error) {
+	o = o.withDefaults()
 	if err := o.validate(); err != nil {
 		return "", err
 	}

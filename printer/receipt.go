@@ -134,6 +134,9 @@ type Options struct {
 	// Encoder holds the code pages the printer supports. Default
 	// escpos.DefaultOptions().
 	Encoder escpos.Options
+	// Policy says when receipts print (NewSpooler takes it): ask, always,
+	// never or timeout (print when the question times out). Default ask.
+	Policy Policy
 }
 
 // DefaultOptions returns the defaults documented on Options.
@@ -143,6 +146,7 @@ func DefaultOptions() Options {
 		Code:          CodeCode128,
 		FeedBeforeCut: 3,
 		Encoder:       escpos.DefaultOptions(),
+		Policy:        PolicyAsk,
 	}
 }
 
@@ -158,6 +162,22 @@ func DotsForColumns(cols int) int {
 		return 512
 	}
 	return 576
+}
+
+// withDefaults fills zero knobs (Columns, Code, Encoder code pages) with
+// their defaults, so that a hand-built Options works like DefaultOptions.
+func (o Options) withDefaults() Options {
+	d := DefaultOptions()
+	if o.Columns == 0 {
+		o.Columns = d.Columns
+	}
+	if o.Code == "" {
+		o.Code = d.Code
+	}
+	if len(o.Encoder.CodePages) == 0 {
+		o.Encoder.CodePages = d.Encoder.CodePages
+	}
+	return o
 }
 
 func (o Options) validate() error {

@@ -371,3 +371,19 @@ func TestScreenQR(t *testing.T) {
 		t.Errorf("big receipt: %v", err)
 	}
 }
+
+func BenchmarkRenderLoanReceipt(b *testing.B) {
+	bd := bundle(b)
+	r := fixtures()["loan"]
+	l := bd.Localizer("da")
+	o := printer.DefaultOptions()
+	var n int
+	for b.Loop() {
+		job, err := printer.Render(r, l, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(job)
+	}
+	b.ReportMetric(float64(n), "bytes/receipt")
+}

@@ -19,7 +19,8 @@ const maxScreenText = 900
 // layout, so the same privacy rules apply) without rules, padding or codes.
 // Nothing is sent anywhere; the patron's phone reads it from the screen.
 func ScreenText(r Receipt, l Localizer, o Options) string {
-	if o.Columns == 0 {
+	o = o.withDefaults()
+	if o.validate() != nil {
 		o.Columns = 48
 	}
 	o.Logo = nil

@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/rfid/ddm"
+	"github.com/danbib/kiosk/usb/usbio"
 )
 
 // EventKind says what happened on the pad.
@@ -36,8 +37,8 @@ const (
 	TagUnreadable
 	// UnreadableGone: an unreadable tag left the pad.
 	UnreadableGone
-	// ReaderDown: inventories fail (reader unplugged or not answering); Err
-	// is the cause. Item state is frozen until ReaderUp.
+	// ReaderDown: the reader is unplugged (at once) or inventories failed
+	// three times in a row; Err is the cause. Item state is frozen until ReaderUp.
 	ReaderDown
 	// ReaderUp: inventories work again.
 	ReaderUp
@@ -133,7 +134,8 @@ type WatcherOptions struct {
 	HomeISILs []string
 	// Buffer is the capacity of the event channel. Default 64.
 	Buffer int
-	// Reader options, for the Secured flag of ItemTag. Default DefaultOptions().
+	// Reader options, for the Secured flag of ItemTag. Default: the reader's
+	// own options when it has an Options() method (FEIGReader), else DefaultOptions().
 	Reader Options
 	// NewTicker is the clock seam for Run. Default time.NewTicker.
 	NewTicker func(time.Duration) (<-chan time.Time, func())
@@ -157,6 +159,7 @@ type tagState struct {
 	missed     int // consecutive inventories missed
 	counted    bool
 	read       bool // read finished, successfully or not
+	hasData    bool // tag holds a successful read (kept while a Refresh re-reads)
 	failures   int
 	tag        Tag
 	unreadable error
@@ -176,12 +179,17 @@ type Watcher struct {
 
 	events chan Event
 
-	mu         sync.Mutex
-	tags       map[UID]*tagState
-	items      map[string]Item
-	down       bool
-	overflowed bool
+	mu          sync.Mutex
+	tags        map[UID]*tagState
+	items       map[string]Item
+	down        bool
+	overflowed  bool
+	invFailures int // consecutive failed inventories
 }
+
+// inventoryFailuresDown is the number of consecutive failed inventories (for
+// other reasons than a vanished device) after which the reader counts as down.
+const inventoryFailuresDown = 3
 
 // NewWatcher returns a watcher on r. Zero option fields take their defaults.
 func NewWatcher(r Reader, opts WatcherOptions, log logrus.FieldLogger) *Watcher {
@@ -202,7 +210,10 @@ func NewWatcher(r Reader, opts WatcherOptions, log logrus.FieldLogger) *Watcher 
 		opts.Buffer = def.Buffer
 	}
 	if opts.Reader.AFISecured == 0 {
-		opts.Reader.AFISecured = def.Reader.AFISecured
+		opts.Reader = def.Reader
+		if o, ok := r.(interface{ Options() Options }); ok {
+			opts.Reader = o.Options()
+		}
 	}
 	if opts.NewTicker == nil {
 		opts.NewTicker = def.NewTicker
@@ -307,9 +318,18 @@ func (w *Watcher) Poll(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		w.setDown(err)
+		// A reader that is gone is reported at once; anything else (a
+		// timeout, a buffer overflow, line noise) only when it persists.
+		w.invFailures++
+		if errors.Is(err, usbio.ErrDisconnected) || errors.Is(err, usbio.ErrNoDevice) ||
+			w.invFailures >= inventoryFailuresDown {
+			w.setDown(err)
+		} else {
+			w.log.WithError(err).Debug("rfid: inventory failed")
+		}
 		return
 	}
+	w.invFailures = 0
 	w.setUp()
 
 	present := make(map[UID]bool, len(inv))
@@ -326,6 +346,7 @@ func (w *Watcher) Poll(ctx context.Context) {
 			st.counted = true
 		}
 	}
+	var goneUnreadable []UID
 	for u, st := range w.tags {
 		if present[u] {
 			continue
@@ -334,10 +355,14 @@ func (w *Watcher) Poll(ctx context.Context) {
 		st.missed++
 		if !st.counted || st.missed >= w.opts.Vanish {
 			if st.unreadable != nil {
-				w.emit(Event{Kind: UnreadableGone, UID: u})
+				goneUnreadable = append(goneUnreadable, u)
 			}
 			delete(w.tags, u)
 		}
+	}
+	slices.SortFunc(goneUnreadable, func(a, b UID) int { return strings.Compare(a.String(), b.String()) })
+	for _, u := range goneUnreadable {
+		w.emit(Event{Kind: UnreadableGone, UID: u})
 	}
 
 	// Read the counted tags not read yet, in inventory order.
@@ -358,10 +383,18 @@ func (w *Watcher) readTag(ctx context.Context, st *tagState) bool {
 	tag, err := w.r.ReadTag(ctx, st.info.UID)
 	switch {
 	case err == nil:
-		st.read, st.tag, st.failures = true, tag, 0
-	case errors.Is(err, ErrReaderGone):
+		st.read, st.tag, st.failures, st.hasData = true, tag, 0, true
+	case errors.Is(err, usbio.ErrDisconnected), errors.Is(err, usbio.ErrNoDevice):
 		w.setDown(err)
 		return false
+	case st.hasData:
+		// A re-read after Refresh failed: keep what was read before rather
+		// than lose the item, and give up after ReadAttempts rounds.
+		st.failures++
+		if st.failures >= w.opts.ReadAttempts {
+			st.read = true
+			w.log.WithField("uid", st.info.UID.String()).WithError(err).Warn("rfid: re-read failed, keeping the previous read")
+		}
 	case errors.Is(err, ErrUnreadable):
 		st.read, st.unreadable = true, err
 		w.emit(Event{Kind: TagUnreadable, UID: st.info.UID, Err: err})
@@ -398,7 +431,7 @@ func (w *Watcher) setUp() {
 func (w *Watcher) regroup() {
 	now := map[string]Item{}
 	for _, st := range w.tags {
-		if !st.counted || !st.read || st.unreadable != nil {
+		if !st.counted || !st.hasData {
 			continue
 		}
 		d := st.tag.Data

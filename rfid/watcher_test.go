@@ -13,6 +13,7 @@ import (
 	"github.com/danbib/kiosk/rfid"
 	"github.com/danbib/kiosk/rfid/feig"
 	"github.com/danbib/kiosk/rfid/rfidtest"
+	"github.com/danbib/kiosk/usb/usbio"
 )
 
 // drain returns the events delivered so far, without waiting.
@@ -232,6 +233,17 @@ func TestWatcherRefreshAFI(t *testing.T) {
 	if it := evs[0].Item.Tags[0]; it.AFI != rfid.AFIOnLoan || it.Secured {
 		t.Errorf("after refresh: %+v", it)
 	}
+
+	// A re-read that fails keeps the item as it was: no removal, no event.
+	pad.FailReads(tag.UID, -1)
+	w.Refresh(tag.UID)
+	for range 4 {
+		w.Poll(ctx)
+	}
+	expect(t, "failed re-reads", w)
+	if s := w.Snapshot(); len(s.Items) != 1 || s.Items[0].Tags[0].AFI != rfid.AFIOnLoan {
+		t.Errorf("snapshot after failed re-reads: %+v", s)
+	}
 }
 
 // Run polls on the ticker until the context ends; synctest's fake clock
@@ -272,4 +284,78 @@ func TestEventKindNames(t *testing.T) {
 			t.Errorf("kind %d has no name", k)
 		}
 	}
+}
+
+// flakyReader fails the next inventories with the queued errors.
+type flakyReader struct {
+	rfid.Reader
+	fail []error
+}
+
+func (f *flakyReader) Inventory(ctx context.Context) ([]rfid.TagInfo, error) {
+	if len(f.fail) > 0 {
+		err := f.fail[0]
+		f.fail = f.fail[1:]
+		return nil, err
+	}
+	return f.Reader.Inventory(ctx)
+}
+
+// Transient inventory errors do not flap the reader state; three in a row do.
+func TestWatcherTransientErrors(t *testing.T) {
+	pad, r := newPadReader(t, rfid.Options{})
+	pad.Place(itemTag(t, 1, "8001", "DK710100", 1, 1))
+	timeout := fmt.Errorf("%w: %w", rfid.ErrReaderGone, usbio.ErrTimeout)
+	fr := &flakyReader{Reader: r, fail: []error{timeout, timeout}}
+	w := rfid.NewWatcher(fr, rfid.WatcherOptions{Confirm: 1}, nil)
+	ctx := context.Background()
+	w.Poll(ctx)
+	w.Poll(ctx)
+	expect(t, "two timeouts", w)
+	w.Poll(ctx)
+	expect(t, "recovered", w, "item added 8001 complete")
+	fr.fail = []error{timeout, timeout, timeout}
+	w.Poll(ctx)
+	w.Poll(ctx)
+	expect(t, "two more timeouts", w)
+	w.Poll(ctx)
+	expect(t, "third timeout", w, "reader down")
+	w.Poll(ctx)
+	expect(t, "back", w, "reader up")
+}
+
+// With the timing model on (the demo's setting), the watcher still sees a
+// stack in the expected number of rounds; synctest's clock makes the modelled
+// air time free, and reports how long the stack took in fake time.
+func TestWatcherWithTimingModel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pad := rfidtest.NewPad(rfidtest.DefaultPadOptions())
+		for i := range 5 {
+			pad.Place(itemTag(t, uint32(i+1), fmt.Sprintf("90%02d", i), "DK710100", 1, 1))
+		}
+		r := rfid.NewFEIG(feig.New(pad.Transport(), feig.DefaultOptions()), rfid.Options{}, nil)
+		w := rfid.NewWatcher(r, rfid.WatcherOptions{Interval: 200 * time.Millisecond}, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		defer func() { cancel(); <-done }()
+		start := time.Now()
+		go func() { w.Run(ctx); close(done) }()
+		var added int
+		for added < 5 {
+			if e := <-w.Events(); e.Kind == rfid.ItemAdded {
+				added++
+			}
+		}
+		// Two inventory rounds 200 ms apart, then five reads; the very first
+		// frame has no PSST pause before it.
+		took := time.Since(start)
+		tm := rfidtest.DefaultTiming()
+		floor := 200*time.Millisecond + tm.InventoryFloor(5) + 5*tm.ReadTagFloor(9) - tm.PSST
+		if took < floor {
+			t.Errorf("stack of 5 reported after %v, below the model's floor %v", took, floor)
+		}
+		if took > floor+200*time.Millisecond {
+			t.Errorf("stack of 5 reported after %v, floor %v", took, floor)
+		}
+	})
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // Logger receives the client's diagnostics. logrus.FieldLogger satisfies
-// it. Messages are logged with AA, AC, AD, CO, AE masked (Message.String).
+// it. Messages are logged with passwords, PINs, patron ids and personal
+// data masked (Message.String, MaskField).
 type Logger interface {
 	Debugf(format string, args ...any)
 	Warnf(format string, args ...any)

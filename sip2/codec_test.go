@@ -362,8 +362,20 @@ func TestMask(t *testing.T) {
 	if strings.Contains(ms, "0101701234") || !strings.Contains(ms, "AD****|") {
 		t.Errorf("MaskFrame = %q", ms)
 	}
-	if got := MaskFrame("9300CNkiosk|COsecret|"); strings.Contains(got, "secret") {
+	if got := MaskFrame("9300CNkiosk|COsecret|"); strings.Contains(got, "secret") || strings.Contains(got, "et|") {
 		t.Errorf("MaskFrame = %q", got)
+	}
+	// The checksum of a frame with a PIN is masked too: with the rest of
+	// the frame visible it would give the PIN away.
+	m.HasSeq = true
+	b, _ = Encode(m, EncodeOptions{ErrorDetection: true})
+	az := string(b[len(b)-4:])
+	if got := MaskFrame(string(b)); strings.HasSuffix(got, az) || !strings.HasSuffix(got, "AZ****") {
+		t.Errorf("MaskFrame kept the checksum: %q", got)
+	}
+	dm, _ := Decode(b, DecodeOptions{})
+	if strings.Contains(dm.String(), az) {
+		t.Errorf("String kept the checksum: %q", dm.String())
 	}
 }
 

@@ -139,13 +139,19 @@ func (m *Message) Clone() *Message {
 	return &c
 }
 
-// secretIDs are the fields that carry passwords, PINs or patron ids; they are
-// masked whenever a message is shown.
-var secretIDs = map[string]bool{"AD": true, "CO": true, "AC": true, "AA": true, "CY": true, "AE": true, "DA": true}
+// secretIDs are the fields masked whenever a message is shown: passwords
+// and PINs (AC, AD, CO) completely, patron ids and personal data (AA, CY,
+// AE, DA, BD, BE, BF, PB) except their last two characters.
+var secretIDs = map[string]bool{
+	"AD": true, "CO": true, "AC": true,
+	"AA": true, "CY": true, "AE": true, "DA": true, "BD": true, "BE": true, "BF": true, "PB": true,
+}
 
-// MaskValue masks a secret for display: everything but the last two
-// characters becomes '*', and values of up to four characters are masked
-// completely, so a 4-digit PIN never shows a digit.
+var passwordIDs = map[string]bool{"AD": true, "CO": true, "AC": true}
+
+// MaskValue masks a patron id or personal value for display: everything but
+// the last two characters becomes '*', and values of up to four characters
+// are masked completely, so a 4-digit PIN never shows a digit.
 func MaskValue(v string) string {
 	r := []rune(v)
 	keep := 2
@@ -158,8 +164,20 @@ func MaskValue(v string) string {
 	return string(r)
 }
 
-// String renders the message for logs and the probe with AA, AC, AD, CO,
-// CY, AE and DA masked by MaskValue. It is not the wire form: use Encode for that.
+// MaskField masks the value of field id as String and MaskFrame do:
+// passwords fully, other secret ids with MaskValue, the rest unchanged.
+func MaskField(id, v string) string {
+	switch {
+	case passwordIDs[id]:
+		return strings.Repeat("*", len([]rune(v)))
+	case secretIDs[id]:
+		return MaskValue(v)
+	}
+	return v
+}
+
+// String renders the message for logs and the probe with the secret
+// fields masked by MaskField. It is not the wire form: use Encode for that.
 func (m *Message) String() string {
 	var b strings.Builder
 	b.WriteString(string(m.Code))
@@ -169,11 +187,7 @@ func (m *Message) String() string {
 	b.WriteString(m.Unparsed)
 	for _, f := range m.Fields {
 		b.WriteString(f.ID)
-		if secretIDs[f.ID] {
-			b.WriteString(MaskValue(f.Value))
-		} else {
-			b.WriteString(f.Value)
-		}
+		b.WriteString(MaskField(f.ID, f.Value))
 		b.WriteByte('|')
 	}
 	if m.HasSeq {
@@ -182,9 +196,25 @@ func (m *Message) String() string {
 	}
 	if m.Checksum != "" {
 		b.WriteString("AZ")
-		b.WriteString(m.Checksum)
+		if m.hasSecret() {
+			// The checksum of a message with a 4-digit PIN would let a
+			// reader of the log recover the PIN by trying all 10 000,
+			// and would narrow down a masked CPR number.
+			b.WriteString("****")
+		} else {
+			b.WriteString(m.Checksum)
+		}
 	}
 	return b.String()
+}
+
+func (m *Message) hasSecret() bool {
+	for _, f := range m.Fields {
+		if secretIDs[f.ID] && f.Value != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // MaskFrame masks the secrets in a raw frame for display. It works on text
@@ -192,6 +222,7 @@ func (m *Message) String() string {
 // is secret.
 func MaskFrame(frame string) string {
 	parts := strings.Split(frame, "|")
+	masked := false
 	for i, p := range parts {
 		if i == 0 {
 			// The first chunk holds the code and fixed part and possibly
@@ -201,15 +232,23 @@ func MaskFrame(frame string) string {
 				if s, ok := specs[Code(p[:2])]; ok {
 					w := 2 + s.FixedWidth()
 					if len(p) > w+2 && secretIDs[p[w:w+2]] {
-						parts[i] = p[:w+2] + MaskValue(p[w+2:])
+						parts[i] = p[:w+2] + MaskField(p[w:w+2], p[w+2:])
+						masked = true
 					}
 				}
 			}
 			continue
 		}
 		if len(p) >= 2 && secretIDs[p[:2]] {
-			parts[i] = p[:2] + MaskValue(p[2:])
+			parts[i] = p[:2] + MaskField(p[:2], p[2:])
+			masked = masked || len(p) > 2
 		}
 	}
-	return strings.Join(parts, "|")
+	out := strings.Join(parts, "|")
+	if masked && len(out) >= 6 && out[len(out)-6:len(out)-4] == "AZ" {
+		// See Message.String: the checksum would reveal a short PIN
+		// and narrow down a masked patron id.
+		out = out[:len(out)-4] + "****"
+	}
+	return out
 }

@@ -34,7 +34,10 @@ type Device struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	gone      atomic.Bool // the device vanished or stopped answering
-	inflight  sync.WaitGroup
+
+	inflightMu sync.Mutex // guards the three fields below and closing
+	inflightN  int
+	idle       chan struct{} // closed when inflightN drops to zero
 }
 
 var (
@@ -77,14 +80,19 @@ func (d *Device) Write(ctx context.Context, p []byte) (int, error) {
 // requests (requestType bit 7 set) data receives the answer.
 func (d *Device) Control(ctx context.Context, requestType, request uint8, value, index uint16, data []byte) (int, error) {
 	in := requestType&0x80 != 0
-	return d.transfer(ctx, "control", data, in, func(ctx context.Context, buf []byte) (int, error) {
+	// libusb's synchronous control transfer cannot be cancelled, only timed
+	// out, so its timeout is the context's deadline capped at
+	// Options.Timeout, and the cancel guard waits that long on top.
+	return d.transferGrace(ctx, "control", data, in, d.opts.Timeout, func(ctx context.Context, buf []byte) (int, error) {
 		timeout := d.opts.Timeout
 		if dl, ok := ctx.Deadline(); ok {
-			timeout = time.Until(dl)
+			timeout = min(timeout, time.Until(dl))
 			if timeout <= 0 {
 				return 0, gousb.ErrorTimeout
 			}
 		}
+		// libusb takes milliseconds and reads 0 as "wait forever".
+		timeout = max(timeout, time.Millisecond)
 		d.ctlMu.Lock()
 		defer d.ctlMu.Unlock()
 		d.dev.ControlTimeout = timeout
@@ -98,9 +106,17 @@ func (d *Device) Control(ctx context.Context, requestType, request uint8, value,
 // HostOptions.CancelGrace the device counts as disconnected.
 func (d *Device) transfer(ctx context.Context, op string, p []byte, in bool,
 	fn func(context.Context, []byte) (int, error)) (int, error) {
-	if d.closed.Load() {
+	return d.transferGrace(ctx, op, p, in, 0, fn)
+}
+
+// transferGrace is transfer with extra time allowed after the context ends,
+// for operations that finish on their own timeout rather than on cancel.
+func (d *Device) transferGrace(ctx context.Context, op string, p []byte, in bool, extra time.Duration,
+	fn func(context.Context, []byte) (int, error)) (int, error) {
+	if !d.begin() {
 		return 0, fmt.Errorf("usb: %s %s: device closed: %w", op, d.name, usbio.ErrDisconnected)
 	}
+	defer d.end()
 	if d.gone.Load() {
 		return 0, fmt.Errorf("usb: %s %s: %w", op, d.name, usbio.ErrDisconnected)
 	}
@@ -118,9 +134,12 @@ func (d *Device) transfer(ctx context.Context, op string, p []byte, in bool,
 		err error
 	}
 	done := make(chan result, 1)
-	d.inflight.Add(1)
+	// The goroutine may outlive this call, so it holds its own count.
+	d.inflightMu.Lock()
+	d.inflightN++
+	d.inflightMu.Unlock()
 	go func() {
-		defer d.inflight.Done()
+		defer d.end()
 		n, err := fn(ctx, buf)
 		done <- result{n, err}
 	}()
@@ -128,7 +147,7 @@ func (d *Device) transfer(ctx context.Context, op string, p []byte, in bool,
 	select {
 	case r = <-done:
 	case <-ctx.Done():
-		grace := time.NewTimer(d.host.opts.CancelGrace)
+		grace := time.NewTimer(d.host.opts.CancelGrace + extra)
 		select {
 		case r = <-done:
 			grace.Stop()
@@ -166,7 +185,9 @@ func (d *Device) transfer(ctx context.Context, op string, p []byte, in bool,
 func (d *Device) Close() error {
 	var err error
 	d.closeOnce.Do(func() {
+		d.inflightMu.Lock()
 		d.closed.Store(true)
+		d.inflightMu.Unlock()
 		if !d.waitInflight(d.host.opts.CancelGrace) {
 			// Closing the handle under a pending transfer would let libusb
 			// write into freed memory: release it once the transfer is
@@ -175,7 +196,7 @@ func (d *Device) Close() error {
 			d.host.bg.Add(1)
 			go func() {
 				defer d.host.bg.Done()
-				d.inflight.Wait()
+				d.waitInflight(-1)
 				if err := d.release(); err != nil {
 					d.log.WithError(err).Debug("usb: late close")
 				}
@@ -206,13 +227,44 @@ func (d *Device) release() error {
 	return nil
 }
 
-// waitInflight waits up to timeout for running transfers to return.
+// begin counts a running transfer; it fails once the device is closed.
+func (d *Device) begin() bool {
+	d.inflightMu.Lock()
+	defer d.inflightMu.Unlock()
+	if d.closed.Load() {
+		return false
+	}
+	d.inflightN++
+	return true
+}
+
+func (d *Device) end() {
+	d.inflightMu.Lock()
+	defer d.inflightMu.Unlock()
+	d.inflightN--
+	if d.inflightN == 0 && d.idle != nil {
+		close(d.idle)
+		d.idle = nil
+	}
+}
+
+// waitInflight waits up to timeout (forever when negative) for running
+// transfers to return, and reports whether they did.
 func (d *Device) waitInflight(timeout time.Duration) bool {
-	idle := make(chan struct{})
-	go func() {
-		d.inflight.Wait()
-		close(idle)
-	}()
+	d.inflightMu.Lock()
+	if d.inflightN == 0 {
+		d.inflightMu.Unlock()
+		return true
+	}
+	if d.idle == nil {
+		d.idle = make(chan struct{})
+	}
+	idle := d.idle
+	d.inflightMu.Unlock()
+	if timeout < 0 {
+		<-idle
+		return true
+	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {

@@ -239,6 +239,10 @@ func (h *Host) Open(ctx context.Context, opts Options) (*Device, error) {
 	})
 	// gousb returns (nil, nil) when nothing matched.
 	if len(devs) == 0 {
+		if errors.Is(enumErr, gousb.ErrorAccess) {
+			// The device is there; udev rules do not let this user open it.
+			return nil, fmt.Errorf("usb: open %s: permission denied (check the udev rule for /dev/bus/usb): %w", opts, enumErr)
+		}
 		if enumErr != nil {
 			return nil, fmt.Errorf("usb: open %s: %w: %w", opts, usbio.ErrNoDevice, mapError(enumErr))
 		}

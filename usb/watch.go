@@ -196,6 +196,7 @@ func (w *Watcher) poll(ctx context.Context) {
 	w.dev = d
 	w.announced = true
 	w.lastErr = ""
+	w.reported = false
 	w.mu.Unlock()
 	w.log.WithField("path", d.Info().Path).Info("usb: device present")
 	w.send(Event{State: StatePresent, Info: d.Info()})

@@ -49,9 +49,10 @@ type config struct {
 	refuseRecheckout       bool
 	offline, list          bool
 	seed                   uint64
+	idle                   time.Duration
+	timeoutTenths, retries int
 	faults                 acs.Faults
 	faultMessages          string
-	toggleOfflineOnSIGUSR1 bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -75,6 +76,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.offline, "offline", false, "start off line (TCP/TLS refuse connections, HTTPS answers 503); SIGUSR1 toggles")
 	fs.BoolVar(&c.list, "list", false, "print the library's patrons and items and exit")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed for the faults (0 = random)")
+	fs.DurationVar(&c.idle, "idle-timeout", 0, "close TCP/TLS connections idle this long (0 = never)")
+	fs.IntVar(&c.timeoutTenths, "acs-timeout", 600, "timeout period announced in 98, in tenths of a second (1-999)")
+	fs.IntVar(&c.retries, "acs-retries", 3, "retries allowed announced in 98 (0-999)")
 	f := &c.faults
 	fs.DurationVar(&f.Latency, "latency", 0, "delay every answer by `duration`")
 	fs.DurationVar(&f.Jitter, "jitter", 0, "add up to `duration` of random delay")
@@ -108,6 +112,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			}
 			f.Messages = append(f.Messages, sip2.Code(m))
 		}
+	}
+	if c.timeoutTenths < 1 || c.timeoutTenths > 999 || c.retries < 0 || c.retries > 999 {
+		return nil, errors.New("-acs-timeout must be 1..999 and -acs-retries 0..999")
 	}
 	if (c.cert == "") != (c.key == "") {
 		return nil, errors.New("-cert and -key go together")
@@ -158,6 +165,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts.RequireLogin = !c.noLogin
 	opts.Charset = cs
 	opts.Seed = c.seed
+	opts.IdleTimeout = c.idle
+	opts.TimeoutTenths = c.timeoutTenths
+	opts.Retries = c.retries
 	opts.Logger = log
 	srv := acs.NewServer(lib, opts)
 	defer srv.Close()

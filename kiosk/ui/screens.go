@@ -76,7 +76,7 @@ func (r *Renderer) header() fyne.CanvasObject {
 	title.TextStyle.Bold = true
 
 	right := container.NewHBox()
-	if v.Greeting != "" && sessionScreen(v.Screen) {
+	if v.Greeting != "" && sessionScreen(v) {
 		g := canvas.NewText(r.t("ui.greeting", map[string]any{"Name": v.Greeting}), colWhite)
 		g.TextSize = r.th.Size(theme.SizeNameSubHeadingText)
 		right.Add(container.NewCenter(g))
@@ -99,10 +99,12 @@ func (r *Renderer) header() fyne.CanvasObject {
 
 // sessionScreen reports the screens on which a logged-in patron may be
 // greeted; the others never show the name, even if a View carried one.
-func sessionScreen(s kiosk.Screen) bool {
-	switch s {
+func sessionScreen(v kiosk.View) bool {
+	switch v.Screen {
 	case kiosk.ScreenLoan, kiosk.ScreenRenew, kiosk.ScreenAccount, kiosk.ScreenReceipt:
 		return true
+	case kiosk.ScreenWelcome:
+		return v.InSession
 	}
 	return false
 }
@@ -190,7 +192,12 @@ func (r *Renderer) welcome() screen {
 		nil, nil,
 		inset(tiles, 0, 16, 0, 24),
 	)
-	return screen{body: body}
+	s := screen{body: body}
+	if v.InSession {
+		// A logged-in patron back at the menu can end the session here.
+		s.right = []fyne.CanvasObject{r.finish()}
+	}
+	return s
 }
 
 // tile is a big welcome-screen choice.
@@ -323,6 +330,9 @@ func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
 	if detail != "" {
 		texts.Add(para(detail, widget.MediumImportance))
 	}
+	if it.KeepSecured && it.State == kiosk.ItemDone {
+		texts.Add(para(r.text(kiosk.Text{ID: kiosk.MsgLoanKeepSecured}), widget.WarningImportance))
+	}
 	if kind == "return" && !empty(it.Destination) {
 		// Where the item goes is the one thing the patron must act on.
 		dest := widget.NewLabel(r.text(it.Destination))
@@ -389,11 +399,13 @@ func (r *Renderer) renewRow(it kiosk.ItemView) fyne.CanvasObject {
 		title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
 	}
 	texts := container.NewVBox(line(title, true, widget.MediumImportance), r.dueLine(it))
-	switch it.State {
-	case kiosk.ItemWorking, kiosk.ItemDone, kiosk.ItemRefused, kiosk.ItemSeeStaff:
-		// The row then also says how the renewal went.
-		row := r.itemRow(it, "renew")
-		return row
+	switch {
+	case it.Renewed, it.State == kiosk.ItemWorking, it.State == kiosk.ItemRefused, it.State == kiosk.ItemSeeStaff:
+		// The row then says how the renewal went instead of offering a tick.
+		if it.Renewed {
+			it.State = kiosk.ItemDone
+		}
+		return r.itemRow(it, "renew")
 	}
 	row := panel(r.tighten(container.NewBorder(nil, nil, container.NewCenter(icon(tick, 56)), nil, inset(texts, 16, 0, 0, 0))), colRow, nil)
 	name := "toggle:" + it.ItemID

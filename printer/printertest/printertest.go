@@ -48,6 +48,20 @@ type Printer struct {
 	open     []byte
 	statusRQ int // DLE EOT requests answered
 	gen      int // incremented by each unplug
+	onPrint  func(index int)
+}
+
+// SetOnPrint registers f to be called (in the printing goroutine, without
+// the printer's lock held) with the index of each job that printed, whole or
+// cut short by a jam. The demo uses it to show the new receipt.
+func (p *Printer) SetOnPrint(f func(index int)) { p.mu.Lock(); p.onPrint = f; p.mu.Unlock() }
+
+// notify calls the OnPrint hook for job index i; the caller must not hold
+// the lock.
+func (p *Printer) notify(f func(int), i int) {
+	if f != nil && i >= 0 {
+		f(i)
+	}
 }
 
 // New returns a ready printer with paper widthDots wide (0 means 576).
@@ -124,9 +138,28 @@ func (p *Printer) Print(ctx context.Context, job []byte) error {
 		return err
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	err := p.printLocked(job)
+	f, i := p.onPrint, len(p.jobs)-1
+	p.mu.Unlock()
+	if errors.Is(err, errNotPrinted) {
+		return errors.Unwrap(err)
+	}
+	p.notify(f, i)
+	return err
+}
+
+// errNotPrinted marks refusals that printed nothing (no OnPrint call).
+var errNotPrinted = errors.New("printertest: nothing printed")
+
+type notPrinted struct{ err error }
+
+func (n notPrinted) Error() string        { return n.err.Error() }
+func (n notPrinted) Unwrap() error        { return n.err }
+func (n notPrinted) Is(target error) bool { return target == errNotPrinted }
+
+func (p *Printer) printLocked(job []byte) error {
 	if err := p.statusLocked().Err(); err != nil {
-		return fmt.Errorf("printertest: %w", err)
+		return notPrinted{fmt.Errorf("printertest: %w", err)}
 	}
 	if p.jamAfter >= 0 {
 		n := min(p.jamAfter, len(job))
@@ -250,7 +283,18 @@ func (t *transport) Write(ctx context.Context, b []byte) (int, error) {
 	}
 	p := t.p
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	before := len(p.jobs)
+	n, err := t.writeLocked(b)
+	f, after := p.onPrint, len(p.jobs)
+	p.mu.Unlock()
+	for i := before; i < after; i++ {
+		p.notify(f, i)
+	}
+	return n, err
+}
+
+func (t *transport) writeLocked(b []byte) (int, error) {
+	p := t.p
 	if err := t.check(); err != nil {
 		return 0, err
 	}

@@ -234,3 +234,54 @@ func FuzzRender(f *testing.F) {
 		_ = Text(p)
 	})
 }
+
+func BenchmarkRenderPNG(b *testing.B) {
+	bl := escpos.NewBuilder(escpos.DefaultOptions())
+	bl.Initialize().SelectCodePage(escpos.WPC1252)
+	for i := 0; i < 30; i++ {
+		bl.Line("Ternet Ninja 3: Ninjaernes hævn – 31.12.2026")
+	}
+	bl.Code128("KK1-20261203-0042").QR("KK1-20261203-0042", escpos.QROptions{ModuleSize: 6}).Cut(escpos.CutPartial, 3)
+	p, _ := bl.Bytes()
+	var size int
+	for b.Loop() {
+		png, err := RenderPNG(p, 576)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(png)
+	}
+	b.ReportMetric(float64(size), "png-bytes")
+}
+
+func TestOnPrintHook(t *testing.T) {
+	ctx := context.Background()
+	vp := New(0)
+	var mu sync.Mutex
+	var got []int
+	vp.SetOnPrint(func(i int) {
+		// The hook may call back into the printer: the lock is not held.
+		if _, err := vp.PNG(i); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		got = append(got, i)
+		mu.Unlock()
+	})
+	j := build(t, func(b *escpos.Builder) { b.Line("a").Cut(escpos.CutPartial, 3) })
+	vp.Print(ctx, j)
+	vp.SetPaper(escpos.PaperOut)
+	vp.Print(ctx, j) // refused: no call
+	vp.SetPaper(escpos.PaperOK)
+	tr, err := vp.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Write(ctx, j[:3])
+	tr.Write(ctx, j[3:]) // the cut completes the job
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0] != 0 || got[1] != 1 {
+		t.Errorf("hook calls %v, want [0 1]", got)
+	}
+}

@@ -273,6 +273,11 @@ func parseInventory(data []byte) ([]Transponder, error) {
 		}
 		var t Transponder
 		t.Type, t.DSFID = data[0], data[1]
+		if t.Type != trTypeISO15693 {
+			// Other transponder types have data sets of other lengths; the
+			// rest of the response cannot be parsed without knowing them.
+			return tags, fmt.Errorf("feig: inventory: transponder type %#02x is not ISO 15693", t.Type)
+		}
 		copy(t.UID[:], data[2:10])
 		tags = append(tags, t)
 		data = data[10:]

@@ -310,3 +310,52 @@ func FuzzDecodeFrame(f *testing.F) {
 		}
 	})
 }
+
+// cannedTransport answers every request with the same bytes, then times out.
+type cannedTransport struct {
+	resp []byte
+	out  []byte
+}
+
+func (c *cannedTransport) Write(ctx context.Context, p []byte) (int, error) {
+	c.out = append(c.out[:0], c.resp...)
+	return len(p), nil
+}
+
+func (c *cannedTransport) Read(ctx context.Context, p []byte) (int, error) {
+	if len(c.out) == 0 {
+		return 0, usbio.ErrTimeout
+	}
+	n := copy(p, c.out)
+	c.out = c.out[n:]
+	return n, nil
+}
+
+func (c *cannedTransport) Close() error { return nil }
+
+// FuzzDriverResponses feeds arbitrary reader answers to every command: the
+// driver must return data or an error, never panic or loop.
+func FuzzDriverResponses(f *testing.F) {
+	f.Add(h("11 00 B0 00 01 03 00 E0 04 01 50 33 86 07 AE 3C 95"))
+	f.Add(h("13 00 B0 00 00 E0 04 01 50 33 86 07 AE 07 03 1B 01 1E 90"))
+	f.Add(h("07 00 B0 95 13 E9 CF"))
+	f.Add(h("0D 00 65 00 03 03 00 00 50 00 08 BF 8F"))
+	f.Fuzz(func(t *testing.T, resp []byte) {
+		// A valid frame around the fuzz data reaches the parsers too.
+		framed, err := feig.Frame{Cmd: feig.CmdISO, HasStatus: true, Data: resp}.Encode()
+		if err != nil {
+			framed = resp
+		}
+		for _, r := range [][]byte{resp, framed} {
+			ct := &cannedTransport{resp: r}
+			d := feig.New(ct, feig.Options{PSST: -1, MaxMoreRounds: 4})
+			ctx := context.Background()
+			_, _ = d.Inventory(ctx)
+			_, _ = d.ReadBlocks(ctx, deichman, 0, 9)
+			_, _ = d.SystemInfo(ctx, deichman)
+			_ = d.WriteAFI(ctx, deichman, 0x07)
+			_, _ = d.SoftwareVersion(ctx)
+			_ = d.RFReset(ctx)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"go.bug.st/serial"
@@ -62,7 +63,7 @@ func OpenSerial(name string, opts SerialOptions) (*Serial, error) {
 	p, err := serial.Open(name, mode)
 	if err != nil {
 		var pe *serial.PortError
-		if errors.As(err, &pe) && pe.Code() == serial.PortNotFound {
+		if errors.Is(err, fs.ErrNotExist) || errors.As(err, &pe) && pe.Code() == serial.PortNotFound {
 			return nil, fmt.Errorf("feig: open %s: %w (%v)", name, usbio.ErrNoDevice, err)
 		}
 		return nil, fmt.Errorf("feig: open %s: %w", name, err)

@@ -74,7 +74,7 @@ func (s *Server) login(sess *session, req *sip2.Message) *sip2.Message {
 	t, ok := s.lib.AuthenticateTerminal(req.Get("CN"), req.Get("CO"))
 	m := sip2.NewMessage(sip2.MsgLoginResponse)
 	if !ok {
-		s.logf(false, "acs: login refused for terminal %q", req.Get("CN"))
+		s.warnf("acs: login refused for terminal %q", req.Get("CN"))
 		sess.loggedIn = false
 		return m.SetFixed(sip2.FOK, "0")
 	}
@@ -82,7 +82,7 @@ func (s *Server) login(sess *session, req *sip2.Message) *sip2.Message {
 	if cp := req.Get("CP"); cp != "" {
 		sess.terminal.Location = cp
 	}
-	s.logf(true, "acs: terminal %q logged in", t.Login)
+	s.infof("acs: terminal %q logged in", t.Login)
 	return m.SetFixed(sip2.FOK, "1")
 }
 
@@ -92,11 +92,11 @@ const supportedMessages = "YYYYYYYYYNYNNNYY"
 
 func (s *Server) acsStatus(sess *session, now time.Time) *sip2.Message {
 	o := s.opts
-	yn := func(b bool) string {
-		if b {
-			return "Y"
-		}
-		return "N"
+	// 000 would announce the ACS as off line, so an unset timeout is
+	// the default 600 (60 s).
+	timeout := o.TimeoutTenths
+	if timeout <= 0 {
+		timeout = 600
 	}
 	m := sip2.NewMessage(sip2.MsgACSStatus).
 		SetFixed(sip2.FOnline, yn(!o.ReportOffline)).
@@ -105,7 +105,7 @@ func (s *Server) acsStatus(sess *session, now time.Time) *sip2.Message {
 		SetFixed(sip2.FACSRenewalPolicy, "Y").
 		SetFixed(sip2.FStatusUpdateOK, "N").
 		SetFixed(sip2.FOfflineOK, yn(o.OfflineOK)).
-		SetFixed(sip2.FTimeoutPeriod, fmt.Sprintf("%03d", clamp(o.TimeoutTenths, 0, 999))).
+		SetFixed(sip2.FTimeoutPeriod, fmt.Sprintf("%03d", clamp(timeout, 1, 999))).
 		SetFixed(sip2.FRetriesAllowed, fmt.Sprintf("%03d", clamp(o.Retries, 0, 999))).
 		SetFixed(sip2.FDateTimeSync, sip2.FormatDate(now)).
 		SetFixed(sip2.FProtocolVersion, "2.00")
@@ -597,7 +597,7 @@ func (s *Server) endSession(req *sip2.Message, now time.Time, denied *Refusal) *
 func (s *Server) blockPatron(req *sip2.Message, now time.Time, denied *Refusal) *sip2.Message {
 	if denied == nil {
 		s.lib.BlockPatron(req.Get("AA"), req.FixedValue(sip2.FCardRetained) == "Y")
-		s.logf(false, "acs: patron blocked by terminal (reason %q)", req.Get("AL"))
+		s.warnf("acs: patron blocked by terminal (reason %q)", req.Get("AL"))
 	}
 	info := PatronInfo{}
 	if denied == nil {

@@ -1,6 +1,7 @@
 package acs
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -425,5 +426,53 @@ func TestParseSeedErrors(t *testing.T) {
 	}
 	if r := l.Checkout(CheckoutRequest{Patron: "p", Item: "i"}); !r.OK || !r.Due.Equal(days(28)) {
 		t.Errorf("minimal seed checkout: %+v", r)
+	}
+}
+
+// TestReadmeSeedExample keeps the documented seed format honest.
+func TestReadmeSeedExample(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```json\n")
+	if !ok {
+		t.Fatal("README has no json example")
+	}
+	example, _, _ := strings.Cut(rest, "```")
+	s, err := ParseSeed(strings.NewReader(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := New(s, func() time.Time { return testNow })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ln, ok := l.LoanOf("3800000846"); !ok || !ln.Due.Equal(days(-5)) {
+		t.Errorf("example loan %+v", ln)
+	}
+}
+
+func TestReadyHoldsExpire(t *testing.T) {
+	s, err := DemoSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := testNow
+	l, err := New(s, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf := itemByTitle(t, l, "Kongens Fald")
+	now = testNow.AddDate(0, 0, 7) // the last pickup day
+	if st := l.ItemInfo(kf); st.Circulation != CircOnHold {
+		t.Errorf("on the last pickup day: status %s", st.Circulation)
+	}
+	now = testNow.AddDate(0, 0, 8)
+	if st := l.ItemInfo(kf); st.Circulation != CircAvailable || st.HoldQueue != 0 {
+		t.Errorf("after expiry: %+v", st)
+	}
+	if r := l.Checkout(CheckoutRequest{Patron: ole, Item: kf}); !r.OK {
+		t.Errorf("expired hold still blocks: %v", r.Refusal)
 	}
 }

@@ -46,6 +46,7 @@ func (l *Library) Checkout(req CheckoutRequest) CheckoutResult {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	l.expireHolds(now)
 	today := dateOf(now)
 	var res CheckoutResult
 	p, ref := l.checkPatron(NormalizePatronID(req.Patron), req.PIN, req.PINSent)
@@ -121,6 +122,25 @@ func (l *Library) Checkout(req CheckoutRequest) CheckoutResult {
 	return res
 }
 
+// expireHolds drops ready holds whose last pickup day has passed, as a
+// library's daily job would; the item is then back on the open shelf.
+func (l *Library) expireHolds(now time.Time) {
+	today := dateOf(now)
+	for _, it := range l.items {
+		kept := it.holds[:0]
+		for _, h := range it.holds {
+			if h.Ready && !h.Expires.IsZero() && today.After(h.Expires) {
+				continue
+			}
+			kept = append(kept, h)
+		}
+		for i := len(kept); i < len(it.holds); i++ {
+			it.holds[i] = nil
+		}
+		it.holds = kept
+	}
+}
+
 // fulfilledHolds remembers the hold a loan fulfilled, by item id.
 func (l *Library) fulfilled(item string, h *HoldState) {
 	if l.fulfilledHolds == nil {
@@ -177,6 +197,7 @@ func (l *Library) Renew(req RenewRequest) RenewResult {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	l.expireHolds(now)
 	var res RenewResult
 	p, ref := l.checkPatron(NormalizePatronID(req.Patron), req.PIN, req.PINSent)
 	it, itemOK := l.items[req.Item]
@@ -251,6 +272,7 @@ func (l *Library) RenewAll(patron, pin string, pinSent bool) RenewAllResult {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	l.expireHolds(now)
 	var res RenewAllResult
 	p, ref := l.checkPatron(NormalizePatronID(patron), pin, pinSent)
 	if ref != nil {
@@ -310,6 +332,7 @@ func (l *Library) Checkin(req CheckinRequest) CheckinResult {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	l.expireHolds(now)
 	today := dateOf(now)
 	var res CheckinResult
 	it, ok := l.items[req.Item]
@@ -412,6 +435,7 @@ type ItemStatus struct {
 func (l *Library) ItemInfo(id string) ItemStatus {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.expireHolds(l.now())
 	it, ok := l.items[id]
 	if !ok {
 		return ItemStatus{Circulation: CircOther}
@@ -468,6 +492,7 @@ func (l *Library) PatronStatus(id, pin string, pinSent bool) PatronInfo {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	l.expireHolds(now)
 	info := PatronInfo{FeeLimit: l.policy.FeeLimit, Currency: l.inst.Currency}
 	p, ok := l.patrons[NormalizePatronID(id)]
 	if !ok {

@@ -256,7 +256,7 @@ type MediaType struct {
 	Magnetic byte
 }
 
-// MediaTypes maps the seed's media names to their SIP2 codes.
+// mediaTypes maps the seed's media names to their SIP2 codes.
 var mediaTypes = map[string]MediaType{
 	"book":      {CK: "001", GMB: "a", SMB: "xx", Magnetic: 'N'},
 	"magazine":  {CK: "002", GMB: "a", SMB: "tf", Magnetic: 'N'},

@@ -58,6 +58,9 @@ type Options struct {
 	CheckoutDisabled bool
 	// MaxFrame bounds a request; 0 = sip2.DefaultMaxFrame.
 	MaxFrame int
+	// IdleTimeout closes TCP/TLS connections idle this long (Koha's
+	// client_timeout); default 0 = never.
+	IdleTimeout time.Duration
 	// Seed makes the random faults reproducible; 0 = random.
 	Seed uint64
 	// Logger receives operational logs; nil = silent.
@@ -145,14 +148,6 @@ func (s *Server) warnf(format string, args ...any) {
 func (s *Server) debugf(format string, args ...any) {
 	if s.opts.Logger != nil {
 		s.opts.Logger.Debugf(format, args...)
-	}
-}
-
-func (s *Server) logf(info bool, format string, args ...any) {
-	if info {
-		s.infof(format, args...)
-	} else {
-		s.warnf(format, args...)
 	}
 }
 
@@ -460,7 +455,11 @@ func (s *Server) process(sess *session, connID int, frame []byte, cs sip2.Charse
 		out, _ = sip2.Encode(resp, sip2.EncodeOptions{Charset: cs, ErrorDetection: ed, Lax: true})
 	}
 	sess.lastKey, sess.lastResp = key, out
-	s.debugf("acs: conn %d: %s → %s", connID, req.Code, resp.Code)
+	if ok := resp.FixedValue(sip2.FOK); ok != "" {
+		s.debugf("acs: conn %d: %s → %s ok=%s %v", connID, req.Code, resp.Code, ok, sip2.MachineCodes(resp.All("AF")))
+	} else {
+		s.debugf("acs: conn %d: %s → %s", connID, req.Code, resp.Code)
+	}
 
 	switch kind {
 	case FaultDropReply, FaultCloseAfterCommit:
@@ -549,6 +548,9 @@ func (s *Server) serveStream(nc net.Conn, id int) {
 	sess := &session{loggedIn: !s.opts.RequireLogin}
 	fr := sip2.NewFrameReader(nc, s.opts.MaxFrame)
 	for {
+		if s.opts.IdleTimeout > 0 {
+			_ = nc.SetReadDeadline(time.Now().Add(s.opts.IdleTimeout))
+		}
 		frame, err := fr.ReadFrame()
 		if errors.Is(err, sip2.ErrFrameTooLong) {
 			s.warnf("acs: conn %d: %v", id, err)

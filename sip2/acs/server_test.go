@@ -385,3 +385,51 @@ func TestHTTPSErrors(t *testing.T) {
 		t.Errorf("wrong agency: %v", err)
 	}
 }
+
+// TestCharsetCP850 serves a spec-default CP850 connection: names with æøå
+// arrive intact and the checksum is computed over the CP850 bytes.
+func TestCharsetCP850(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Charset = sip2.CP850
+	ts := startServer(t, opts)
+	c := ts.client(t, "tcp", func(o *sip2.Options) { o.Charset = sip2.CP850 })
+	ps, err := c.PatronStatus(context.Background(), erik, pin)
+	if err != nil || ps.Name != "Erik Mangelån" {
+		t.Fatalf("23 over CP850: %q %v", ps.Name, err)
+	}
+}
+
+// BenchmarkSessionTCP measures one checkout plus checkin over loopback TCP
+// with error detection.
+func BenchmarkSessionTCP(b *testing.B) {
+	s, err := DemoSeed()
+	if err != nil {
+		b.Fatal(err)
+	}
+	lib, err := New(s, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := NewServer(lib, DefaultOptions())
+	defer srv.Close()
+	addr, err := srv.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := sip2.DefaultOptions()
+	o.Dialer = sip2.TCPDialer{Addr: addr.String()}
+	o.Institution, o.LoginUser, o.LoginPassword, o.ErrorDetection, o.KeepAlive = "DK-799000", "kiosk", "kiosk", true, 0
+	c := sip2.NewClient(o)
+	defer c.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: ole, PIN: pin, ItemID: "3800000846"}); err != nil || !r.OK {
+			b.Fatal(r, err)
+		}
+		if r, err := c.Checkin(ctx, sip2.CheckinRequest{ItemID: "3800000846"}); err != nil || !r.OK {
+			b.Fatal(r, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/2, "µs/exchange")
+}

@@ -96,8 +96,8 @@ def crc16_mcrf4xx(data):
 
 
 def feig_frame(adr, cmd, status, data=b""):
+    """A standard response frame: LEN COM-ADR CMD STATUS DATA CRC_lo CRC_hi."""
     body = bytes([len(data) + 6, adr, cmd, status]) + bytes(data)
-    body = bytes([len(body) + 2]) + body[1:]
     crc = crc16_mcrf4xx(body)
     return body + bytes([crc & 0xFF, crc >> 8])
 
@@ -303,6 +303,8 @@ class Device:
         self.generation = 0
         self.present = False
         self.received = b""
+        self.clients = {}
+        self.client_gen = {}
         self.reset_state()
         self.handler = UMockdev.IoctlBase()
         self.handler.connect("handle-ioctl", self.handle_ioctl)
@@ -374,10 +376,13 @@ class Device:
         nr = req & 0xFF
         arg = client.get_arg()
         key = hash(client)
-        gen = getattr(client, "_fakeusb_gen", None)
+        # Pin the wrapper so its identity (the key of its URBs) is stable,
+        # and remember which plug-in the open file belongs to: after a
+        # replug the old handle only gets ENODEV.
+        gen = self.client_gen.get(key)
         if gen is None:
-            client._fakeusb_gen = self.generation
-            gen = self.generation
+            self.clients[key] = client
+            self.client_gen[key] = gen = self.generation
         stale = (not self.present) or gen != self.generation
         try:
             return self._handle(client, key, nr, arg, stale)

@@ -20,6 +20,33 @@
 // it fails, so CI cannot pass silently without the emulated devices.
 //
 // This package does not import gousb; the tests that use it do.
+//
+// How the emulation works, and what was needed to make it work here
+// (umockdev 0.17.16, libusb 1.0.26, gousb 1.1.3):
+//   - fakeusb.py builds a UMockdev.Testbed from the records Device.Record
+//     writes (sysfs attributes, the "descriptors" blob, one child record per
+//     interface) and attaches a UMockdev.IoctlBase handler to each
+//     /dev/bus/usb node. The handler answers usbdevfs ioctls: SUBMITURB
+//     (parsing struct usbdevfs_urb, 56 bytes on x86-64), REAPURBNDELAY
+//     (set_ptr of the completed URB), DISCARDURB, CLAIM/RELEASE,
+//     GETDRIVER, USBDEVFS_IOCTL(DISCONNECT/CONNECT) and DISCONNECT_CLAIM
+//     (so auto-detach works and the sysfs "driver" link really goes away and
+//     comes back), GET_CAPABILITIES, and control transfers for string
+//     descriptors and class requests (printer GET_PORT_STATUS/GET_DEVICE_ID,
+//     HID SET_PROTOCOL/SET_IDLE).
+//   - The script re-executes itself with the umockdev preload library:
+//     Testbed.uevent looks the device up with libudev in the Python
+//     process, which must see the emulated /sys (else "uevent_sender_send:
+//     No such device"). add_from_string sends the "add" uevent itself; for
+//     an unplug the script sends "remove" and removes the interface records
+//     before the device, since remove_device leaves the children's
+//     /sys/bus/usb/devices links behind and a replug then aborts.
+//   - libusb's device list follows the emulated uevents, so polling
+//     enumeration sees unplug and replug. Pending IN URBs of an unplugged
+//     device complete with ENODEV (libusb: LIBUSB_TRANSFER_NO_DEVICE), and
+//     every later ioctl on the old handle fails with ENODEV.
+//   - Go reads files with raw system calls, so the preload library does not
+//     redirect Go's own sysfs reads: use Bed.SysfsRoot for those.
 package usbtest
 
 import (

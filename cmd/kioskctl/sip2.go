@@ -1,0 +1,398 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danbib/kiosk/sip2"
+)
+
+func init() {
+	register("sip2 probe", "run a full SIP2 session (login, status, patron, checkout, renew, item, checkin, end) against an ACS", runSIP2Probe)
+}
+
+// probeConfig is the parsed command line of "sip2 probe".
+type probeConfig struct {
+	addr, transport       string
+	user, password        string
+	location, institution string
+	patron, pin, item     string
+	charset               sip2.Charset
+	errorDetection        bool
+	repeat                int
+	timeout               time.Duration
+	caFile                string
+	certFile, keyFile     string
+	serverName            string
+	insecureSkipVerify    bool
+}
+
+// runSIP2Probe runs the technician's SIP2 session. Every exchange is printed
+// masked (sip2.MaskFrame): passwords and PINs (AC, AD, CO) completely;
+// patron ids and personal data (AA, CY, AE, DA, BD, BE, BF, PB) except
+// their last two characters. It fails when a step fails: a transport or protocol
+// error, a refused login, an invalid patron, or a refused checkout or
+// checkin. A refused renewal is reported but is not a failure, because many
+// ACSes refuse to renew a loan made a moment ago.
+func runSIP2Probe(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sip2 probe", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var cfg probeConfig
+	var charset string
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:6001", "ACS address host:port (tcp, tls) or base URL https://host[:port] (fbs)")
+	fs.StringVar(&cfg.transport, "transport", "tcp", "transport: tcp, tls or fbs (SIP2 over HTTPS)")
+	fs.StringVar(&cfg.user, "user", "kiosk", "SC login user (93 CN, or the FBS envelope login)")
+	fs.StringVar(&cfg.password, "password", "kiosk", "SC login password (93 CO, or the FBS envelope password)")
+	fs.StringVar(&cfg.location, "location", "", "location code (93 CP, checkin AP)")
+	fs.StringVar(&cfg.institution, "institution", "DK-799000", "institution id AO (FBS: ISIL, also gives the agency of the URL)")
+	fs.StringVar(&cfg.patron, "patron", "0101700001", "patron id (default: the simulator's synthetic demo patron)")
+	fs.StringVar(&cfg.pin, "pin", "1234", "patron PIN")
+	fs.StringVar(&cfg.item, "item", "3800000804", "item id to check out, renew, look up and check in")
+	fs.StringVar(&charset, "charset", "utf-8", "character set: utf-8, cp850, iso-8859-1")
+	fs.BoolVar(&cfg.errorDetection, "error-detection", false, "use AY sequence numbers and AZ checksums (tcp, tls)")
+	fs.IntVar(&cfg.repeat, "repeat", 1, "run the session N times and print median times")
+	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "timeout per request")
+	fs.StringVar(&cfg.caFile, "ca", "", "PEM file with the CA(s) to trust for tls/fbs (default: system pool)")
+	fs.StringVar(&cfg.certFile, "cert", "", "client certificate PEM for tls/fbs (optional)")
+	fs.StringVar(&cfg.keyFile, "key", "", "client key PEM for -cert")
+	fs.StringVar(&cfg.serverName, "server-name", "", "host name to verify in the certificate (default: from -addr)")
+	fs.BoolVar(&cfg.insecureSkipVerify, "insecure-skip-verify", false, "DANGEROUS: do not verify the ACS certificate (lab use only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cs, err := sip2.ParseCharset(charset)
+	if err != nil {
+		return err
+	}
+	cfg.charset = cs
+	if cfg.repeat < 1 {
+		return fmt.Errorf("-repeat must be at least 1")
+	}
+	dialer, err := cfg.dialer(out)
+	if err != nil {
+		return err
+	}
+	rec := &probeRecorder{out: out, verbose: true, times: map[sip2.Code][]time.Duration{}}
+	opts := sip2.DefaultOptions()
+	opts.Dialer = &probeDialer{Dialer: dialer, rec: rec}
+	opts.Institution = sip2.NormalizeISIL(cfg.institution)
+	opts.LoginUser, opts.LoginPassword = cfg.user, cfg.password
+	opts.Location = cfg.location
+	opts.Charset = cfg.charset
+	opts.ErrorDetection = cfg.errorDetection
+	opts.RequestTimeout = cfg.timeout
+	opts.KeepAlive = 0
+	fmt.Fprintf(out, "sip2 probe: %s %s, institution %s, charset %s, error detection %v\n",
+		cfg.transport, cfg.addr, opts.Institution, cfg.charset, cfg.errorDetection && dialer.Stream())
+	fmt.Fprintln(out, "(masked: AC, AD, CO fully; AA, CY, AE, DA, BD, BE, BF, PB all but the last 2 characters)")
+
+	var sessions []time.Duration
+	failures := 0
+	for i := 0; i < cfg.repeat; i++ {
+		rec.setVerbose(i == 0)
+		if cfg.repeat > 1 && i == 1 {
+			fmt.Fprintf(out, "… running %d more sessions quietly\n", cfg.repeat-1)
+		}
+		start := time.Now()
+		n := runProbeSession(cfg, opts, dialer.Stream(), rec, out, i == 0)
+		sessions = append(sessions, time.Since(start))
+		failures += n
+	}
+	if cfg.repeat > 1 {
+		fmt.Fprintf(out, "\nmedian per session: %s over %d sessions\n", median(sessions).Round(time.Microsecond), cfg.repeat)
+		rec.printMedians(out)
+	}
+	if failures > 0 {
+		return fmt.Errorf("%d step(s) failed", failures)
+	}
+	fmt.Fprintln(out, "all steps passed")
+	return nil
+}
+
+func (cfg probeConfig) tlsOptions(out io.Writer) (sip2.TLSOptions, error) {
+	var o sip2.TLSOptions
+	o.ServerName = cfg.serverName
+	if cfg.caFile != "" {
+		pool, err := sip2.LoadCAPool(cfg.caFile)
+		if err != nil {
+			return o, err
+		}
+		o.RootCAs = pool
+	}
+	if cfg.certFile != "" || cfg.keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.certFile, cfg.keyFile)
+		if err != nil {
+			return o, fmt.Errorf("client certificate: %w", err)
+		}
+		o.Certificates = []tls.Certificate{cert}
+	}
+	if cfg.insecureSkipVerify {
+		// Only ever on explicit request, and loudly.
+		fmt.Fprintln(out, "WARNING: -insecure-skip-verify given: the ACS certificate is NOT verified")
+		o.InsecureSkipVerify = true
+	}
+	return o, nil
+}
+
+func (cfg probeConfig) dialer(out io.Writer) (sip2.Dialer, error) {
+	switch cfg.transport {
+	case "tcp":
+		if cfg.insecureSkipVerify || cfg.caFile != "" {
+			return nil, fmt.Errorf("-ca and -insecure-skip-verify apply to tls and fbs only")
+		}
+		return sip2.TCPDialer{Addr: cfg.addr}, nil
+	case "tls":
+		o, err := cfg.tlsOptions(out)
+		if err != nil {
+			return nil, err
+		}
+		return sip2.TLSDialer{Addr: cfg.addr, TLS: o}, nil
+	case "fbs":
+		o, err := cfg.tlsOptions(out)
+		if err != nil {
+			return nil, err
+		}
+		base := cfg.addr
+		if !strings.Contains(base, "://") {
+			base = "https://" + base
+		}
+		d := sip2.FBSDialer{BaseURL: base, Agency: sip2.NormalizeISIL(cfg.institution), Login: cfg.user, Password: cfg.password, TLS: o}
+		if _, err := d.URL(); err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("-transport must be tcp, tls or fbs, not %q", cfg.transport)
+}
+
+// runProbeSession runs one session and returns the number of failed steps.
+func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probeRecorder, out io.Writer, verbose bool) int {
+	c := sip2.NewClient(opts)
+	defer c.Close()
+	failures := 0
+	step := func(name string, f func(ctx context.Context) (string, error)) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 4*cfg.timeout)
+		defer cancel()
+		if verbose {
+			fmt.Fprintf(out, "\n%s\n", name)
+		}
+		summary, err := f(ctx)
+		if err != nil {
+			failures++
+			fmt.Fprintf(out, "  FAIL %s: %v\n", name, err)
+			return false
+		}
+		if verbose {
+			fmt.Fprintf(out, "  ok: %s\n", summary)
+		}
+		return true
+	}
+	mask := sip2.MaskValue
+	if stream {
+		if !step("login (93)", func(ctx context.Context) (string, error) {
+			return "logged in as " + cfg.user, c.Login(ctx)
+		}) {
+			return failures
+		}
+	}
+	step("SC status (99)", func(ctx context.Context) (string, error) {
+		st, err := c.SCStatus(ctx)
+		if err != nil {
+			return "", err
+		}
+		to := "unknown"
+		if st.TimeoutKnown {
+			to = st.Timeout.String()
+		}
+		return fmt.Sprintf("online=%v checkout=%v checkin=%v offline-ok=%v timeout=%s retries=%d library=%q",
+			st.Online, st.CheckoutOK, st.CheckinOK, st.OfflineOK, to, st.RetriesAllowed, st.LibraryName), nil
+	})
+	step("patron status (23)", func(ctx context.Context) (string, error) {
+		ps, err := c.PatronStatus(ctx, cfg.patron, cfg.pin)
+		if err != nil {
+			return "", err
+		}
+		if !ps.Valid() {
+			return "", fmt.Errorf("patron %s not valid (BL=%q CQ=%q)", mask(cfg.patron), ps.BL, ps.CQ)
+		}
+		return fmt.Sprintf("valid, flags %q, fees %s %s", ps.Flags.String(), ps.FeeAmount, ps.Currency), nil
+	})
+	step("patron information (63)", func(ctx context.Context) (string, error) {
+		pi, err := c.PatronInformation(ctx, cfg.patron, cfg.pin, sip2.PatronInfoRequest{Summary: sip2.SummaryCharged, Start: 1, End: 10})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%d charged, %d overdue, %d holds, %d fines; %d loans listed", pi.ChargedCount, pi.OverdueCount,
+			pi.HoldCount, pi.FineCount, len(pi.Loans)), nil
+	})
+	checkedOut := step("checkout (11)", func(ctx context.Context) (string, error) {
+		r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
+		if sip2.IsOutcomeUnknown(err) {
+			s, serr := c.Settle(ctx, sip2.MsgCheckout, cfg.item, cfg.patron)
+			return "", fmt.Errorf("%w; settled with 17: %v %v", err, s.Outcome, serr)
+		}
+		if err != nil {
+			return "", err
+		}
+		if !r.OK {
+			return "", fmt.Errorf("checkout refused: %s %v", strings.Join(r.ScreenMessages, " / "), r.Codes)
+		}
+		return fmt.Sprintf("due %s, title %q, desensitize %s, renewal=%v", r.DueRaw, r.TitleID, r.Desensitize, r.RenewalOK), nil
+	})
+	if checkedOut {
+		step("renew (29)", func(ctx context.Context) (string, error) {
+			r, err := c.Renew(ctx, sip2.RenewRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
+			if err != nil {
+				return "", err
+			}
+			if !r.OK {
+				return fmt.Sprintf("refused (not counted as a failure): %s %v", strings.Join(r.ScreenMessages, " / "), r.Codes), nil
+			}
+			return "renewed, due " + r.DueRaw, nil
+		})
+	}
+	step("item information (17)", func(ctx context.Context) (string, error) {
+		info, err := c.ItemInformation(ctx, cfg.item)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("circulation status %s, due %q, title %q", info.CirculationStatus, info.DueRaw, info.TitleID), nil
+	})
+	step("checkin (09)", func(ctx context.Context) (string, error) {
+		r, err := c.Checkin(ctx, sip2.CheckinRequest{ItemID: cfg.item})
+		if sip2.IsOutcomeUnknown(err) {
+			s, serr := c.Settle(ctx, sip2.MsgCheckin, cfg.item, cfg.patron)
+			return "", fmt.Errorf("%w; settled with 17: %v %v", err, s.Outcome, serr)
+		}
+		if err != nil {
+			return "", err
+		}
+		if !r.OK {
+			return "", fmt.Errorf("checkin refused: %s", strings.Join(r.ScreenMessages, " / "))
+		}
+		return fmt.Sprintf("alert=%v hold=%v transit=%v sort bin %q", r.Alert, r.Hold, r.Transit, r.SortBin), nil
+	})
+	step("end patron session (35)", func(ctx context.Context) (string, error) {
+		r, err := c.EndPatronSession(ctx, cfg.patron, cfg.pin)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ended=%v", r.Ended), nil
+	})
+	return failures
+}
+
+// probeRecorder prints every frame (masked) and times each exchange per
+// message code.
+type probeRecorder struct {
+	out     io.Writer
+	mu      sync.Mutex
+	verbose bool
+	pending sip2.Code
+	sentAt  time.Time
+	times   map[sip2.Code][]time.Duration
+}
+
+func (r *probeRecorder) setVerbose(v bool) {
+	r.mu.Lock()
+	r.verbose = v
+	r.mu.Unlock()
+}
+
+func (r *probeRecorder) sent(frame []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(frame) >= 2 {
+		r.pending = sip2.Code(frame[:2])
+	}
+	r.sentAt = time.Now()
+	if r.verbose {
+		fmt.Fprintf(r.out, "  -> %s\n", sip2.MaskFrame(string(frame)))
+	}
+}
+
+func (r *probeRecorder) received(frame []byte, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	d := time.Since(r.sentAt)
+	if err != nil {
+		if r.verbose {
+			fmt.Fprintf(r.out, "  <- error after %s: %v\n", d.Round(time.Microsecond), err)
+		}
+		return
+	}
+	if r.pending != "" {
+		r.times[r.pending] = append(r.times[r.pending], d)
+	}
+	if r.verbose {
+		fmt.Fprintf(r.out, "  <- %s  (%s)\n", sip2.MaskFrame(string(frame)), d.Round(time.Microsecond))
+	}
+}
+
+func (r *probeRecorder) printMedians(out io.Writer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	codes := make([]string, 0, len(r.times))
+	for c := range r.times {
+		codes = append(codes, string(c))
+	}
+	sort.Strings(codes)
+	fmt.Fprintln(out, "median per message type:")
+	for _, c := range codes {
+		ds := r.times[sip2.Code(c)]
+		name := c
+		if s, ok := sip2.Spec(sip2.Code(c)); ok {
+			name = c + " " + s.Name
+		}
+		fmt.Fprintf(out, "  %-28s %10s  (n=%d)\n", name, median(ds).Round(time.Microsecond), len(ds))
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// probeDialer wraps the real dialer so that every frame passes the recorder.
+type probeDialer struct {
+	sip2.Dialer
+	rec *probeRecorder
+}
+
+func (d *probeDialer) Dial(ctx context.Context) (sip2.Conn, error) {
+	c, err := d.Dialer.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &probeConn{Conn: c, rec: d.rec}, nil
+}
+
+type probeConn struct {
+	sip2.Conn
+	rec *probeRecorder
+}
+
+func (c *probeConn) Send(ctx context.Context, frame []byte) error {
+	c.rec.sent(frame)
+	return c.Conn.Send(ctx, frame)
+}
+
+func (c *probeConn) Receive(ctx context.Context) ([]byte, error) {
+	b, err := c.Conn.Receive(ctx)
+	c.rec.received(b, err)
+	return b, err
+}

@@ -1,0 +1,551 @@
+package kiosk
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/printer"
+	"github.com/danbib/kiosk/printer/printertest"
+	"github.com/danbib/kiosk/rfid"
+	"github.com/danbib/kiosk/rfid/feig"
+	"github.com/danbib/kiosk/rfid/rfidtest"
+	"github.com/danbib/kiosk/scanner"
+	"github.com/danbib/kiosk/sip2"
+	"github.com/danbib/kiosk/sip2/acs"
+	"github.com/sirupsen/logrus"
+)
+
+// The end-to-end tests run the whole core against the real simulators: the
+// ACS server on loopback (SIP2 over TCP through a sip2.Pool), the virtual
+// RFID pad behind the FEIG driver and the pad watcher, and the virtual
+// ESC/POS printer. They use real sockets, so they wait with eventually()
+// instead of synctest.
+
+const demoISIL = "DK-799000"
+
+// Synthetic demo patron (see sip2/acs/README.md): not a real person.
+const demoPatron, demoPIN = "0101700001", "1234"
+
+// countingDialer wraps a dialer and records, per connection, the most
+// requests ever in flight (sent and not yet answered).
+type countingDialer struct {
+	sip2.Dialer
+	mu      sync.Mutex
+	maxSeen int
+	conns   int
+}
+
+func (d *countingDialer) Dial(ctx context.Context) (sip2.Conn, error) {
+	c, err := d.Dialer.Dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.conns++
+	d.mu.Unlock()
+	return &countingConn{Conn: c, d: d}, nil
+}
+
+type countingConn struct {
+	sip2.Conn
+	d        *countingDialer
+	mu       sync.Mutex
+	inFlight int
+}
+
+func (c *countingConn) Send(ctx context.Context, f []byte) error {
+	c.mu.Lock()
+	c.inFlight++
+	n := c.inFlight
+	c.mu.Unlock()
+	c.d.mu.Lock()
+	if n > c.d.maxSeen {
+		c.d.maxSeen = n
+	}
+	c.d.mu.Unlock()
+	return c.Conn.Send(ctx, f)
+}
+
+func (c *countingConn) Receive(ctx context.Context) ([]byte, error) {
+	b, err := c.Conn.Receive(ctx)
+	c.mu.Lock()
+	if c.inFlight > 0 {
+		c.inFlight--
+	}
+	c.mu.Unlock()
+	return b, err
+}
+
+type e2e struct {
+	k      *Kiosk
+	srv    *acs.Server
+	lib    *acs.Library
+	pad    *rfidtest.Pad
+	prn    *printertest.Printer
+	dialer *countingDialer
+	logs   *syncBuffer
+	ui     *recUI
+	opts   Options
+	nextID uint32
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newE2E(t testing.TB, seed *acs.Seed, mod func(*Options)) *e2e {
+	t.Helper()
+	var lib *acs.Library
+	var err error
+	if seed == nil {
+		lib, err = acs.Demo()
+	} else {
+		lib, err = acs.New(seed, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := acs.NewServer(lib, acs.DefaultOptions())
+	addr, err := srv.ListenTCP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions()
+	o.StateDir = t.TempDir()
+	o.InstitutionISIL = demoISIL
+	o.HealthEvery = 0
+	o.CallTimeout = 5 * time.Second
+	if mod != nil {
+		mod(&o)
+	}
+	d := &countingDialer{Dialer: sip2.TCPDialer{Addr: addr.String()}}
+	so := sip2.DefaultOptions()
+	so.Dialer = d
+	so.Institution = demoISIL
+	so.LoginUser, so.LoginPassword = "kiosk", "kiosk"
+	so.Location = demoISIL
+	so.RequestTimeout = 2 * time.Second
+	so.KeepAlive = 0
+	pool := sip2.NewPool(o.Parallel, so)
+
+	pad := rfidtest.NewPad(rfidtest.PadOptions{})
+	reader := rfid.NewFEIG(feig.New(pad.Transport(), feig.DefaultOptions()), rfid.Options{}, nil)
+	wo := rfid.DefaultWatcherOptions()
+	wo.Interval = 2 * time.Millisecond
+	wo.Confirm = 1
+	wo.HomeISILs = []string{demoISIL}
+	watcher := rfid.NewWatcher(reader, wo, nil)
+
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prn := printertest.New(576)
+	receipts := NewESCPOSReceipts(prn, bundle, printer.DefaultOptions(), "Demobiblioteket", "Hovedbiblioteket")
+
+	logs := &syncBuffer{}
+	log := logrus.New()
+	log.SetOutput(logs)
+	log.SetLevel(logrus.DebugLevel)
+	log.SetFormatter(&logrus.JSONFormatter{})
+
+	ui := &recUI{}
+	k, err := New(o, Ports{Library: NewSIP2Library(pool), Tags: NewRFIDTags(reader), Printer: receipts,
+		Log: log, Identify: ScannerIdentify(scanner.DefaultRules())}, ui)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &e2e{k: k, srv: srv, lib: lib, pad: pad, prn: prn, dialer: d, logs: logs, ui: ui, opts: o, cancel: cancel, nextID: 0x100}
+	e.wg.Add(3)
+	go func() { defer e.wg.Done(); k.Run(ctx) }()
+	go func() { defer e.wg.Done(); watcher.Run(ctx) }()
+	go func() { defer e.wg.Done(); FeedWatcher(ctx, watcher, k) }()
+	t.Cleanup(func() {
+		cancel()
+		e.wg.Wait()
+		pool.Close()
+		srv.Close()
+	})
+	e.eventually(t, "welcome", func() bool { return k.View().Screen == ScreenWelcome })
+	return e
+}
+
+// eventually waits for cond; the deadline is generous and only guards
+// against a hang, it is not a speed assertion.
+func (e *e2e) eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; view %+v", what, e.k.View())
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// place puts an item's tags on the pad and returns their UIDs.
+func (e *e2e) place(t testing.TB, itemID string, parts int) []feig.UID {
+	t.Helper()
+	tags, err := rfidtest.NewItemSet(e.nextID, itemID, demoISIL, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.nextID += uint32(parts)
+	var uids []feig.UID
+	for _, tg := range tags {
+		uids = append(uids, tg.UID)
+	}
+	e.pad.Place(tags...)
+	return uids
+}
+
+func (e *e2e) afi(uid feig.UID) byte {
+	tg, _ := e.pad.Tag(uid)
+	return tg.AFI
+}
+
+func (e *e2e) login(t testing.TB, id, pin string) {
+	t.Helper()
+	e.k.Send(InChoose{Screen: ScreenLoan})
+	e.k.Scan([]byte(id))
+	e.eventually(t, "pin screen", func() bool { return e.k.View().Screen == ScreenPIN })
+	for _, c := range pin {
+		e.k.Send(InKey{Key: c})
+	}
+	e.eventually(t, "loan screen", func() bool { return e.k.View().Screen == ScreenLoan })
+}
+
+// availableItems returns n loanable single-part items on the shelf with no
+// holds, owned by the demo library.
+func availableItems(t testing.TB, lib *acs.Library, n int) []string {
+	t.Helper()
+	onLoan := map[string]bool{}
+	for _, l := range lib.Loans() {
+		onLoan[l.Item] = true
+	}
+	var out []string
+	for _, it := range lib.Items() {
+		if len(out) == n {
+			break
+		}
+		if onLoan[it.ID] || it.NotLoanable || it.Parts > 1 || len(it.Holds) > 0 || it.AgeLimit > 0 ||
+			(it.Owner != "" && it.Owner != demoISIL) {
+			continue
+		}
+		out = append(out, it.ID)
+	}
+	if len(out) < n {
+		t.Fatalf("only %d available items in the demo library", len(out))
+	}
+	return out
+}
+
+func (e *e2e) chargedTo(item string) string {
+	for _, l := range e.lib.Loans() {
+		if l.Item == item {
+			return l.Patron
+		}
+	}
+	return ""
+}
+
+func viewDone(v View, n int) bool {
+	if len(v.Items) != n {
+		return false
+	}
+	for _, it := range v.Items {
+		if it.State == ItemWorking || it.State == ItemReading {
+			return false
+		}
+	}
+	return true
+}
+
+func TestE2ELoanAndReturn(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	items := availableItems(t, e.lib, 3)
+	e.login(t, demoPatron, demoPIN)
+	uids := map[string][]feig.UID{}
+	for _, id := range items {
+		uids[id] = e.place(t, id, 1)
+	}
+	e.eventually(t, "loans done", func() bool { return viewDone(e.k.View(), 3) })
+	for _, it := range e.k.View().Items {
+		if it.State != ItemDone || it.Due.IsZero() || it.Title == "" {
+			t.Errorf("item %+v", it)
+		}
+		if got := e.chargedTo(it.ItemID); got != demoPatron {
+			t.Errorf("%s charged to %q", it.ItemID, got)
+		}
+		if a := e.afi(uids[it.ItemID][0]); a != 0xC2 {
+			t.Errorf("%s AFI %#x after loan", it.ItemID, a)
+		}
+	}
+	e.k.Send(InFinish{})
+	e.eventually(t, "receipt screen", func() bool { return e.k.View().Screen == ScreenReceipt })
+	e.k.Send(InReceipt{Choice: "print"})
+	e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
+	if e.prn.Count() != 1 {
+		t.Fatalf("%d receipts printed", e.prn.Count())
+	}
+	text, err := e.prn.Text(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range items {
+		it, _ := e.lib.Item(id)
+		if !bytes.Contains([]byte(text), []byte(it.Title[:4])) {
+			t.Errorf("receipt lacks %q:\n%s", it.Title, text)
+		}
+	}
+	if e.srv.Executed(sip2.MsgEndSession) != 1 {
+		t.Errorf("35 sent %d times", e.srv.Executed(sip2.MsgEndSession))
+	}
+
+	// Return them without logging in.
+	e.eventually(t, "welcome", func() bool { return e.k.View().Screen == ScreenWelcome })
+	e.k.Send(InChoose{Screen: ScreenReturn})
+	e.eventually(t, "returns done", func() bool { return viewDone(e.k.View(), 3) })
+	for _, it := range e.k.View().Items {
+		if it.State != ItemDone || it.Destination.ID == "" {
+			t.Errorf("return %+v", it)
+		}
+		if got := e.chargedTo(it.ItemID); got != "" {
+			t.Errorf("%s still charged to %q", it.ItemID, got)
+		}
+		if a := e.afi(uids[it.ItemID][0]); a != 0x07 {
+			t.Errorf("%s AFI %#x after return", it.ItemID, a)
+		}
+	}
+	if e.dialer.maxSeen > 1 {
+		t.Fatalf("%d requests in flight on one SIP2 connection", e.dialer.maxSeen)
+	}
+}
+
+func TestE2EReturnAlertsAndSets(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	// Anna's loans show every checkin alert (sip2/acs/README.md).
+	want := map[string]string{
+		"3800000769": MsgDestReservations, // Babettes gæstebud: Reserveret
+		"3800000734": MsgDestOtherLibrary, // Det forsømte forår: Sendes til Filial Nord
+		"3800000741": MsgDestShelf,        // Niels Lyhne: no alert
+	}
+	e.k.Send(InChoose{Screen: ScreenReturn})
+	for id := range want {
+		e.place(t, id, 1)
+	}
+	e.eventually(t, "returns done", func() bool { return viewDone(e.k.View(), len(want)) })
+	for _, it := range e.k.View().Items {
+		if it.State != ItemDone || it.Destination.ID != want[it.ItemID] {
+			t.Errorf("%s: %+v, want destination %s", it.ItemID, it, want[it.ItemID])
+		}
+	}
+}
+
+func TestE2EIncompleteSetNotLent(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	var setID string
+	for _, it := range e.lib.Items() {
+		if it.Parts > 1 && len(it.Holds) == 0 && !it.NotLoanable && it.AgeLimit == 0 {
+			setID = it.ID
+			break
+		}
+	}
+	if setID == "" {
+		t.Skip("demo library has no multi-part item")
+	}
+	e.login(t, demoPatron, demoPIN)
+	tags, err := rfidtest.NewItemSet(0x900, setID, demoISIL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pad.Place(tags[0])
+	e.eventually(t, "incomplete shown", func() bool {
+		v := e.k.View()
+		return len(v.Items) == 1 && v.Items[0].State == ItemIncomplete
+	})
+	if e.chargedTo(setID) != "" {
+		t.Fatal("incomplete set lent")
+	}
+	e.pad.Place(tags[1])
+	e.eventually(t, "set lent", func() bool { return viewDone(e.k.View(), 1) })
+	if v := e.k.View().Items[0]; v.State != ItemDone {
+		t.Fatalf("set %+v", v)
+	}
+	for _, tg := range tags {
+		if e.afi(tg.UID) != 0xC2 {
+			t.Errorf("part %v not unsecured", tg.UID)
+		}
+	}
+}
+
+func TestE2EUnknownOutcomeSettled(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	items := availableItems(t, e.lib, 1)
+	e.login(t, demoPatron, demoPIN)
+	// The ACS executes the checkout, then drops the connection.
+	e.srv.InjectOnce(acs.FaultCloseAfterCommit, sip2.MsgCheckout)
+	uids := e.place(t, items[0], 1)
+	e.eventually(t, "loan settled", func() bool { return viewDone(e.k.View(), 1) })
+	v := e.k.View().Items[0]
+	if v.State != ItemDone || e.chargedTo(items[0]) != demoPatron || e.afi(uids[0]) != 0xC2 {
+		t.Fatalf("item %+v charged %q afi %#x", v, e.chargedTo(items[0]), e.afi(uids[0]))
+	}
+	if n := e.srv.Executed(sip2.MsgCheckout); n != 1 {
+		t.Fatalf("checkout executed %d times", n)
+	}
+	if e.srv.Received(sip2.MsgItemInfo) < 1 {
+		t.Fatal("not settled with Item Information")
+	}
+}
+
+func TestE2ETagFailureCancelsLoan(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	items := availableItems(t, e.lib, 1)
+	e.login(t, demoPatron, demoPIN)
+	uid := rfidtest.TestUID(0x777)
+	tg, err := rfidtest.NewItemTag(uid, items[0], demoISIL, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.pad.FailWrites(uid, -1)
+	e.pad.Place(tg)
+	e.eventually(t, "see staff", func() bool { return viewDone(e.k.View(), 1) })
+	v := e.k.View().Items[0]
+	if v.State != ItemSeeStaff || e.chargedTo(items[0]) != "" || e.afi(uid) != 0x07 {
+		t.Fatalf("item %+v charged %q afi %#x", v, e.chargedTo(items[0]), e.afi(uid))
+	}
+}
+
+func TestE2EOfflineReturnQueued(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	const item = "3800000741" // on loan to Anna
+	if err := e.srv.SetOffline(true); err != nil {
+		t.Fatal(err)
+	}
+	e.k.ProbeNow(context.Background())
+	e.eventually(t, "returns-only mode", func() bool { return e.k.View().Mode == ModeReturnsOnly })
+	e.k.Send(InChoose{Screen: ScreenReturn})
+	uids := e.place(t, item, 1)
+	e.eventually(t, "queued", func() bool { return viewDone(e.k.View(), 1) })
+	if v := e.k.View().Items[0]; v.State != ItemDone || v.Destination.ID != MsgDestOffline || e.afi(uids[0]) != 0x07 {
+		t.Fatalf("item %+v", v)
+	}
+	if e.k.Queue().Len() != 1 {
+		t.Fatal("not queued")
+	}
+	if err := e.srv.SetOffline(false); err != nil {
+		t.Fatal(err)
+	}
+	e.k.ProbeNow(context.Background())
+	e.eventually(t, "forwarded", func() bool { return e.k.Queue().Len() == 0 && e.chargedTo(item) == "" })
+	if e.k.View().Mode != ModeNormal {
+		t.Fatalf("mode %v", e.k.View().Mode)
+	}
+}
+
+func TestE2ERenewAndAccount(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	const erik = "0505700005" // synthetic demo patron with 8 loans
+	e.k.Send(InChoose{Screen: ScreenRenew})
+	e.k.Scan([]byte(erik))
+	e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
+	for _, c := range demoPIN {
+		e.k.Send(InKey{Key: c})
+	}
+	e.eventually(t, "loans listed", func() bool {
+		v := e.k.View()
+		return v.Screen == ScreenRenew && len(v.Loans) == 8 && !v.Busy
+	})
+	e.k.Send(InRenewAll{})
+	e.eventually(t, "renewed", func() bool {
+		v := e.k.View()
+		if v.Busy {
+			return false
+		}
+		renewed, refused := 0, 0
+		for _, l := range v.Loans {
+			if l.Renewed {
+				renewed++
+			}
+			if l.State == ItemRefused {
+				refused++
+			}
+		}
+		return renewed == 6 && refused == 2
+	})
+	for _, l := range e.k.View().Loans {
+		if l.State == ItemRefused && l.Reason.ID == "" && l.Reason.Raw == "" {
+			t.Errorf("refusal without reason: %+v", l)
+		}
+	}
+	e.k.Send(InChoose{Screen: ScreenAccount})
+	e.eventually(t, "account", func() bool { v := e.k.View(); return v.Screen == ScreenAccount && !v.Busy })
+	if v := e.k.View(); len(v.Loans) != 8 {
+		t.Fatalf("account %+v", v)
+	}
+}
+
+func TestE2EBlockedPatron(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	const bent = "0202700002" // synthetic: fees above the limit
+	e.login(t, bent, demoPIN)
+	if b := e.k.View().Blocked; b.ID != "block.excessive_fees" {
+		t.Fatalf("blocked %+v", b)
+	}
+	items := availableItems(t, e.lib, 1)
+	e.place(t, items[0], 1)
+	e.eventually(t, "refused", func() bool { return viewDone(e.k.View(), 1) })
+	if v := e.k.View().Items[0]; v.State != ItemRefused || e.chargedTo(items[0]) != "" {
+		t.Fatalf("item %+v", v)
+	}
+	if e.srv.Received(sip2.MsgCheckout) != 0 {
+		t.Fatal("checkout sent for a blocked patron")
+	}
+}
+
+func TestE2EWrongPINLocksCard(t *testing.T) {
+	e := newE2E(t, nil, func(o *Options) { o.BackoffAfter = 0 })
+	for i := 0; i < 3; i++ {
+		e.k.Scan([]byte(demoPatron))
+		e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
+		for _, c := range "9999" {
+			e.k.Send(InKey{Key: c})
+		}
+		want := MsgLoginWrongPIN
+		if i == 2 {
+			want = MsgLoginCardLocked
+		}
+		e.eventually(t, fmt.Sprint("attempt ", i), func() bool { return e.k.View().Message.ID == want })
+	}
+	e.k.Scan([]byte(demoPatron))
+	e.eventually(t, "locked", func() bool {
+		v := e.k.View()
+		return v.Screen == ScreenIdentify && v.Message.ID == MsgLoginCardLocked
+	})
+	if n := e.srv.Received(sip2.MsgPatronStatus); n != 3 {
+		t.Fatalf("%d login checks sent, want 3", n)
+	}
+}

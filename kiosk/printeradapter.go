@@ -1,0 +1,73 @@
+package kiosk
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/printer"
+)
+
+// ESCPOSReceipts adapts a printer.Printer to the ReceiptPrinter port: it
+// lays the receipt out in the session's language and sends one ESC/POS job.
+// It also reports the paper state to the health registry.
+type ESCPOSReceipts struct {
+	p       printer.Printer
+	bundle  *i18n.Bundle
+	opts    printer.Options
+	library string
+	branch  string
+}
+
+// NewESCPOSReceipts wraps a printer. library and branch are printed in the
+// receipt's header.
+func NewESCPOSReceipts(p printer.Printer, bundle *i18n.Bundle, opts printer.Options, library, branch string) *ESCPOSReceipts {
+	return &ESCPOSReceipts{p: p, bundle: bundle, opts: opts, library: library, branch: branch}
+}
+
+// PrinterReceipt converts the core's receipt (titles, item ids, due dates)
+// to the printer's model. Nothing about the patron is carried over.
+func PrinterReceipt(r Receipt) printer.Receipt {
+	out := printer.Receipt{Kind: printer.KindReturn, Time: r.At}
+	loans, renewals := 0, 0
+	for _, l := range r.Lines {
+		switch l.Kind {
+		case "loan":
+			loans++
+		case "renewal":
+			renewals++
+		}
+		out.Items = append(out.Items, printer.Item{Title: l.Title, ItemID: l.ItemID, Due: l.Due})
+	}
+	switch {
+	case loans > 0:
+		out.Kind = printer.KindLoan
+	case renewals > 0:
+		out.Kind = printer.KindRenewal
+	}
+	return out
+}
+
+// Print renders and prints the receipt; ctx is cancelled when the session
+// ends, so a pending job never prints for the next patron.
+func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {
+	pr := PrinterReceipt(r)
+	pr.Library, pr.Branch = e.library, e.branch
+	job, err := printer.Render(pr, e.bundle.Localizer(r.Lang), e.opts)
+	if err != nil {
+		return fmt.Errorf("kiosk: rendering receipt: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return e.p.Print(ctx, job)
+}
+
+// Paper reports "ok", "near-end", "out" or "offline".
+func (e *ESCPOSReceipts) Paper(ctx context.Context) (string, error) {
+	st, err := e.p.Status(ctx)
+	if err != nil {
+		return PaperOffline, err
+	}
+	return st.PaperWord(), nil
+}
