@@ -324,8 +324,7 @@ func TestE2ELoanAndReturn(t *testing.T) {
 		t.Errorf("35 sent %d times", e.srv.Executed(sip2.MsgEndSession))
 	}
 
-	// Return them without logging in.
-	e.eventually(t, "welcome", func() bool { return e.k.View().Screen == ScreenWelcome })
+	// Return them without logging in (straight from the goodbye screen).
 	e.k.Send(InChoose{Screen: ScreenReturn})
 	e.eventually(t, "returns done", func() bool { return viewDone(e.k.View(), 3) })
 	for _, it := range e.k.View().Items {
@@ -390,7 +389,10 @@ func TestE2EIncompleteSetNotLent(t *testing.T) {
 		t.Fatal("incomplete set lent")
 	}
 	e.pad.Place(tags[1])
-	e.eventually(t, "set lent", func() bool { return viewDone(e.k.View(), 1) })
+	e.eventually(t, "set lent", func() bool {
+		v := e.k.View()
+		return len(v.Items) == 1 && v.Items[0].State != ItemIncomplete && viewDone(v, 1)
+	})
 	if v := e.k.View().Items[0]; v.State != ItemDone {
 		t.Fatalf("set %+v", v)
 	}
@@ -538,7 +540,10 @@ func TestE2EWrongPINLocksCard(t *testing.T) {
 		if i == 2 {
 			want = MsgLoginCardLocked
 		}
-		e.eventually(t, fmt.Sprint("attempt ", i), func() bool { return e.k.View().Message.ID == want })
+		e.eventually(t, fmt.Sprint("attempt ", i), func() bool {
+			v := e.k.View()
+			return e.srv.Received(sip2.MsgPatronStatus) == i+1 && !v.Busy && v.Message.ID == want
+		})
 	}
 	e.k.Scan([]byte(demoPatron))
 	e.eventually(t, "locked", func() bool {

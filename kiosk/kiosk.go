@@ -324,91 +324,9 @@ func (k *Kiosk) perform(e Effect) {
 		k.printCtx, k.printCancel = context.WithCancel(context.Background())
 		k.printMu.Unlock()
 	case EffQueueOffline:
-		n, err := k.queue.Add(OfflineReturn{ItemID: x.ItemID, OwnerISIL: x.OwnerISIL, At: x.At, KioskID: k.opts.KioskID})
-		k.async(func() Event { return EvQueued{ItemID: x.ItemID, Len: n, Err: err} })
-	case EffAuthenticate:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			st, err := k.ports.Library.PatronStatus(ctx, x.Patron)
-			return EvAuth{Session: x.Session, Status: st, Err: err}
-		})
-	case EffLoadAccount:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			a, err := k.ports.Library.Account(ctx, x.Patron)
-			return EvAccount{Session: x.Session, Account: a, Err: err}
-		})
-	case EffCheckout:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			r, err := k.ports.Library.Checkout(ctx, CheckoutRequest{Patron: x.Patron, ItemID: x.ItemID, Renew: x.Renew})
-			return EvCheckout{ItemID: x.ItemID, Result: r, Err: err}
-		})
-	case EffSettle:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
-			ev := EvSettled{ItemID: x.ItemID, Status: st, Err: err}
-			if err == nil && st.Charged() && len(x.Patron.ID) > 0 {
-				a, aerr := k.ports.Library.Account(ctx, x.Patron)
-				zero(a.Status.Name)
-				if aerr != nil {
-					ev.Err = aerr
-				}
-				for _, l := range a.Loans {
-					if l.ItemID == x.ItemID {
-						ev.OnAccount = true
-						if ev.Status.Due.IsZero() {
-							ev.Status.Due = l.Due
-						}
-						if ev.Status.Title == "" {
-							ev.Status.Title = l.Title
-						}
-					}
-				}
-			}
-			return ev
-		})
+		k.async(func() Event { return k.execute(context.Background(), x) })
 	case EffSecure:
 		k.goTag(x)
-	case EffCancelCheckout:
-		k.sip(func(ctx context.Context) Event {
-			_, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: x.ItemID, Cancel: true})
-			return EvCancelled{ItemID: x.ItemID, Err: err}
-		})
-	case EffCheckin:
-		k.sip(func(ctx context.Context) Event {
-			r, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: x.ItemID, OwnerISIL: x.OwnerISIL})
-			return EvCheckin{ItemID: x.ItemID, Result: r, Err: err}
-		})
-	case EffRenew:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			r, err := k.ports.Library.Renew(ctx, x.Patron, x.ItemID)
-			return EvRenew{Session: x.Session, ItemID: x.ItemID, Result: r, Err: err}
-		})
-	case EffRenewAll:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			r, err := k.ports.Library.RenewAll(ctx, x.Patron)
-			return EvRenewAll{Session: x.Session, Result: r, Err: err}
-		})
-	case EffEndSession:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			if err := k.ports.Library.EndSession(ctx, x.Patron); err != nil {
-				k.log.WithError(err).Warn("end patron session failed")
-			}
-			return nil
-		})
-	case EffBlockPatron:
-		k.sip(func(ctx context.Context) Event {
-			defer x.Patron.wipe()
-			if err := k.ports.Library.BlockPatron(ctx, x.Patron, x.Message); err != nil {
-				k.log.WithError(err).Warn("block patron failed")
-			}
-			return nil
-		})
 	case EffPrint:
 		k.goPrint(x)
 	case EffSettleJournal:
@@ -418,7 +336,95 @@ func (k *Kiosk) perform(e Effect) {
 		})
 	case EffForwardQueue:
 		k.async(func() Event { return EvQueueForwarded{Len: k.forwardQueue()} })
+	default:
+		k.sip(func(ctx context.Context) Event { return k.execute(ctx, e) })
 	}
+}
+
+// execute performs one library-system or tag effect and returns the event
+// reporting its result (nil for effects nobody waits for). Patron buffers
+// carried by the effect are zeroed when it returns.
+func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
+	switch x := e.(type) {
+	case EffAuthenticate:
+		defer x.Patron.wipe()
+		st, err := k.ports.Library.PatronStatus(ctx, x.Patron)
+		return EvAuth{Session: x.Session, Status: st, Err: err}
+	case EffLoadAccount:
+		defer x.Patron.wipe()
+		a, err := k.ports.Library.Account(ctx, x.Patron)
+		return EvAccount{Session: x.Session, Account: a, Err: err}
+	case EffCheckout:
+		defer x.Patron.wipe()
+		r, err := k.ports.Library.Checkout(ctx, CheckoutRequest{Patron: x.Patron, ItemID: x.ItemID, Renew: x.Renew})
+		return EvCheckout{ItemID: x.ItemID, Result: r, Err: err}
+	case EffSettle:
+		defer x.Patron.wipe()
+		st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
+		ev := EvSettled{ItemID: x.ItemID, Status: st, Err: err}
+		if err == nil && st.Charged() && len(x.Patron.ID) > 0 {
+			// Item Information does not name the borrower: the patron's
+			// own list of loans tells whether the loan is theirs.
+			a, aerr := k.ports.Library.Account(ctx, x.Patron)
+			zero(a.Status.Name)
+			if aerr != nil {
+				ev.Err = aerr
+			}
+			for _, l := range a.Loans {
+				if l.ItemID == x.ItemID {
+					ev.OnAccount = true
+					if ev.Status.Due.IsZero() {
+						ev.Status.Due = l.Due
+					}
+					if ev.Status.Title == "" {
+						ev.Status.Title = l.Title
+					}
+				}
+			}
+		}
+		return ev
+	case EffSecure:
+		err := k.ports.Tags.SetSecured(ctx, x.Item, x.Secured)
+		return EvSecured{ItemID: x.Item.ItemID, Secured: x.Secured, Err: err}
+	case EffCancelCheckout:
+		_, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: x.ItemID, Cancel: true})
+		return EvCancelled{ItemID: x.ItemID, Err: err}
+	case EffCheckin:
+		r, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: x.ItemID, OwnerISIL: x.OwnerISIL})
+		return EvCheckin{ItemID: x.ItemID, Result: r, Err: err}
+	case EffRenew:
+		defer x.Patron.wipe()
+		r, err := k.ports.Library.Renew(ctx, x.Patron, x.ItemID)
+		return EvRenew{Session: x.Session, ItemID: x.ItemID, Result: r, Err: err}
+	case EffRenewAll:
+		defer x.Patron.wipe()
+		r, err := k.ports.Library.RenewAll(ctx, x.Patron)
+		return EvRenewAll{Session: x.Session, Result: r, Err: err}
+	case EffEndSession:
+		defer x.Patron.wipe()
+		if err := k.ports.Library.EndSession(ctx, x.Patron); err != nil {
+			k.log.WithError(err).Warn("end patron session failed")
+		}
+	case EffBlockPatron:
+		defer x.Patron.wipe()
+		if err := k.ports.Library.BlockPatron(ctx, x.Patron, x.Message); err != nil {
+			k.log.WithError(err).Warn("block patron failed")
+		}
+	case EffPrint:
+		if k.ports.Printer == nil {
+			return EvPrinted{Session: x.Session, Err: errors.New("kiosk: no printer")}
+		}
+		return EvPrinted{Session: x.Session, Err: k.ports.Printer.Print(ctx, x.Receipt)}
+	case EffQueueOffline:
+		n, err := k.queue.Add(OfflineReturn{ItemID: x.ItemID, OwnerISIL: x.OwnerISIL, At: x.At, KioskID: k.opts.KioskID})
+		return EvQueued{ItemID: x.ItemID, Len: n, Err: err}
+	case EffForwardQueue:
+		return EvQueueForwarded{Len: k.forwardQueue()}
+	case EffSettleJournal:
+		k.settleJournal()
+		return EvJournalSettled{}
+	}
+	return nil
 }
 
 // async runs f in a goroutine and posts its event.
@@ -458,23 +464,15 @@ func (k *Kiosk) goTag(x EffSecure) {
 		defer func() { <-k.tagSem }()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err := k.ports.Tags.SetSecured(ctx, x.Item, x.Secured)
-		return EvSecured{ItemID: x.Item.ItemID, Secured: x.Secured, Err: err}
+		return k.execute(ctx, x)
 	})
 }
 
 func (k *Kiosk) goPrint(x EffPrint) {
-	if k.ports.Printer == nil {
-		k.async(func() Event { return EvPrinted{Session: x.Session, Err: errors.New("kiosk: no printer")} })
-		return
-	}
 	k.printMu.Lock()
 	ctx := k.printCtx
 	k.printMu.Unlock()
-	k.async(func() Event {
-		err := k.ports.Printer.Print(ctx, x.Receipt)
-		return EvPrinted{Session: x.Session, Err: err}
-	})
+	k.async(func() Event { return k.execute(ctx, x) })
 }
 
 // settleJournal resolves the entries left by a crash with Item Information

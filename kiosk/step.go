@@ -234,6 +234,13 @@ func supportedLang(l string) bool {
 func (s *stepper) choose(sc Screen) {
 	m := s.m
 	switch m.State {
+	case StateGoodbye:
+		// The next patron need not wait for the goodbye screen to pass.
+		m.State = StateWelcome
+		if m.Mode == ModeOutOfOrder {
+			m.State = StateOutOfOrder
+			return
+		}
 	case StateWelcome, StateLoan, StateReturn, StateRenew, StateAccount:
 	default:
 		return
@@ -509,9 +516,19 @@ func (s *stepper) account(e EvAccount) {
 		return
 	}
 	a := e.Account
+	// Keep what this session learnt about each loan (renewed, refused)
+	// across a reload.
+	prev := map[string]loan{}
+	for _, l := range m.Loans {
+		prev[l.ItemID] = l
+	}
 	m.Loans = m.Loans[:0]
 	for _, l := range a.Loans {
-		m.Loans = append(m.Loans, loan{Loan: l})
+		n := loan{Loan: l}
+		if p, ok := prev[l.ItemID]; ok {
+			n.Renewed, n.Reason, n.Renewing = p.Renewed, p.Reason, p.Renewing
+		}
+		m.Loans = append(m.Loans, n)
 	}
 	m.Holds = append(m.Holds[:0], a.Holds...)
 	m.FeeTotal = a.FeeTotal

@@ -55,7 +55,9 @@ const (
 )
 
 // usbKeys maps HID usage ids of the US layout (what scanners emulate by
-// default) to the unshifted and shifted characters.
+// default) to the unshifted and shifted characters. A scanner set to the
+// Danish layout sends the same codes for digits and letters, which is all
+// patron ids contain; only some symbols differ.
 var usbKeys = func() map[byte][2]rune {
 	m := map[byte][2]rune{}
 	for i := 0; i < 26; i++ {
@@ -103,6 +105,9 @@ func (d *ReportDecoder) Feed(report []byte) (string, bool) {
 		return "", false
 	}
 	shift := report[0]&(modLeftShift|modRightShift) != 0
+	// Keys pressed with Ctrl, Alt or GUI are commands, not characters
+	// (some scanners send Ctrl+letter for control codes).
+	command := report[0]&^(modLeftShift|modRightShift) != 0
 	var cur [6]byte
 	copy(cur[:], report[2:8])
 	defer func() { d.prev = cur }()
@@ -124,7 +129,7 @@ func (d *ReportDecoder) Feed(report []byte) (string, bool) {
 			continue
 		}
 		k, ok := usbKeys[code]
-		if !ok {
+		if !ok || command {
 			continue
 		}
 		r := k[0]

@@ -63,6 +63,17 @@ func TestReportDecoder(t *testing.T) {
 		t.Errorf("rollover scan = %q, want 121", last)
 	}
 
+	// Ctrl+J (a scanner's control code) adds no 'j'.
+	d.Reset()
+	for _, r := range [][]byte{press(0, 0x1E), release, press(0x01, 0x0D), release, press(0, 0x1F), release, press(0, 0x28)} {
+		if s, ok := d.Feed(r); ok {
+			last = s
+		}
+	}
+	if last != "12" {
+		t.Errorf("scan with Ctrl+J = %q, want 12", last)
+	}
+
 	// Enter alone, and short reports, produce nothing.
 	d.Reset()
 	if _, ok := d.Feed(press(0, 0x28)); ok {
@@ -179,4 +190,27 @@ func TestHIDRunSurvivesDisconnect(t *testing.T) {
 	if waited != 1 {
 		t.Errorf("retry pauses = %d, want 1", waited)
 	}
+}
+
+func FuzzReportDecoder(f *testing.F) {
+	f.Add(append(press(0x02, 0x04), release...))
+	f.Add(append(press(0, 0x1E), press(0, 0x28)...))
+	f.Add([]byte{0, 0, 1, 1, 1, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var d ReportDecoder
+		for off := 0; off+8 <= len(data); off += 8 {
+			s, ok := d.Feed(data[off : off+8])
+			if !ok {
+				continue
+			}
+			if s == "" {
+				t.Fatal("empty scan")
+			}
+			for _, r := range s {
+				if r == '\n' || r == '\r' {
+					t.Fatalf("scan %q contains Enter", s)
+				}
+			}
+		}
+	})
 }

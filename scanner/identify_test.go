@@ -153,6 +153,7 @@ func TestHealthCardSwipedTwice(t *testing.T) {
 		healthTrack1 + healthTrack2 + healthTrack1 + healthTrack2,
 		healthTrack1 + healthTrack2 + ";E?", // a misread second swipe is ignored
 		";E?" + healthTrack2,
+		healthTrack1 + healthTrack2 + ";12345678?", // a 3-track reader's track 3
 	} {
 		id, err := Identify(in, rules)
 		if err != nil || id.Kind != KindCPR || id.Value != "0101702345" {

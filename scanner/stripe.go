@@ -68,6 +68,17 @@ func identifyStripe(s string, rules Rules) (PatronID, error) {
 	if !ok {
 		return PatronID{}, reject(ReasonUnrecognised)
 	}
+	// A health card's track 2 wins over other ';' tracks (a 3-track
+	// reader's track 3), which then cannot make the swipes look different.
+	var health []Track
+	for _, t := range tracks {
+		if _, ok := healthCardCPR(t.Data); ok && t.Number == 2 {
+			health = append(health, t)
+		}
+	}
+	if len(health) > 0 {
+		tracks = health
+	}
 	var got PatronID
 	var firstErr error
 	for _, t := range tracks {

@@ -36,7 +36,11 @@ func (c *Client) Login(ctx context.Context) error {
 	if c.closed {
 		return ErrClosed
 	}
+	if ac, ok := c.conn.(aliveChecker); ok && !ac.Alive() {
+		_ = c.dropLocked()
+	}
 	if c.conn == nil {
+		// A new connection logs in as it opens.
 		return c.connectLocked(ctx)
 	}
 	if c.opts.LoginUser == "" {
@@ -49,7 +53,12 @@ func (c *Client) Login(ctx context.Context) error {
 	}
 	resp, err := c.doLocked(ctx, m, false)
 	if err != nil {
-		return fmt.Errorf("sip2: login: %w", err)
+		if ctx.Err() != nil || !(errors.Is(err, ErrConnLost) || errors.Is(err, ErrTimeout)) {
+			return fmt.Errorf("sip2: login: %w", err)
+		}
+		// The connection broke: a fresh one logs in by itself.
+		_ = c.dropLocked()
+		return c.connectLocked(ctx)
 	}
 	if resp.FixedValue(FOK) != "1" {
 		return ErrLoginFailed

@@ -48,7 +48,7 @@ type Options struct {
 	Location string
 	// TerminalPassword is AC, sent empty by default as FBS expects.
 	TerminalPassword string
-	// Charset of the connection. Default UTF8.
+	// Charset of stream connections. Default UTF8. FBS is always UTF-8.
 	Charset Charset
 	// ErrorDetection enables AY/AZ on stream transports (never on FBS).
 	// Default false.
@@ -139,7 +139,8 @@ func NewClient(opts Options) *Client {
 	if opts.Dialer != nil {
 		c.stream = opts.Dialer.Stream()
 	}
-	if opts.KeepAlive > 0 {
+	// FBS HTTPS has no connection to keep alive.
+	if opts.KeepAlive > 0 && c.stream {
 		c.stopKeepAlive = make(chan struct{})
 		c.keepAliveDone = make(chan struct{})
 		go c.keepAliveLoop()
@@ -236,9 +237,17 @@ func (c *Client) Do(ctx context.Context, req *Message) (*Message, error) {
 		return nil, ErrClosed
 	}
 	resp, err := c.doLocked(ctx, req, true)
-	if err != nil && !unsafeOp(req.Code) && (errors.Is(err, ErrConnLost) || errors.Is(err, ErrNotSent)) && ctx.Err() == nil {
-		// A request that can be repeated gets one more try on a fresh
-		// connection.
+	retry := false
+	switch {
+	case err == nil || ctx.Err() != nil || errors.Is(err, ErrOutcomeUnknown):
+	case errors.Is(err, ErrNotSent):
+		// Nothing reached the ACS, so even a checkout may be sent again.
+		retry = true
+	case !unsafeOp(req.Code):
+		retry = errors.Is(err, ErrConnLost) || errors.Is(err, ErrTimeout)
+	}
+	if retry {
+		// One more try on a fresh connection.
 		c.debugf("sip2: %s failed (%v); reconnecting and retrying once", req.Code, err)
 		resp, err = c.doLocked(ctx, req, true)
 	}
@@ -246,6 +255,12 @@ func (c *Client) Do(ctx context.Context, req *Message) (*Message, error) {
 }
 
 func (c *Client) connectLocked(ctx context.Context) error {
+	if c.conn != nil {
+		if ac, ok := c.conn.(aliveChecker); ok && !ac.Alive() {
+			c.debugf("sip2: the ACS closed the idle connection; reconnecting")
+			_ = c.dropLocked()
+		}
+	}
 	if c.conn != nil {
 		return nil
 	}
@@ -302,8 +317,17 @@ func (c *Client) retries() int {
 	return r
 }
 
+// charset is the configured one on stream transports; FBS carries UTF-8
+// XML, so its messages are always UTF-8.
+func (c *Client) charset() Charset {
+	if !c.stream {
+		return UTF8
+	}
+	return c.opts.Charset
+}
+
 func (c *Client) encodeOpts() EncodeOptions {
-	return EncodeOptions{Charset: c.opts.Charset, ErrorDetection: c.stream && c.opts.ErrorDetection}
+	return EncodeOptions{Charset: c.charset(), ErrorDetection: c.stream && c.opts.ErrorDetection}
 }
 
 // doLocked performs one exchange on the current (or a new) connection.
@@ -385,7 +409,7 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 			return lost(err)
 		}
 		c.lastUsed = c.opts.Now()
-		resp, derr := Decode(raw, DecodeOptions{Charset: c.opts.Charset, VerifyChecksum: c.stream && c.opts.ErrorDetection})
+		resp, derr := Decode(raw, DecodeOptions{Charset: c.charset(), VerifyChecksum: c.stream && c.opts.ErrorDetection})
 		if derr != nil {
 			c.warnf("sip2: garbled response to %s: %v", req.Code, derr)
 			if c.stream && resends > 0 {

@@ -21,7 +21,7 @@ type peerAction struct {
 // fakePeer is an in-test ACS on the far end of net.Pipe connections. The
 // handler sees every frame with the index of its connection (1-based).
 type fakePeer struct {
-	t       *testing.T
+	t       testing.TB
 	mu      sync.Mutex
 	dials   int
 	frames  [][]byte
@@ -83,7 +83,7 @@ func (p *fakePeer) codes() []string {
 }
 
 // reply encodes a response to req with error detection, echoing its AY.
-func reply(t *testing.T, req *Message, resp *Message) []byte {
+func reply(t testing.TB, req *Message, resp *Message) []byte {
 	t.Helper()
 	resp.HasSeq, resp.Seq = req != nil && req.HasSeq, 0
 	if req != nil {
@@ -141,7 +141,7 @@ func newTestClient(p *fakePeer) *Client {
 }
 
 // defaultHandler answers 93 and 99; other codes go to extra.
-func defaultHandler(t *testing.T, extra func(conn int, raw []byte, m *Message) (peerAction, bool)) func(int, []byte, *Message) peerAction {
+func defaultHandler(t testing.TB, extra func(conn int, raw []byte, m *Message) (peerAction, bool)) func(int, []byte, *Message) peerAction {
 	return func(conn int, raw []byte, m *Message) peerAction {
 		if extra != nil {
 			if a, ok := extra(conn, raw, m); ok {
@@ -496,5 +496,35 @@ func TestPatronStatusValidRequiresCQ(t *testing.T) {
 	f := ParsePatronFlags("YYYY Y        ")
 	if !f.AllPrivilegesDenied() || f.CardReportedLost || !f.TooManyItemsCharged || f.String() != "YYYY Y        " {
 		t.Errorf("flags %+v", f)
+	}
+}
+
+// TestClientReplacesIdleDroppedConnection: an ACS that closed the idle
+// connection (Koha's client_timeout) must not turn the next checkout into
+// an unknown outcome: the client notices before sending.
+func TestClientReplacesIdleDroppedConnection(t *testing.T) {
+	p := &fakePeer{t: t}
+	p.handler = defaultHandler(t, func(conn int, raw []byte, m *Message) (peerAction, bool) {
+		switch {
+		case m.Code == MsgSCStatus && conn == 1:
+			return peerAction{replies: [][]byte{reply(t, m, acsStatus())}, close: true}, true
+		case m.Code == MsgCheckout:
+			return peerAction{replies: [][]byte{reply(t, m, checkoutOK(m.Get("AB")))}}, true
+		}
+		return peerAction{}, false
+	})
+	c := newTestClient(p)
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.SCStatus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.wg.Wait() // the ACS has closed connection 1
+	r, err := c.Checkout(ctx, CheckoutRequest{PatronID: "0101700001", PIN: "1234", ItemID: "5000000001"})
+	if err != nil || !r.OK {
+		t.Fatalf("checkout after an idle drop: %+v %v", r, err)
+	}
+	if got := strings.Join(p.codes(), ","); got != "93,99,93,11" {
+		t.Errorf("frames %s, want 93,99,93,11", got)
 	}
 }

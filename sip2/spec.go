@@ -1,13 +1,3 @@
-// Package sip2 implements the 3M Standard Interchange Protocol 2.00 used by
-// self-service kiosks to talk to a library system (the ACS): a codec built
-// from the spec's tables, the transports (raw TCP, TLS and FBS's
-// SIP2-over-HTTPS XML envelope), and a client with ready actions.
-//
-// The spec is "3M Standard Interchange Protocol Version 2.00" (rev 2.12,
-// 2006); the facts used here are summarised in docs/protocols.md §1.
-//
-// The package imports only the standard library and golang.org/x/text so
-// that it can be reused outside the kiosk.
 package sip2
 
 // Code is a two-digit SIP2 command identifier such as "11" (Checkout).

@@ -71,7 +71,15 @@ func (c *streamConn) Send(ctx context.Context, frame []byte) error {
 	_ = c.nc.SetWriteDeadline(dl)
 	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if err := WriteFrame(c.nc, frame); err != nil {
+	buf := make([]byte, 0, len(frame)+1)
+	buf = append(append(buf, frame...), '\r')
+	n, err := c.nc.Write(buf)
+	if err != nil {
+		if n == 0 {
+			// Not a byte of this request left us: the ACS cannot have
+			// acted on it.
+			return fmt.Errorf("%w: write: %w", ErrNotSent, err)
+		}
 		return fmt.Errorf("%w: write: %w", ErrConnLost, err)
 	}
 	return nil
@@ -102,6 +110,30 @@ func (c *streamConn) Receive(ctx context.Context) ([]byte, error) {
 }
 
 func (c *streamConn) Close() error { return c.nc.Close() }
+
+// Alive reports whether the peer has not closed the connection, without
+// consuming any data: a read with a deadline in the past either times out
+// (alive), finds buffered or pending bytes (alive), or hits EOF or a reset
+// (dead). The client checks it before sending, so a connection the ACS
+// dropped while idle (Koha does) is replaced before a checkout is sent into
+// it, instead of turning that checkout into an unknown outcome.
+func (c *streamConn) Alive() bool {
+	if c.fr.r.Buffered() > 0 {
+		return true
+	}
+	_ = c.nc.SetReadDeadline(time.Now())
+	_, err := c.fr.r.Peek(1)
+	_ = c.nc.SetReadDeadline(time.Time{})
+	if err == nil {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// aliveChecker is implemented by connections that can tell cheaply whether
+// the peer has gone.
+type aliveChecker interface{ Alive() bool }
 
 // TCPDialer dials a raw TCP SIP2 connection. Plain TCP carries PINs in
 // clear text: use it only on a trusted network or through a tunnel.

@@ -9,11 +9,23 @@
 // opens the device here and passes the transport on:
 //
 //	host, err := usb.NewHost(log, usb.DefaultHostOptions())
+//	defer host.Close() // after the watchers
+//
 //	opts := usb.DefaultOptions()
-//	opts.Class = usb.ClassPrinter
+//	opts.Class = usb.ClassPrinter // or opts.VID, opts.PID = 0x04b8, 0x0e03
 //	w := host.Watch(opts, usb.DefaultWatchOptions())
-//	go w.Run(ctx)                 // reopens the printer whenever it comes back
-//	printer := escpos.New(w, ...) // w is a usbio.Transport and usbio.Controller
+//	go w.Run(ctx)     // opens the printer, and reopens it whenever it comes back
+//	defer w.Close()
+//	var tr usbio.Transport = w // also a usbio.Controller (GET_PORT_STATUS)
+//	for ev := range w.Events() { ... } // StatePresent / StateAbsent
+//
+// A one-shot user (kioskctl) calls host.Open(ctx, opts) instead, which
+// returns a *Device (also a usbio.Transport and usbio.Controller) or an
+// error wrapping usbio.ErrNoDevice.
+//
+// Every transfer honours its context's deadline (Options.Timeout when it has
+// none) and fails with an error wrapping usbio.ErrTimeout, ErrStall or
+// ErrDisconnected; a transfer on a vanished device never hangs.
 package usb
 
 import (
@@ -404,4 +416,18 @@ func mapError(err error) error {
 		}
 	}
 	return err
+}
+
+// Opener returns a function that opens the device selected by opts, for
+// drivers that reopen their transport themselves after a disconnect, such
+// as printer.OpenFunc. It returns a nil interface (not a nil *Device) on
+// failure.
+func (h *Host) Opener(opts Options) func(context.Context) (usbio.Transport, error) {
+	return func(ctx context.Context) (usbio.Transport, error) {
+		d, err := h.Open(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
 }

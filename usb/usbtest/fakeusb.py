@@ -192,7 +192,7 @@ class Printer(Model):
                 return 0x1E
             return 0x12
         if n == 1:
-            return 0x16
+            return 0x1E if paper == "out" else 0x16  # bit 3: offline
         if n == 2:
             return 0x32 if paper == "out" else 0x12
         return 0x12

@@ -69,8 +69,16 @@ import (
 //go:embed fakeusb.py
 var fakeusbPy []byte
 
-// Python is Debian's interpreter, the one that has the gi module.
-const Python = "/usr/bin/python3"
+// Python is Debian's interpreter, the one that has the gi module (the
+// pyenv python3 first in PATH on the build machines lacks it). The
+// environment variable KIOSK_USBTEST_PYTHON overrides it.
+var Python = "/usr/bin/python3"
+
+func init() {
+	if p := os.Getenv("KIOSK_USBTEST_PYTHON"); p != "" {
+		Python = p
+	}
+}
 
 // Environment variables of the harness.
 const (

@@ -1,0 +1,128 @@
+package kiosk
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/danbib/kiosk/sip2/acs"
+)
+
+// The canary patron is synthetic test data: 01-01-1970 with an obviously
+// fake sequence number, a made-up name and PIN. The test runs a whole
+// session with it and then looks for it everywhere the kiosk writes.
+const (
+	canaryCPR   = "0101700042"
+	canaryPIN   = "4711"
+	canaryFirst = "Kanariefugl"
+	canaryLast  = "Canarysdottir"
+)
+
+var canaryPatterns = []*regexp.Regexp{
+	regexp.MustCompile(canaryCPR),
+	regexp.MustCompile(`010170-?0042`),
+	regexp.MustCompile(`(^|[^0-9])` + canaryPIN + `([^0-9]|$)`),
+	regexp.MustCompile(canaryFirst),
+	regexp.MustCompile(canaryLast),
+}
+
+func findCanary(where, text string) []string {
+	var out []string
+	for _, re := range canaryPatterns {
+		if loc := re.FindStringIndex(text); loc != nil {
+			lo, hi := max(loc[0]-40, 0), min(loc[1]+40, len(text))
+			out = append(out, fmt.Sprintf("%s: %q in …%s…", where, re.String(), text[lo:hi]))
+		}
+	}
+	return out
+}
+
+func TestPrivacyCanary(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	seed, err := acs.DemoSeed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed.Patrons = append(seed.Patrons, acs.Patron{ID: canaryCPR, PIN: canaryPIN, Name: canaryFirst + " " + canaryLast,
+		Group: "adult", Synthetic: true})
+	e := newE2E(t, seed, func(o *Options) { o.Greet = true })
+
+	// A wrong PIN first, so the throttle has seen the card.
+	e.k.Send(InChoose{Screen: ScreenLoan})
+	e.k.Scan([]byte(canaryCPR))
+	e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
+	for _, c := range "0000" {
+		e.k.Send(InKey{Key: c})
+	}
+	e.eventually(t, "wrong pin", func() bool { return e.k.View().Message.ID == MsgLoginWrongPIN })
+	for _, c := range canaryPIN {
+		e.k.Send(InKey{Key: c})
+	}
+	e.eventually(t, "loan screen", func() bool { return e.k.View().Screen == ScreenLoan })
+	if g := e.k.View().Greeting; g != canaryFirst {
+		t.Fatalf("greeting %q", g)
+	}
+	items := availableItems(t, e.lib, 2)
+	for _, id := range items {
+		e.place(t, id, 1)
+	}
+	e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 2) })
+	e.k.Send(InChoose{Screen: ScreenRenew})
+	e.eventually(t, "renew", func() bool { v := e.k.View(); return v.Screen == ScreenRenew && !v.Busy && len(v.Loans) == 2 })
+	e.k.Send(InRenewAll{})
+	e.eventually(t, "renewed", func() bool { return !e.k.View().Busy })
+	e.k.Send(InChoose{Screen: ScreenAccount})
+	e.eventually(t, "account", func() bool { v := e.k.View(); return v.Screen == ScreenAccount && !v.Busy })
+	e.k.Send(InFinish{})
+	e.eventually(t, "receipt", func() bool { return e.k.View().Screen == ScreenReceipt })
+	e.k.Send(InReceipt{Choice: "qr"})
+	e.eventually(t, "qr", func() bool { return e.k.View().ReceiptQR != "" })
+	qr := e.k.View().ReceiptQR
+	e.k.Send(InReceipt{Choice: "print"})
+	e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
+
+	var leaks []string
+	leaks = append(leaks, findCanary("receipt QR", qr)...)
+	if e.prn.Count() == 0 {
+		t.Fatal("no receipt printed")
+	}
+	for i := 0; i < e.prn.Count(); i++ {
+		text, err := e.prn.Text(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaks = append(leaks, findCanary(fmt.Sprintf("receipt %d", i), text)...)
+		raw := e.prn.Jobs()[i]
+		leaks = append(leaks, findCanary(fmt.Sprintf("receipt %d bytes", i), string(raw.Bytes))...)
+	}
+	logs := e.logs.String()
+	if !strings.Contains(logs, "session ended") {
+		t.Fatal("the log sink received nothing: the check would prove nothing")
+	}
+	leaks = append(leaks, findCanary("log", logs)...)
+	leaks = append(leaks, findCanary("view after the session", fmt.Sprintf("%+v", e.k.View()))...)
+	for _, dir := range []string{e.opts.StateDir, tmp} {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			data, rerr := os.ReadFile(path)
+			if rerr == nil {
+				leaks = append(leaks, findCanary(path, string(data))...)
+			}
+			return nil
+		})
+	}
+	m := e.k.Model()
+	if !m.Sec.Empty() || m.LoggedIn || len(m.Items) != 0 || len(m.Loans) != 0 || len(m.Receipt) != 0 {
+		t.Errorf("patron data in the model after the session: %+v", m)
+	}
+	for _, l := range leaks {
+		t.Error(l)
+	}
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the kiosk and runs the demo. With a display it opens the kiosk and
+# the simulator panel. Without one it starts a virtual X server (Xvfb),
+# plays the bundled walkthrough of every screen in Danish and English, and
+# prints where the screenshots and receipt images are.
+#
+#   scripts/demo.sh                 # as above
+#   SCRIPT=my.txt OUT=dir scripts/demo.sh   # another scenario / output directory
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCRIPT=${SCRIPT:-demo/walkthrough.txt}
+OUT=${OUT:-demo-out}
+
+echo "demo: building bin/kiosk (the first build takes a minute or two)"
+mkdir -p bin
+go build -tags gles -o bin/kiosk ./cmd/kiosk
+
+# Fyne needs a writable cache directory.
+mkdir -p "${HOME:-/tmp}/.cache"
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
+
+if [ -n "${DISPLAY:-}" ] && [ -z "${HEADLESS:-}" ]; then
+  exec bin/kiosk --demo
+fi
+
+if ! command -v Xvfb >/dev/null; then
+  echo "demo: no display and no Xvfb; install xvfb (scripts/setup-deps.sh)" >&2
+  exit 1
+fi
+
+# Find a free display number.
+n=99
+while [ -e "/tmp/.X${n}-lock" ] || [ -e "/tmp/.X11-unix/X${n}" ]; do
+  n=$((n + 1))
+done
+Xvfb ":${n}" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill "$xvfb" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  [ -e "/tmp/.X11-unix/X${n}" ] && break
+  sleep 0.1
+done
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+echo "demo: playing $SCRIPT on virtual display :${n}"
+status=0
+DISPLAY=":${n}" bin/kiosk --demo --script "$SCRIPT" --shots "$OUT" 2>"$OUT/kiosk.log" || status=$?
+kill "$xvfb" 2>/dev/null || true
+wait "$xvfb" 2>/dev/null || true
+trap - EXIT
+
+shots=$(find "$OUT" -name '[0-9]*.png' | wc -l)
+receipts=$(find "$OUT" -name 'receipt-*.png' | wc -l)
+echo "demo: $shots screenshots and $receipts receipt images in $(cd "$OUT" && pwd)"
+if [ "$status" -ne 0 ]; then
+  echo "demo: the walkthrough stopped early; see $OUT/kiosk.log" >&2
+  tail -n 5 "$OUT/kiosk.log" >&2 || true
+fi
+exit "$status"
