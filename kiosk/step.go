@@ -711,6 +711,13 @@ func (s *stepper) finish(it *item, p phase, reason Text) {
 	s.emit(EffJournal{Open: false, ItemID: it.Pad.ItemID, Op: op})
 	if p == phaseStaff {
 		s.log("warn", "item needs staff", it.Pad.ItemID, it.Reason.ID)
+		if s.m.Ending != "" {
+			// The session was about to end, but the patron must see this
+			// outcome first: the end waits for the next Finish or timeout.
+			s.m.Ending = ""
+			s.m.LastActivity = s.m.Now
+			s.m.Message = Text{ID: MsgSessionSeeStaff}
+		}
 	}
 }
 

@@ -213,3 +213,84 @@ func TestFrameReaderKeepsPartialFrameAcrossTimeout(t *testing.T) {
 		t.Errorf("after timeout: %q %v", f, err)
 	}
 }
+
+// TestTCPIdleDropNoUnknownOutcome: over real TCP a write into a connection
+// the ACS closed while idle still succeeds, so only the liveness check
+// before sending keeps the checkout from becoming an unknown outcome.
+func TestTCPIdleDropNoUnknownOutcome(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	firstClosed := make(chan struct{})
+	var codes []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 1; n <= 2; n++ {
+			nc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			fr := NewFrameReader(nc, 0)
+			for {
+				raw, err := fr.ReadFrame()
+				if err != nil {
+					break
+				}
+				m, _ := Decode(raw, DecodeOptions{})
+				codes = append(codes, string(m.Code))
+				var resp *Message
+				switch m.Code {
+				case MsgLogin:
+					resp = loginOK()
+				case MsgSCStatus:
+					resp = acsStatus()
+				case MsgCheckout:
+					resp = checkoutOK(m.Get("AB"))
+				}
+				b, _ := Encode(resp, EncodeOptions{})
+				_ = WriteFrame(nc, b)
+				if n == 1 && m.Code == MsgSCStatus {
+					break
+				}
+			}
+			nc.Close()
+			if n == 1 {
+				close(firstClosed)
+			}
+		}
+	}()
+	o := DefaultOptions()
+	o.Dialer = TCPDialer{Addr: ln.Addr().String()}
+	o.LoginUser, o.LoginPassword = "kiosk", "kiosk"
+	o.KeepAlive = 0
+	c := NewClient(o)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.SCStatus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	<-firstClosed
+	// Give the FIN a chance to arrive: poll the liveness check itself
+	// rather than sleeping a fixed time.
+	c.mu.Lock()
+	for i := 0; i < 1000; i++ {
+		if !c.conn.(aliveChecker).Alive() {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	c.mu.Unlock()
+	r, err := c.Checkout(ctx, CheckoutRequest{PatronID: "p", ItemID: "5000000001"})
+	if err != nil || !r.OK {
+		t.Fatalf("checkout: %+v %v", r.OK, err)
+	}
+	c.Close()
+	<-done
+	if got := strings.Join(codes, ","); got != "93,99,93,11" {
+		t.Errorf("codes %s", got)
+	}
+}
