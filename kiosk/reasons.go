@@ -50,6 +50,7 @@ const (
 	MsgReceiptPrintFailed   = "receipt.print_failed"
 	MsgAccountUnavailable   = "account.unavailable"
 	MsgSessionEndingAnother = "session.another_card"
+	MsgSessionSeeStaff      = "session.see_staff"
 )
 
 // blockIDs maps each patron-status flag to its message id, in the order the
