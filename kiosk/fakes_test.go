@@ -41,6 +41,9 @@ type fakeLibrary struct {
 	// loseReply makes the next n checkouts commit and then report an
 	// unknown outcome.
 	loseReply int
+	// loseBefore makes the next n checkouts report an unknown outcome
+	// without committing (the request never reached the ACS).
+	loseBefore int
 	// failCancel makes cancelling checkouts fail.
 	failCancel bool
 	ended      int
@@ -143,6 +146,10 @@ func (l *fakeLibrary) Checkout(ctx context.Context, r CheckoutRequest) (Checkout
 		return CheckoutResult{Messages: []string{"[INVALID_PIN]"}}, nil
 	}
 	l.pins = append(l.pins, string(r.Patron.PIN))
+	if l.loseBefore > 0 {
+		l.loseBefore--
+		return CheckoutResult{}, ErrOutcomeUnknown
+	}
 	it := l.items[r.ItemID]
 	switch {
 	case it == nil:

@@ -96,6 +96,10 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 	}
 	k.model = NewModel(opts, ports.Identify, ports.Clock.Now())
 	k.model.Health.PrinterNone = ports.Printer == nil
+	// A clock that says it is before 2025 was reset (no RTC battery, no
+	// NTP yet): offline returns would carry wrong dates. SetClockSet
+	// overrides this once time sync is known.
+	k.model.Health.ClockSet = ports.Clock.Now().Year() >= 2025
 	k.health = k.model.Health
 	k.health.Recovering = false
 	k.view = k.model.View()

@@ -237,6 +237,10 @@ func TestRunnerOfflineReturnsQueueAndForward(t *testing.T) {
 		o := runnerOpts(t)
 		r := newRig(t, o)
 		defer r.stop()
+		// synctest's clock starts in 2000, which the kiosk takes for a
+		// reset clock; time sync says otherwise.
+		r.k.SetClockSet(true)
+		synctest.Wait()
 		r.lib.mu.Lock()
 		r.lib.items["item-1"].charged = "someone"
 		r.lib.offline = true
@@ -270,6 +274,22 @@ func TestRunnerOfflineReturnsQueueAndForward(t *testing.T) {
 		}
 		if r.lib.chargedTo("item-1") != "" {
 			t.Fatal("forwarded return not checked in")
+		}
+	})
+}
+
+func TestRunnerResetClockRefusesOfflineReturns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, runnerOpts(t)) // fake time starts in 2000: clock not set
+		defer r.stop()
+		r.lib.mu.Lock()
+		r.lib.offline = true
+		r.lib.mu.Unlock()
+		r.send(InChoose{Screen: ScreenReturn})
+		r.k.PadItem(pad("item-1"))
+		synctest.Wait()
+		if v := r.k.View(); v.Items[0].State != ItemRefused || r.k.Queue().Len() != 0 {
+			t.Fatalf("offline return accepted with an unset clock: %+v", v.Items[0])
 		}
 	})
 }

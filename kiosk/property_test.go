@@ -141,6 +141,11 @@ func TestPropertyCoreInvariants(t *testing.T) {
 				w.lib.loseReply++
 				w.lib.mu.Unlock()
 			},
+			"fault-lose-before": func(t *rapid.T) {
+				w.lib.mu.Lock()
+				w.lib.loseBefore++
+				w.lib.mu.Unlock()
+			},
 			"fault-tag": func(t *rapid.T) {
 				id := rapid.SampledFrom(worldItems).Draw(t, "item")
 				w.tags.mu.Lock()
@@ -156,6 +161,20 @@ func TestPropertyCoreInvariants(t *testing.T) {
 				w.lib.mu.Lock()
 				w.lib.failCancel = rapid.Bool().Draw(t, "failCancel")
 				w.lib.mu.Unlock()
+			},
+			"login": func(t *rapid.T) {
+				// A whole successful login, so that loans happen often.
+				w.step(EvInput{In: InChoose{Screen: ScreenLoan}})
+				w.step(EvScan{Text: []byte(testCPR)})
+				for _, c := range testPIN {
+					w.step(EvInput{In: InKey{Key: c}})
+				}
+				for i, e := range w.pending {
+					if _, ok := e.(EffAuthenticate); ok {
+						w.complete(i)
+						break
+					}
+				}
 			},
 			"finish": func(t *rapid.T) { w.step(EvInput{In: InFinish{}}) },
 			"receipt": func(t *rapid.T) {
@@ -173,6 +192,8 @@ func TestPropertyCoreInvariants(t *testing.T) {
 			names = append(names, n)
 		}
 		slices.Sort(names)
+		// Weight the actions that make loans and interleavings happen.
+		names = append(names, "login", "place", "place", "complete", "complete", "complete", "fault-lose-before")
 		for i := 0; i < steps; i++ {
 			name := rapid.SampledFrom(names).Draw(rt, "action")
 			if name == "complete" && len(w.pending) == 0 {
@@ -183,7 +204,7 @@ func TestPropertyCoreInvariants(t *testing.T) {
 
 		// Let everything finish with the faults cleared, then end the session.
 		w.lib.mu.Lock()
-		w.lib.offline, w.lib.loseReply = false, 0
+		w.lib.offline, w.lib.loseReply, w.lib.loseBefore = false, 0, 0
 		w.lib.mu.Unlock()
 		w.drain()
 		w.step(EvInput{In: InFinish{}})

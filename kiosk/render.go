@@ -45,7 +45,9 @@ func (m Model) View() View {
 		want = flowReturn
 	}
 	for _, it := range m.Items {
-		if it.Flow != want {
+		// Items that need staff show on both screens, so the patron sees
+		// them wherever they are.
+		if it.Flow != want && it.Phase != phaseStaff {
 			continue
 		}
 		v.Items = append(v.Items, it.view())

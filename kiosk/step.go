@@ -711,12 +711,32 @@ func (s *stepper) finish(it *item, p phase, reason Text) {
 	s.emit(EffJournal{Open: false, ItemID: it.Pad.ItemID, Op: op})
 	if p == phaseStaff {
 		s.log("warn", "item needs staff", it.Pad.ItemID, it.Reason.ID)
-		if s.m.Ending != "" {
+		m := s.m
+		if m.Ending != "" {
 			// The session was about to end, but the patron must see this
 			// outcome first: the end waits for the next Finish or timeout.
-			s.m.Ending = ""
-			s.m.LastActivity = s.m.Now
-			s.m.Message = Text{ID: MsgSessionSeeStaff}
+			m.Ending = ""
+			m.LastActivity = m.Now
+			m.Message = Text{ID: MsgSessionSeeStaff}
+		}
+		// Show the item's screen, wherever the patron went meanwhile
+		// (unless a login check is in flight: the screens show staff items
+		// of either flow anyway).
+		if m.State == StateAuthenticating {
+			return
+		}
+		if !m.LoggedIn && (m.State == StateIdentify || m.State == StatePIN) {
+			zero(m.Sec.Typed)
+			zero(m.Sec.PIN)
+			m.Sec.Typed, m.Sec.PIN = nil, nil
+		}
+		switch {
+		case it.Flow == flowLoan && m.State != StateLoan && m.LoggedIn && m.State.inSession() || it.Flow == flowLoan && m.State == StateWelcome && m.LoggedIn:
+			m.State = StateLoan
+			m.Message = Text{ID: MsgSessionSeeStaff}
+		case it.Flow == flowReturn && m.State != StateReturn && (m.State.inSession() || m.State == StateWelcome && m.LoggedIn):
+			m.State = StateReturn
+			m.Message = Text{ID: MsgSessionSeeStaff}
 		}
 	}
 }

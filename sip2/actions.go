@@ -36,7 +36,7 @@ func (c *Client) Login(ctx context.Context) error {
 	if c.closed {
 		return ErrClosed
 	}
-	if ac, ok := c.conn.(aliveChecker); ok && !ac.Alive() {
+	if ac, ok := c.conn.(aliveChecker); ok && c.opts.Now().Sub(c.lastUsed) >= c.aliveCheckAfter && !ac.Alive() {
 		_ = c.dropLocked()
 	}
 	if c.conn == nil {
@@ -306,9 +306,10 @@ type Settlement struct {
 // Settle resolves an ErrOutcomeUnknown of op (MsgCheckout, MsgCheckin or
 // MsgRenew) by asking Item Information (17) about the item:
 //   - checkout: charged (04/05/07) → done; available, on the hold shelf,
-//     re-shelving or in transit → not done. The 18 does not name the
-//     borrower, so "charged" is taken as "to this patron": the item was
-//     on the pad of this patron a moment ago.
+//     re-shelving or in transit → not done. The spec's 18 does not name
+//     the borrower, so "charged" is taken as "to this patron" (the item
+//     was on this patron's pad a moment ago); when the ACS adds AA and it
+//     names someone else, the checkout was not done.
 //   - checkin: available, re-shelving, hold shelf or in transit → done;
 //     still charged → not done.
 //   - renew: not charged → not done (nothing to renew); charged → still
@@ -317,16 +318,16 @@ type Settlement struct {
 //
 // Anything else, or a failing 17, is StillUnknown.
 func (c *Client) Settle(ctx context.Context, op Code, itemID, patronID string) (Settlement, error) {
-	return c.settle(ctx, op, itemID, time.Time{})
+	return c.settle(ctx, op, itemID, patronID, time.Time{})
 }
 
 // SettleRenewal settles a 29 by comparing the item's due date with the due
 // date before the renewal.
 func (c *Client) SettleRenewal(ctx context.Context, itemID string, previousDue time.Time) (Settlement, error) {
-	return c.settle(ctx, MsgRenew, itemID, previousDue)
+	return c.settle(ctx, MsgRenew, itemID, "", previousDue)
 }
 
-func (c *Client) settle(ctx context.Context, op Code, itemID string, previousDue time.Time) (Settlement, error) {
+func (c *Client) settle(ctx context.Context, op Code, itemID, patronID string, previousDue time.Time) (Settlement, error) {
 	info, err := c.ItemInformation(ctx, itemID)
 	if err != nil {
 		return Settlement{Outcome: StillUnknown}, fmt.Errorf("sip2: settle %s: %w", op, err)
@@ -335,6 +336,8 @@ func (c *Client) settle(ctx context.Context, op Code, itemID string, previousDue
 	switch op {
 	case MsgCheckout:
 		switch {
+		case info.Charged() && info.PatronID != "" && patronID != "" && info.PatronID != StripLN(patronID):
+			s.Outcome = NotDone
 		case info.Charged():
 			s.Outcome = ConfirmedDone
 		case info.CirculationStatus == CircAvailable, info.CirculationStatus == CircOnHoldShelf,

@@ -9,6 +9,7 @@ import (
 func BenchmarkEncodeCheckout(b *testing.B) {
 	m := NewMessage(MsgCheckout).SetFixed(FSCRenewalPolicy, "N").SetFixed(FNoBlock, "N").
 		SetFixed(FTransactionDate, testDate).SetFixed(FNBDueDate, BlankDate)
+	// 0101700001 is the simulator's SYNTHETIC demo patron, not a real CPR.
 	m.Add("AO", "DK-799000").Add("AA", "0101700001").Add("AB", "3800000804").Add("AC", "").Add("AD", "1234")
 	m.HasSeq = true
 	opts := EncodeOptions{ErrorDetection: true}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -127,6 +126,10 @@ type Client struct {
 	acs      *ACSStatus // last 98 seen
 	closed   bool
 
+	// aliveCheckAfter is the idleness after which the connection is
+	// checked for a close by the ACS before use (1 s; tests lower it).
+	aliveCheckAfter time.Duration
+
 	stopKeepAlive chan struct{}
 	keepAliveDone chan struct{}
 }
@@ -135,7 +138,7 @@ type Client struct {
 // When opts.KeepAlive > 0 a goroutine sends 99s while idle until Close.
 func NewClient(opts Options) *Client {
 	opts.fill()
-	c := &Client{opts: opts, seq: -1}
+	c := &Client{opts: opts, seq: -1, aliveCheckAfter: time.Second}
 	if opts.Dialer != nil {
 		c.stream = opts.Dialer.Stream()
 	}
@@ -182,7 +185,9 @@ func (c *Client) keepAliveLoop() {
 		if !c.mu.TryLock() {
 			continue
 		}
-		idle := c.conn != nil && !c.closed && c.opts.Now().Sub(c.lastUsed) >= c.opts.KeepAlive
+		// Half the interval as the idleness threshold: the previous
+		// keepalive itself happened a hair after its tick.
+		idle := c.conn != nil && !c.closed && c.opts.Now().Sub(c.lastUsed) >= c.opts.KeepAlive/2
 		c.mu.Unlock()
 		if !idle {
 			continue
@@ -255,7 +260,7 @@ func (c *Client) Do(ctx context.Context, req *Message) (*Message, error) {
 }
 
 func (c *Client) connectLocked(ctx context.Context) error {
-	if c.conn != nil {
+	if c.conn != nil && c.opts.Now().Sub(c.lastUsed) >= c.aliveCheckAfter {
 		if ac, ok := c.conn.(aliveChecker); ok && !ac.Alive() {
 			c.debugf("sip2: the ACS closed the idle connection; reconnecting")
 			_ = c.dropLocked()
@@ -480,14 +485,6 @@ func (c *Client) ACS() (ACSStatus, bool) {
 		return ACSStatus{}, false
 	}
 	return *c.acs, true
-}
-
-func atoiOr(s string, def int) int {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return def
-	}
-	return n
 }
 
 func (c *Client) sendWithin(ctx context.Context, deadline time.Time, conn Conn, frame []byte) error {

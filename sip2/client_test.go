@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +99,10 @@ func reply(t testing.TB, req *Message, resp *Message) []byte {
 }
 
 const testDate = "20260101    120000"
+
+// The patron ids in these tests (0101700001, 0202700002) are the
+// simulator's SYNTHETIC demo patrons: invented, 01-01-1970 with sequence
+// 0001, not real CPR numbers.
 
 func loginOK() *Message { return NewMessage(MsgLoginResponse).SetFixed(FOK, "1") }
 
@@ -384,16 +390,28 @@ func TestSettleOutcomes(t *testing.T) {
 		{MsgRenew, CircAvailable, NotDone},
 		{MsgRenew, CircCharged, StillUnknown},
 	}
+	cases = append(cases, struct {
+		op     Code
+		status string
+		want   Outcome
+	}{MsgCheckout, CircCharged + "+someone else", NotDone})
 	for _, tc := range cases {
 		p := &fakePeer{t: t}
 		p.handler = defaultHandler(t, func(conn int, raw []byte, m *Message) (peerAction, bool) {
 			if m.Code == MsgItemInfo {
-				return peerAction{replies: [][]byte{reply(t, m, itemInfo(m.Get("AB"), tc.status))}}, true
+				st, other := strings.CutSuffix(tc.status, "+someone else")
+				r := itemInfo(m.Get("AB"), st)
+				if other {
+					r.Add("AA", "LN:0202700002")
+				} else if st == CircCharged {
+					r.Add("AA", "LN:0101700001")
+				}
+				return peerAction{replies: [][]byte{reply(t, m, r)}}, true
 			}
 			return peerAction{}, false
 		})
 		c := newTestClient(p)
-		s, err := c.Settle(context.Background(), tc.op, "x", "p")
+		s, err := c.Settle(context.Background(), tc.op, "x", "0101700001")
 		c.Close()
 		if err != nil || s.Outcome != tc.want {
 			t.Errorf("%s with %s: %v %v, want %v", tc.op, tc.status, s.Outcome, err, tc.want)
@@ -528,3 +546,200 @@ func TestClientReplacesIdleDroppedConnection(t *testing.T) {
 		t.Errorf("frames %s, want 93,99,93,11", got)
 	}
 }
+
+// TestClientHonours98TimeoutAndRetries: a 98 timeout period shorter than
+// the option shortens the wait, and "retries allowed" caps the resends.
+func TestClientHonours98TimeoutAndRetries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &fakePeer{t: t}
+		retries := "001"
+		p.handler = defaultHandler(t, func(conn int, raw []byte, m *Message) (peerAction, bool) {
+			switch m.Code {
+			case MsgSCStatus:
+				st := acsStatus().SetFixed(FTimeoutPeriod, "020").SetFixed(FRetriesAllowed, retries)
+				return peerAction{replies: [][]byte{reply(t, m, st)}}, true
+			case MsgItemInfo:
+				return peerAction{}, true // never answers
+			}
+			return peerAction{}, false
+		})
+		c := newTestClient(p) // RequestTimeout 5 s
+		defer c.Close()
+		ctx := context.Background()
+		if _, err := c.SCStatus(ctx); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err := c.ItemInformation(ctx, "x")
+		if !errors.Is(err, ErrTimeout) || IsOutcomeUnknown(err) {
+			t.Fatalf("err = %v, want a timeout", err)
+		}
+		// One connection: 17 + 1 resend, each 2 s; then one retry on a
+		// fresh connection (93, 17 + 1 resend): 8 s in all.
+		if waited := time.Since(start); waited != 8*time.Second {
+			t.Errorf("gave up after %v, want 4 waits of the 98's 2 s; frames %s", waited, strings.Join(p.codes(), ","))
+		}
+		if got := strings.Join(p.codes(), ","); got != "93,99,17,17,93,17,17" {
+			t.Errorf("frames %s", got)
+		}
+	})
+}
+
+func TestClientNeverResendsIn96To97(t *testing.T) {
+	p := &fakePeer{t: t}
+	p.handler = defaultHandler(t, func(conn int, raw []byte, m *Message) (peerAction, bool) {
+		switch m.Code {
+		case MsgCheckin:
+			good := reply(t, m, NewMessage(MsgCheckinResponse).SetFixed(FOK, "1").SetFixed(FResensitize, "Y").
+				SetFixed(FMagneticMedia, "N").SetFixed(FAlert, "N").SetFixed(FTransactionDate, testDate).
+				Add("AO", "x").Add("AB", "1").Add("AQ", "y"))
+			good[len(good)-1] ^= 1
+			return peerAction{replies: [][]byte{good}}, true
+		case MsgRequestACSResend:
+			return peerAction{replies: [][]byte{[]byte("96AZFEF6")}}, true
+		}
+		return peerAction{}, false
+	})
+	c := newTestClient(p)
+	defer c.Close()
+	_, err := c.Checkin(context.Background(), CheckinRequest{ItemID: "1"})
+	if !IsOutcomeUnknown(err) {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
+	}
+	if got := strings.Join(p.codes(), ","); got != "93,09,97" {
+		t.Errorf("frames %s, want 93,09,97 (no resend of a 97, no second 09)", got)
+	}
+}
+
+func TestPoolBoundsParallelism(t *testing.T) {
+	p := &fakePeer{t: t}
+	p.handler = defaultHandler(t, nil)
+	o := newTestClient(p).Options()
+	pool := NewPool(2, o)
+	defer pool.Close()
+	ctx := context.Background()
+	a, _ := pool.Get(ctx)
+	b, _ := pool.Get(ctx)
+	if a == b {
+		t.Fatal("the same client lent twice")
+	}
+	short, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := pool.Get(short); err == nil {
+		t.Error("a third client from a pool of two")
+	}
+	pool.Put(a)
+	c, err := pool.Get(ctx)
+	if err != nil || c != a {
+		t.Errorf("did not get the returned client back: %v", err)
+	}
+	pool.Put(b)
+	pool.Put(c)
+}
+
+// TestEveryActionSendsStrictSIP2 runs every ready action and checks that
+// each frame the client sent passes the strict decoder with a good
+// checksum.
+func TestEveryActionSendsStrictSIP2(t *testing.T) {
+	answers := map[Code]string{
+		MsgPatronStatus: fbs24,
+		MsgBlockPatron:  fbs24,
+		MsgPatronInfo:   fbs64,
+		MsgCheckout:     fbs12,
+		MsgRenew:        fbs30,
+		MsgCheckin:      fbs10,
+		MsgRenewAll:     fbs66,
+		MsgItemInfo:     "1804000120170619    125154AB3274626533|AJtitle|AH20170720    000000|",
+		MsgEndSession:   "36Y20170619    125154AODK-775100|AALN:3210519784|",
+		MsgSCStatus:     fbs98,
+		MsgLogin:        "941",
+	}
+	p := &fakePeer{t: t}
+	p.handler = func(conn int, raw []byte, m *Message) peerAction {
+		if _, err := Decode(raw, DecodeOptions{Strict: true}); err != nil {
+			t.Errorf("client sent non-conforming %q: %v", raw, err)
+		}
+		a, ok := answers[m.Code]
+		if !ok {
+			t.Errorf("unexpected %q", raw)
+			return peerAction{close: true}
+		}
+		resp := mustDecode(t, a)
+		return peerAction{replies: [][]byte{reply(t, m, resp)}}
+	}
+	o := newTestClient(p).Options()
+	// A fixed clock makes the frames byte-for-byte reproducible for the
+	// golden file.
+	o.Now = func() time.Time { return time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC) }
+	o.TimeZone = time.UTC
+	c := NewClient(o)
+	defer c.Close()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(c.Login(ctx))
+	_, err := c.SCStatus(ctx)
+	must(err)
+	_, err = c.PatronStatus(ctx, "0101700001", "")
+	must(err)
+	for _, s := range []Summary{SummaryNone, SummaryHold, SummaryUnavailableHolds, SummaryAll} {
+		_, err = c.PatronInformation(ctx, "0101700001", "1234", PatronInfoRequest{Summary: s, Start: 1, End: 5})
+		must(err)
+	}
+	_, err = c.Checkout(ctx, CheckoutRequest{PatronID: "0101700001", PIN: "1234", ItemID: "1", NoBlock: true,
+		TransactionDate: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC), NBDueDate: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
+		FeeAcknowledged: "Y", Cancel: true, ItemProperties: "x"})
+	must(err)
+	_, err = c.Renew(ctx, RenewRequest{PatronID: "0101700001", PIN: "1234", ItemID: "1", TitleID: "t", FeeAcknowledged: "N"})
+	must(err)
+	_, err = c.Checkin(ctx, CheckinRequest{ItemID: "1", NoBlock: true, ReturnDate: o.Now().Add(-time.Hour), Cancel: true})
+	must(err)
+	_, err = c.RenewAll(ctx, "0101700001", "1234")
+	must(err)
+	_, err = c.ItemInformation(ctx, "1")
+	must(err)
+	_, err = c.EndPatronSession(ctx, "0101700001", "1234")
+	must(err)
+	_, err = c.BlockPatron(ctx, "0101700001", "too many wrong PINs", false)
+	must(err)
+	want := "93,99,23,63,63,63,63,11,29,09,65,17,35,01"
+	if got := strings.Join(p.codes(), ","); got != want {
+		t.Errorf("frames %s, want %s", got, want)
+	}
+	var all bytes.Buffer
+	for _, f := range p.received() {
+		if !VerifyChecksum(f) {
+			t.Errorf("bad checksum on %q", f)
+		}
+		all.Write(f)
+		all.WriteByte('\n')
+	}
+	const golden = "testdata/golden_requests.txt"
+	const header = "# The exact requests of TestEveryActionSendsStrictSIP2, one per line, CR omitted.\n" +
+		"# SYNTHETIC TEST DATA: 0101700001 is the simulator's invented demo patron (not a real CPR number).\n"
+	if *update {
+		if err := os.WriteFile(golden, append([]byte(header), all.Bytes()...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantBytes, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept [][]byte
+	for _, line := range bytes.SplitAfter(wantBytes, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("#")) {
+			kept = append(kept, line)
+		}
+	}
+	wantBytes = bytes.Join(kept, nil)
+	if !bytes.Equal(all.Bytes(), wantBytes) {
+		t.Errorf("requests differ from %s (run with -update after checking):\n%s", golden, all.Bytes())
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite golden files")

@@ -352,6 +352,7 @@ func sameMessage(a, b *Message) bool {
 
 func TestMask(t *testing.T) {
 	m := NewMessage(MsgPatronStatus).SetFixed(FLanguage, "009").SetFixed(FTransactionDate, "20260101    120000")
+	// 0101701234: SYNTHETIC test id (01-01-1970, invented sequence), not a real CPR.
 	m.Add("AO", "DK-1").Add("AA", "0101701234").Add("AC", "").Add("AD", "1234")
 	s := m.String()
 	if strings.Contains(s, "0101701234") || strings.Contains(s, "1234|") || !strings.Contains(s, "AA********34|") || !strings.Contains(s, "AD****|") {

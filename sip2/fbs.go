@@ -311,7 +311,7 @@ func (d FBSDialer) Dial(ctx context.Context) (Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fbsConn{url: u, login: d.Login, password: d.Password, hc: d.httpClient()}, nil
+	return &fbsConn{url: u, login: d.Login, password: d.Password, hc: d.httpClient(), ownClient: d.Client == nil}, nil
 }
 
 // Stream implements Dialer: FBS is request/response.
@@ -320,6 +320,7 @@ func (FBSDialer) Stream() bool { return false }
 type fbsConn struct {
 	url, login, password string
 	hc                   *http.Client
+	ownClient            bool // hc was made by Dial, so Close may shut it
 	answer               []byte
 	err                  error
 	pending              bool
@@ -376,11 +377,15 @@ func (c *fbsConn) Receive(ctx context.Context) ([]byte, error) {
 }
 
 func (c *fbsConn) Close() error {
-	c.closed.Store(true)
+	if !c.closed.Swap(true) && c.ownClient {
+		// Each Dial makes its own HTTP transport; close its idle
+		// keep-alive connections so reconnects do not leak sockets.
+		c.hc.CloseIdleConnections()
+	}
 	return nil
 }
 
-// errFBS reports whether err came from an FBS answer.
+// isFBSError reports whether err came from an FBS answer.
 func isFBSError(err error) bool {
 	var fe *FBSError
 	return errors.As(err, &fe)

@@ -123,8 +123,6 @@ func FuzzEncodeDecode(f *testing.F) {
 	f.Add(uint8(10), "0", "AOæøå\x1fAF[CODE]", uint8(0), false)
 	f.Fuzz(func(t *testing.T, codeIdx uint8, fixedSeed, fieldSeed string, seq uint8, ed bool) {
 		codes := Codes()
-		// Codes() iterates a map; sort-free selection is fine because
-		// every code is valid.
 		code := codes[int(codeIdx)%len(codes)]
 		spec, _ := Spec(code)
 		m := NewMessage(code)
@@ -243,5 +241,29 @@ func TestThousandsOfRepeatedFields(t *testing.T) {
 	pi := parsePatronInformation(m, nil)
 	if len(pi.Loans) != 5000 {
 		t.Errorf("%d loans", len(pi.Loans))
+	}
+}
+
+func TestDecodeHugeInputs(t *testing.T) {
+	// A 1 MiB line given straight to the decoder (transports never pass
+	// more than their frame limit, but the decoder must cope anyway).
+	huge := append([]byte("64"), bytes.Repeat([]byte("x"), 1<<20)...)
+	m, err := Decode(huge, DecodeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Fields) > 1 {
+		t.Errorf("%d fields from one unterminated run", len(m.Fields))
+	}
+	if _, err := Decode(huge, DecodeOptions{Strict: true}); err == nil {
+		t.Error("strict accepted a 1 MiB field")
+	}
+	if _, err := ParseFBSResponse(append([]byte("<response>"), huge...), 200); err == nil {
+		t.Error("FBS body over the limit accepted")
+	}
+	// Many empty fields: memory stays proportional to the input.
+	many := append([]byte("09"), bytes.Repeat([]byte("|"), 1<<20)...)
+	if m, err := Decode(many, DecodeOptions{}); err != nil || len(m.Fields) != 0 {
+		t.Errorf("%v %d", err, len(m.Fields))
 	}
 }

@@ -1,5 +1,7 @@
 package sip2
 
+import "slices"
+
 // Code is a two-digit SIP2 command identifier such as "11" (Checkout).
 type Code string
 
@@ -388,11 +390,12 @@ func Spec(code Code) (MessageSpec, bool) {
 	return s, ok
 }
 
-// Codes lists every message code the codec knows, for tests and tools.
+// Codes lists every message code the codec knows, in ascending order.
 func Codes() []Code {
 	out := make([]Code, 0, len(specs))
 	for c := range specs {
 		out = append(out, c)
 	}
+	slices.Sort(out)
 	return out
 }

@@ -69,8 +69,7 @@ func (c *streamConn) Send(ctx context.Context, frame []byte) error {
 		dl = time.Time{}
 	}
 	_ = c.nc.SetWriteDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer interruptOnDone(ctx, func() { _ = c.nc.SetWriteDeadline(time.Unix(1, 0)) })()
 	buf := make([]byte, 0, len(frame)+1)
 	buf = append(append(buf, frame...), '\r')
 	n, err := c.nc.Write(buf)
@@ -91,8 +90,7 @@ func (c *streamConn) Receive(ctx context.Context) ([]byte, error) {
 		dl = time.Time{}
 	}
 	_ = c.nc.SetReadDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer interruptOnDone(ctx, func() { _ = c.nc.SetReadDeadline(time.Unix(1, 0)) })()
 	f, err := c.fr.ReadFrame()
 	if err != nil {
 		var ne net.Error
@@ -111,17 +109,34 @@ func (c *streamConn) Receive(ctx context.Context) ([]byte, error) {
 
 func (c *streamConn) Close() error { return c.nc.Close() }
 
+// interruptOnDone runs interrupt when ctx ends and returns the function to
+// call when the operation is over. That function waits for an interrupt
+// already under way: otherwise a late interrupt could move the deadline of
+// the next operation into the past and make it time out at once.
+func interruptOnDone(ctx context.Context, interrupt func()) func() {
+	done := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(done)
+		interrupt()
+	})
+	return func() {
+		if !stop() {
+			<-done
+		}
+	}
+}
+
 // Alive reports whether the peer has not closed the connection, without
-// consuming any data: a read with a deadline in the past either times out
-// (alive), finds buffered or pending bytes (alive), or hits EOF or a reset
-// (dead). The client checks it before sending, so a connection the ACS
+// consuming any data: a read with a 1 ms deadline either times out (alive),
+// finds buffered or pending bytes (alive), or hits EOF or a reset (dead).
+// (A deadline already in the past would not even try the read.) The client checks it before sending, so a connection the ACS
 // dropped while idle (Koha does) is replaced before a checkout is sent into
 // it, instead of turning that checkout into an unknown outcome.
 func (c *streamConn) Alive() bool {
 	if c.fr.r.Buffered() > 0 {
 		return true
 	}
-	_ = c.nc.SetReadDeadline(time.Now())
+	_ = c.nc.SetReadDeadline(time.Now().Add(time.Millisecond))
 	_, err := c.fr.r.Peek(1)
 	_ = c.nc.SetReadDeadline(time.Time{})
 	if err == nil {

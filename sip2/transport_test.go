@@ -267,6 +267,7 @@ func TestTCPIdleDropNoUnknownOutcome(t *testing.T) {
 	o.LoginUser, o.LoginPassword = "kiosk", "kiosk"
 	o.KeepAlive = 0
 	c := NewClient(o)
+	c.aliveCheckAfter = 0
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

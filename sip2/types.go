@@ -680,11 +680,14 @@ type ItemInformation struct {
 	CurrentLocation   string
 	Destination       string
 	HoldPatronID      string
-	Properties        ItemProperties
-	ScreenMessages    []string
-	PrintLines        []string
-	Codes             []string
-	Raw               *Message
+	// PatronID is the borrower (AA), which the spec's 18 does not carry
+	// but some ACSes (and the simulator) add; LN: stripped.
+	PatronID       string
+	Properties     ItemProperties
+	ScreenMessages []string
+	PrintLines     []string
+	Codes          []string
+	Raw            *Message
 }
 
 // Charged reports circulation status 04, 05 or 07 (lent out).
@@ -715,6 +718,7 @@ func parseItemInformation(m *Message, loc *time.Location) ItemInformation {
 		CurrentLocation:   m.Get(FieldCurrentLocation),
 		Destination:       m.Get(FieldDestination),
 		HoldPatronID:      StripLN(m.Get(FieldHoldPatronID)),
+		PatronID:          StripLN(m.Get(FieldPatronID)),
 		Properties:        ParseItemProperties(m.Get(FieldItemProperties)),
 		ScreenMessages:    m.All(FieldScreenMessage),
 		PrintLines:        m.All(FieldPrintLine),

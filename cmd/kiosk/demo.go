@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -45,6 +46,8 @@ type demo struct {
 	paper   string
 	plugged bool
 	watch   []func() // called after a change, e.g. by the panel
+
+	stateDir string
 }
 
 // demoPINLength is the PIN length of the demo library's patrons.
@@ -91,7 +94,15 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	d.prn = printertest.New(popts.Dots())
 	receipts := kiosk.NewESCPOSReceipts(d.prn, bundle, popts, inst.Name, cfg.Library.Branch)
 
-	kopts.StateDir = "" // the demo keeps no journal or offline queue on disk
+	// The demo keeps its journal and offline queue in a temporary directory,
+	// so that offline returns can be shown, and forgets them at exit.
+	state, err := os.MkdirTemp("", "kiosk-demo-")
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.stateDir = state
+	kopts.StateDir = state
 	kopts.InstitutionISIL = inst.ID
 	kopts.PINLength = demoPINLength
 	kopts.Greet = cfg.Kiosk.Greeting != "none"
@@ -129,6 +140,9 @@ func (d *demo) Close() {
 		_ = d.pool.Close()
 	}
 	_ = d.srv.Close()
+	if d.stateDir != "" {
+		_ = os.RemoveAll(d.stateDir)
+	}
 }
 
 func (d *demo) changed() {

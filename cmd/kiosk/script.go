@@ -144,7 +144,13 @@ type player struct {
 	saved   int // receipts already written
 }
 
-func (p *player) run(ctx context.Context, steps []step) error {
+func (p *player) run(ctx context.Context, steps []step) (err error) {
+	defer func() {
+		// Receipts printed before a failure are still worth looking at.
+		if serr := p.saveReceipts(); err == nil {
+			err = serr
+		}
+	}()
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -154,7 +160,7 @@ func (p *player) run(ctx context.Context, steps []step) error {
 			return fmt.Errorf("scenario line %d (%s): %w", s.line, s.cmd, err)
 		}
 	}
-	return p.saveReceipts()
+	return nil
 }
 
 func (p *player) do(ctx context.Context, s step) error {

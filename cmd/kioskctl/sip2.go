@@ -52,6 +52,8 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	fs.StringVar(&cfg.password, "password", "kiosk", "SC login password (93 CO, or the FBS envelope password)")
 	fs.StringVar(&cfg.location, "location", "", "location code (93 CP, checkin AP)")
 	fs.StringVar(&cfg.institution, "institution", "DK-799000", "institution id AO (FBS: ISIL, also gives the agency of the URL)")
+	// 0101700001 and 1234 are the simulator's SYNTHETIC demo patron and
+	// PIN (test data, not a real CPR number).
 	fs.StringVar(&cfg.patron, "patron", "0101700001", "patron id (default: the simulator's synthetic demo patron)")
 	fs.StringVar(&cfg.pin, "pin", "1234", "patron PIN")
 	fs.StringVar(&cfg.item, "item", "3800000804", "item id to check out, renew, look up and check in")

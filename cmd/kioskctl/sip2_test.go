@@ -66,7 +66,8 @@ func TestSIP2ProbeAllTransports(t *testing.T) {
 					t.Errorf("output lacks %q:\n%s", want, s)
 				}
 			}
-			// The synthetic demo patron's id and PIN never appear.
+			// The synthetic demo patron's id (0101700001, invented test
+			// data, not a real CPR) and PIN never appear.
 			if strings.Contains(s, "0101700001") || strings.Contains(s, "AD1234") || strings.Contains(s, "COkiosk") {
 				t.Errorf("secrets in the output:\n%s", s)
 			}

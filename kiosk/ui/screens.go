@@ -94,7 +94,8 @@ func (r *Renderer) header() fyne.CanvasObject {
 		right.Add(r.iconButton(key, zoom, widget.MediumImportance, kiosk.InLargeText{On: !v.LargeText}))
 	}
 	bar := container.NewBorder(nil, nil, container.NewCenter(title), right)
-	return container.NewStack(canvas.NewRectangle(colHeader), inset(bar, 40, 10, 40, 10))
+	// The bar keeps its height on screens without the toggle.
+	return withMin(container.NewStack(canvas.NewRectangle(colHeader), inset(bar, 40, 10, 40, 10)), 0, minTouch+20)
 }
 
 // sessionScreen reports the screens on which a logged-in patron may be
@@ -119,7 +120,12 @@ func (r *Renderer) banners() []fyne.CanvasObject {
 	}
 	switch v.Mode {
 	case kiosk.ModeReturnsOnly:
-		out = append(out, r.banner(r.t("ui.banner.returns_only"), r.text(v.ModeReason), theme.NewWarningThemedResource(theme.WarningIcon()), colBannerWarn))
+		// The reason is shown below unless it merely repeats the banner.
+		reason := r.text(v.ModeReason)
+		if v.ModeReason.ID == kiosk.MsgModeReturnsOnly {
+			reason = ""
+		}
+		out = append(out, r.banner(r.t("ui.banner.returns_only"), reason, theme.NewWarningThemedResource(theme.WarningIcon()), colBannerWarn))
 	case kiosk.ModeNoReceipt:
 		out = append(out, r.banner(r.t("ui.banner.no_receipt"), "", theme.NewWarningThemedResource(theme.DocumentPrintIcon()), colBannerWarn))
 	}
@@ -506,11 +512,11 @@ func (r *Renderer) receipt() screen {
 
 // goodbye: thanks, and a reminder; nothing about the patron.
 func (r *Renderer) goodbye() screen {
-	body := container.NewCenter(container.NewVBox(
+	body := container.NewCenter(withMin(container.NewVBox(
 		container.NewCenter(icon(theme.NewSuccessThemedResource(theme.ConfirmIcon()), 160)),
-		container.NewCenter(r.heading("ui.goodbye.heading")),
-		container.NewCenter(r.hint("ui.goodbye.hint")),
-	))
+		centered(r.headingText(r.t("ui.goodbye.heading"))),
+		centered(para(r.t("ui.goodbye.hint"), widget.MediumImportance)),
+	), 1200, 0))
 	return screen{body: body, right: []fyne.CanvasObject{r.iconButton("ui.button.done", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})}}
 }
 
@@ -519,13 +525,13 @@ func (r *Renderer) outOfOrder() screen {
 	v := r.view
 	box := container.NewVBox(
 		container.NewCenter(icon(theme.NewErrorThemedResource(theme.ErrorIcon()), 160)),
-		container.NewCenter(r.heading("ui.outoforder.heading")),
-		r.hint("ui.outoforder.hint"),
+		centered(r.headingText(r.t("ui.outoforder.heading"))),
+		centered(para(r.t("ui.outoforder.hint"), widget.MediumImportance)),
 	)
 	if !empty(v.ModeReason) {
-		box.Add(para(r.text(v.ModeReason), widget.MediumImportance))
+		box.Add(centered(para(r.text(v.ModeReason), widget.MediumImportance)))
 	}
-	return screen{body: container.NewCenter(withMin(box, 1000, 0))}
+	return screen{body: container.NewCenter(withMin(box, 1200, 0))}
 }
 
 // idleScreen counts down to the end of the session; any touch keeps it.

@@ -105,6 +105,12 @@ func para(s string, imp widget.Importance) *widget.Label {
 	return l
 }
 
+// centered centres a label's text in the width it is given.
+func centered(l *widget.Label) *widget.Label {
+	l.Alignment = fyne.TextAlignCenter
+	return l
+}
+
 // line is one line of body text, cut with an ellipsis when too long (titles).
 func line(s string, bold bool, imp widget.Importance) *widget.Label {
 	l := widget.NewLabel(s)
