@@ -84,7 +84,7 @@ type Login struct {
 	MaxWrongPINs     int      `toml:"max_wrong_pins"`     // wrong PINs before a card is locked at this kiosk
 	Lockout          Duration `toml:"lockout"`            // how long a locked card stays locked
 	BlockPatronAfter int      `toml:"block_patron_after"` // send SIP2 01 Block Patron after this many; 0 = never
-	CardPatterns     []string `toml:"card_patterns"`      // regular expressions for library card numbers
+	CardPatterns     []string `toml:"card_patterns"`      // regular expressions for library card numbers; empty = the built-in Danish ones
 	UseStatusMessage string   `toml:"use_status_message"` // "23" (patron status) or "63" (patron information)
 }
 
@@ -177,7 +177,7 @@ func Default() Config {
 			Retries: 2, PoolSize: 3,
 		},
 		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute},
-			CardPatterns: []string{`^[0-9]{8,14}$`, `^[A-Z]{1,3}[0-9]{6,12}$`}, UseStatusMessage: "23"},
+			UseStatusMessage: "23"},
 		Loans:   Loans{AlreadyLent: "renew", OtherLibrary: "lend"},
 		Returns: Returns{Offline: true, QueueMax: 500, HoldShelf: "Reserveringshylden", StaffDesk: "Skranken", DefaultShelf: "Returhylden"},
 		RFID: RFID{Driver: "feig-serial", SerialPort: "/dev/ttyUSB0", Baud: 38400, USB: "0ab1:0002",

@@ -114,7 +114,20 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// tb is what the rig needs from a test: *testing.T and *rapid.T both have it.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 func newE2E(t testing.TB, seed *acs.Seed, mod func(*Options)) *e2e {
+	t.Helper()
+	return newE2EIn(t, t.TempDir(), seed, mod)
+}
+
+func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	t.Helper()
 	var lib *acs.Library
 	var err error
@@ -132,7 +145,7 @@ func newE2E(t testing.TB, seed *acs.Seed, mod func(*Options)) *e2e {
 		t.Fatal(err)
 	}
 	o := DefaultOptions()
-	o.StateDir = t.TempDir()
+	o.StateDir = stateDir
 	o.InstitutionISIL = demoISIL
 	o.HealthEvery = 0
 	o.CallTimeout = 5 * time.Second
@@ -194,7 +207,7 @@ func newE2E(t testing.TB, seed *acs.Seed, mod func(*Options)) *e2e {
 
 // eventually waits for cond; the deadline is generous and only guards
 // against a hang, it is not a speed assertion.
-func (e *e2e) eventually(t testing.TB, what string, cond func() bool) {
+func (e *e2e) eventually(t tb, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
@@ -206,7 +219,7 @@ func (e *e2e) eventually(t testing.TB, what string, cond func() bool) {
 }
 
 // place puts an item's tags on the pad and returns their UIDs.
-func (e *e2e) place(t testing.TB, itemID string, parts int) []feig.UID {
+func (e *e2e) place(t tb, itemID string, parts int) []feig.UID {
 	t.Helper()
 	tags, err := rfidtest.NewItemSet(e.nextID, itemID, demoISIL, parts)
 	if err != nil {
@@ -226,7 +239,7 @@ func (e *e2e) afi(uid feig.UID) byte {
 	return tg.AFI
 }
 
-func (e *e2e) login(t testing.TB, id, pin string) {
+func (e *e2e) login(t tb, id, pin string) {
 	t.Helper()
 	e.k.Send(InChoose{Screen: ScreenLoan})
 	e.k.Scan([]byte(id))
@@ -239,7 +252,7 @@ func (e *e2e) login(t testing.TB, id, pin string) {
 
 // availableItems returns n loanable single-part items on the shelf with no
 // holds, owned by the demo library.
-func availableItems(t testing.TB, lib *acs.Library, n int) []string {
+func availableItems(t tb, lib *acs.Library, n int) []string {
 	t.Helper()
 	onLoan := map[string]bool{}
 	for _, l := range lib.Loans() {

@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -532,7 +531,9 @@ func (k *Kiosk) forwardQueue() int {
 			return k.queue.Len()
 		}
 		if !res.OK {
-			k.log.WithField("item", r.ItemID).WithField("reason", fmt.Sprint(res.Messages)).
+			// Only the translated code is logged: a raw screen message
+			// could name a patron.
+			k.log.WithField("item", r.ItemID).WithField("reason", reasonFrom(res.Messages, MsgRefusalReturnGeneric).ID).
 				Warn("offline queue: library system refused a forwarded return; see staff")
 		}
 		if err := k.queue.Remove(r.ItemID); err != nil {

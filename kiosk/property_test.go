@@ -2,12 +2,16 @@ package kiosk
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/danbib/kiosk/rfid/feig"
+	"github.com/danbib/kiosk/sip2"
+	"github.com/danbib/kiosk/sip2/acs"
 	"pgregory.net/rapid"
 )
 
@@ -238,4 +242,121 @@ func TestPropertyCoreInvariants(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPropertyAgainstSimulators drives random sessions through the whole
+// stack (ACS simulator over TCP with injected connection faults, virtual
+// pad with write failures and lifted items) and checks the safety
+// invariants on the real devices' state.
+func TestPropertyAgainstSimulators(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a simulator per case")
+	}
+	limitRapidChecks(t, 15)
+	rapid.Check(t, func(rt *rapid.T) {
+		e := newE2EIn(rt, t.TempDir(), nil, func(o *Options) { o.BackoffAfter = 0 })
+		pool := availableItems(rt, e.lib, 6)
+		e.login(rt, demoPatron, demoPIN)
+		uidsOf := map[string][]feig.UID{}
+		liftedAFI := map[string][]byte{} // item → AFI of its tags when lifted
+		faults := []acs.FaultKind{acs.FaultCloseAfterCommit, acs.FaultCloseBeforeCommit, acs.FaultAnswer96}
+		steps := rapid.IntRange(1, 12).Draw(rt, "steps")
+		for i := 0; i < steps; i++ {
+			switch rapid.IntRange(0, 4).Draw(rt, "action") {
+			case 0, 1:
+				id := rapid.SampledFrom(pool).Draw(rt, "item")
+				if _, on := uidsOf[id]; on {
+					continue
+				}
+				uidsOf[id] = e.place(rt, id, 1)
+			case 2:
+				if len(uidsOf) == 0 {
+					continue
+				}
+				var ids []string
+				for id := range uidsOf {
+					ids = append(ids, id)
+				}
+				slices.Sort(ids)
+				id := rapid.SampledFrom(ids).Draw(rt, "lift")
+				for _, u := range uidsOf[id] {
+					tg, _ := e.pad.Tag(u)
+					liftedAFI[id] = append(liftedAFI[id], tg.AFI)
+				}
+				e.pad.Remove(uidsOf[id]...)
+				delete(uidsOf, id)
+			case 3:
+				e.srv.InjectOnce(rapid.SampledFrom(faults).Draw(rt, "fault"), rapid.SampledFrom([]sip2.Code{sip2.MsgCheckout, sip2.MsgItemInfo, sip2.MsgCheckin}).Draw(rt, "code"))
+			case 4:
+				id := rapid.SampledFrom(pool).Draw(rt, "failing")
+				for _, u := range uidsOf[id] {
+					e.pad.FailWrites(u, rapid.IntRange(1, 12).Draw(rt, "writeFailures"))
+				}
+			}
+		}
+		e.eventually(rt, "no item in flight", func() bool {
+			v := e.k.View()
+			for _, it := range v.Items {
+				if it.State == ItemWorking {
+					return false
+				}
+			}
+			return !v.Busy
+		})
+		seeStaff := map[string]bool{}
+		e.ui.mu.Lock()
+		for _, v := range e.ui.views {
+			for _, it := range v.Items {
+				if it.State == ItemSeeStaff {
+					seeStaff[it.ItemID] = true
+				}
+			}
+		}
+		e.ui.mu.Unlock()
+		for _, id := range pool {
+			charged := e.chargedTo(id)
+			var afis []byte
+			for _, u := range uidsOf[id] {
+				tg, _ := e.pad.Tag(u)
+				afis = append(afis, tg.AFI)
+			}
+			afis = append(afis, liftedAFI[id]...)
+			for _, a := range afis {
+				if a == 0xC2 && charged != demoPatron {
+					rt.Fatalf("%s unsecured but not lent to the patron (charged to %q)", id, charged)
+				}
+				if a == 0x07 && charged == demoPatron && !seeStaff[id] {
+					rt.Fatalf("%s lent in the ACS with its tag secured, and no see-staff shown", id)
+				}
+			}
+		}
+		if e.dialer.maxSeen > 1 {
+			rt.Fatalf("%d requests in flight on one SIP2 connection", e.dialer.maxSeen)
+		}
+		e.k.Send(InFinish{})
+		e.eventually(rt, "receipt or goodbye", func() bool {
+			s := e.k.View().Screen
+			return s == ScreenReceipt || s == ScreenGoodbye || s == ScreenLoan
+		})
+		e.k.Send(InFinish{})
+		e.k.Send(InReceipt{Choice: "none"})
+		e.eventually(rt, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
+		if m := e.k.Model(); !m.Sec.Empty() || m.LoggedIn || len(m.Items) != 0 {
+			rt.Fatalf("patron data left after the session")
+		}
+	})
+}
+
+// limitRapidChecks lowers rapid's number of cases for an expensive
+// property, unless -rapid.checks was given on the command line.
+func limitRapidChecks(t *testing.T, n int) {
+	f := flag.Lookup("rapid.checks")
+	if f == nil || f.Value.String() != f.DefValue {
+		return
+	}
+	old := f.Value.String()
+	if err := f.Value.Set(fmt.Sprint(n)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Value.Set(old) })
 }

@@ -82,7 +82,7 @@ func (it item) view() ItemView {
 		parts = 1
 	}
 	v := ItemView{ItemID: it.Pad.ItemID, Title: it.Title, Parts: parts, Reason: it.Reason,
-		Destination: it.Dest, KeepSecured: it.KeepSecure}
+		Destination: it.Dest, KeepSecured: it.KeepSecure, Renewed: it.Renewed}
 	switch it.Phase {
 	case phaseIncomplete:
 		v.State = ItemIncomplete

@@ -2,24 +2,24 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/config"
+	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/scanner"
 )
 
 // startKiosk wires the kiosk to real devices from the configuration.
 func startKiosk(ctx context.Context, cfg config.Config, screen kiosk.UI, log logrus.FieldLogger) (*kiosk.Kiosk, func(), error) {
-	_ = ctx
-	_ = cfg
-	_ = screen
-	_ = log
-	return nil, nil, errors.New("kiosk: wiring of the real devices is not done yet; run with --demo")
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		return nil, nil, err
+	}
+	return startDevices(ctx, cfg, bundle, screen, log)
 }
 
 // attachWedge turns keystrokes reaching the window into scans: a USB

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/config"
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/printer"
+	"github.com/danbib/kiosk/rfid"
+	"github.com/danbib/kiosk/rfid/feig"
+	"github.com/danbib/kiosk/scanner"
+	"github.com/danbib/kiosk/sip2"
+	"github.com/danbib/kiosk/usb"
+)
+
+// sip2Options maps the [sip2] section onto the client's options.
+func sip2Options(c config.SIP2, log logrus.FieldLogger) (sip2.Options, error) {
+	o := sip2.DefaultOptions()
+	o.Institution = c.Institution
+	o.Location = c.Location
+	o.ErrorDetection = c.ErrorDetection
+	o.RequestTimeout = c.Timeout.Duration
+	o.KeepAlive = c.Keepalive.Duration
+	o.Retries = c.Retries
+	o.Logger = log
+	cs, err := sip2.ParseCharset(c.Charset)
+	if err != nil {
+		return o, err
+	}
+	o.Charset = cs
+	tlsOpts, err := tlsOptions(c.TLS)
+	if err != nil {
+		return o, err
+	}
+	switch c.Transport {
+	case "tcp":
+		o.Dialer = sip2.TCPDialer{Addr: c.Address}
+		o.LoginUser, o.LoginPassword = c.User, c.Password
+	case "tls":
+		o.Dialer = sip2.TLSDialer{Addr: c.Address, TLS: tlsOpts}
+		o.LoginUser, o.LoginPassword = c.User, c.Password
+	case "fbs":
+		// FBS takes the login in the XML envelope and sends no 93.
+		o.Dialer = sip2.FBSDialer{BaseURL: c.URL, Agency: c.Institution, Login: c.User, Password: c.Password, TLS: tlsOpts}
+	default:
+		return o, fmt.Errorf("sip2.transport %q: use tcp, tls or fbs", c.Transport)
+	}
+	return o, nil
+}
+
+func tlsOptions(c config.TLS) (sip2.TLSOptions, error) {
+	o := sip2.TLSOptions{ServerName: c.ServerName}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return o, fmt.Errorf("sip2.tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return o, fmt.Errorf("sip2.tls.ca_file %s: no PEM certificate in it", c.CAFile)
+		}
+		o.RootCAs = pool
+	}
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return o, fmt.Errorf("sip2.tls.cert_file: %w", err)
+		}
+		o.Certificates = []tls.Certificate{cert}
+	}
+	return o, nil
+}
+
+// coreOptions maps the configuration onto the core's options.
+func coreOptions(cfg config.Config) kiosk.Options {
+	o := kiosk.DefaultOptions()
+	o.KioskID = cfg.Kiosk.ID
+	o.InstitutionISIL = cfg.SIP2.Institution
+	o.PINLength = cfg.Login.PINLength
+	o.MaxWrongPINs = cfg.Login.MaxWrongPINs
+	o.LockFor = cfg.Login.Lockout.Duration
+	o.BlockPatronAfter = cfg.Login.BlockPatronAfter
+	o.IdleTimeout = cfg.Kiosk.IdleTimeout.Duration
+	o.IdleWarning = cfg.Kiosk.IdleWarning.Duration
+	o.AlreadyLent = cfg.Loans.AlreadyLent
+	switch cfg.Loans.OtherLibrary {
+	case "lend":
+		o.OtherLibraryLoan = kiosk.OtherLibraryAllow
+	case "refuse", "staff":
+		// Loans cannot be handed to staff at a kiosk: both mean "not here".
+		o.OtherLibraryLoan = kiosk.OtherLibraryRefuse
+	}
+	o.TagAttempts = cfg.RFID.WriteRetries + 1
+	o.Parallel = cfg.SIP2.PoolSize
+	o.CallTimeout = cfg.SIP2.Timeout.Duration
+	o.OfflineReturns = cfg.Returns.Offline
+	o.OfflineQueueMax = cfg.Returns.QueueMax
+	o.StateDir = cfg.Kiosk.StateDir
+	switch cfg.Printer.Policy {
+	case "always", "never":
+		o.Receipt = cfg.Printer.Policy
+	default:
+		// "timeout" asks too; the receipt screen's idle end prints it.
+		o.Receipt = kiosk.ReceiptAsk
+	}
+	if cfg.Printer.Driver == "none" {
+		o.Receipt = kiosk.ReceiptNever
+	}
+	o.Greet = cfg.Kiosk.Greeting != "none"
+	o.SortBins = cfg.Returns.SortBins
+	o.PayWhere = cfg.Library.PayWhere
+	return o
+}
+
+func parseVIDPID(s string) (vid, pid uint16, err error) {
+	v, p, ok := strings.Cut(s, ":")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q is not VID:PID", s)
+	}
+	a, err1 := strconv.ParseUint(v, 16, 16)
+	b, err2 := strconv.ParseUint(p, 16, 16)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("%q is not VID:PID in hex", s)
+	}
+	return uint16(a), uint16(b), nil
+}
+
+// startDevices wires the core to the real library system, reader, printer and
+// scanner named in the configuration. The returned function stops them.
+func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, screen kiosk.UI, log logrus.FieldLogger) (*kiosk.Kiosk, func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	fail := func(err error) (*kiosk.Kiosk, func(), error) {
+		closeAll()
+		return nil, nil, err
+	}
+
+	sopts, err := sip2Options(cfg.SIP2, log)
+	if err != nil {
+		return fail(err)
+	}
+	pool := sip2.NewPool(cfg.SIP2.PoolSize, sopts)
+	closers = append(closers, func() { _ = pool.Close() })
+
+	needUSB := cfg.RFID.Driver == "feig-usb" || cfg.Printer.Driver == "usb" || cfg.Scanner.USB != ""
+	var host *usb.Host
+	if needUSB {
+		host, err = usb.NewHost(log, usb.DefaultHostOptions())
+		if err != nil {
+			return fail(fmt.Errorf("usb: %w", err))
+		}
+		closers = append(closers, func() { _ = host.Close() })
+	}
+
+	// The RFID reader.
+	var ft feig.Transport
+	switch cfg.RFID.Driver {
+	case "feig-serial":
+		s, err := feig.OpenSerial(cfg.RFID.SerialPort, feig.SerialOptions{Baud: cfg.RFID.Baud})
+		if err != nil {
+			return fail(fmt.Errorf("rfid.serial_port %s: %w", cfg.RFID.SerialPort, err))
+		}
+		closers = append(closers, func() { _ = s.Close() })
+		ft = s
+	case "feig-usb":
+		vid, pid, err := parseVIDPID(cfg.RFID.USB)
+		if err != nil {
+			return fail(fmt.Errorf("rfid.usb: %w", err))
+		}
+		uo := usb.DefaultOptions()
+		uo.VID, uo.PID = vid, pid
+		w := host.Watch(uo, usb.DefaultWatchOptions())
+		go func() { _ = w.Run(ctx) }()
+		ft = w
+	default:
+		return fail(fmt.Errorf("rfid.driver %q cannot run outside the demo", cfg.RFID.Driver))
+	}
+	ropts := rfid.DefaultOptions()
+	ropts.AFISecured, ropts.AFIUnsecured = byte(cfg.RFID.AFISecured), byte(cfg.RFID.AFIOnLoan)
+	ropts.WriteAttempts = cfg.RFID.WriteRetries + 1
+	ropts.AcceptBadCRC = cfg.RFID.AcceptBadCRC
+	reader := rfid.NewFEIG(feig.New(ft, feig.DefaultOptions()), ropts, log)
+	wopts := rfid.DefaultWatcherOptions()
+	wopts.HomeISILs = cfg.Library.HomeISILs
+	wopts.Confirm = cfg.RFID.ConfirmRounds
+	wopts.Interval = cfg.RFID.PollInterval.Duration
+	watcher := rfid.NewWatcher(reader, wopts, log)
+
+	// The receipt printer.
+	popts := printer.DefaultOptions()
+	popts.Columns = cfg.Printer.Columns
+	popts.Footer = cfg.Printer.Footer
+	popts.PrintPatronName = cfg.Printer.PrintPatronName
+	if cfg.Printer.LogoFile != "" {
+		logo, err := printer.LoadLogo(cfg.Printer.LogoFile)
+		if err != nil {
+			return fail(fmt.Errorf("printer.logo_file: %w", err))
+		}
+		popts.Logo = logo
+	}
+	var prn printer.Printer
+	if cfg.Printer.Driver == "usb" {
+		uo := usb.DefaultOptions()
+		if cfg.Printer.USB != "" {
+			uo.VID, uo.PID, _ = parseVIDPID(cfg.Printer.USB)
+		} else {
+			uo.Class = usb.ClassPrinter
+		}
+		prn = printer.NewUSBPrinter(host.Opener(uo), printer.DefaultUSBOptions(), log)
+	}
+	var receipts kiosk.ReceiptPrinter
+	if prn != nil {
+		receipts = kiosk.NewESCPOSReceipts(prn, bundle, popts, cfg.Library.Name, cfg.Library.Branch)
+	}
+
+	k, err := kiosk.New(coreOptions(cfg), kiosk.Ports{
+		Library:  kiosk.NewSIP2Library(pool),
+		Tags:     kiosk.NewRFIDTags(reader),
+		Printer:  receipts,
+		Log:      log,
+		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
+	}, screen)
+	if err != nil {
+		return fail(err)
+	}
+	go func() { _ = watcher.Run(ctx) }()
+	go func() { _ = kiosk.FeedWatcher(ctx, watcher, k) }()
+
+	// A HID scanner read directly: its keys never reach the screen.
+	if cfg.Scanner.USB != "" {
+		vid, pid, err := parseVIDPID(cfg.Scanner.USB)
+		if err != nil {
+			return fail(fmt.Errorf("scanner.usb: %w", err))
+		}
+		uo := usb.DefaultOptions()
+		uo.VID, uo.PID = vid, pid
+		w := host.Watch(uo, usb.DefaultWatchOptions())
+		go func() { _ = w.Run(ctx) }()
+		scans := make(chan scanner.Scan, 4)
+		hid := scanner.NewHID(w, log, scanner.DefaultHIDOptions())
+		go func() { _ = hid.Run(ctx, scans) }()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case s := <-scans:
+					k.Scan([]byte(s.Text))
+				}
+			}
+		}()
+	}
+
+	go func() {
+		if err := k.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			log.WithError(err).Error("kiosk: core stopped")
+		}
+	}()
+	notifySystemd(ctx, log)
+	return k, closeAll, nil
+}
+
+func scannerRules(c config.Login) scanner.Rules {
+	r := scanner.DefaultRules()
+	if len(c.CardPatterns) > 0 {
+		r.LibraryCardPatterns = c.CardPatterns
+	}
+	return r
+}
+
+// notifySystemd tells systemd the kiosk is up and pings its watchdog at half
+// the interval, so a hung kiosk is restarted (packaging/systemd/kiosk.service).
+// Outside systemd both calls do nothing.
+func notifySystemd(ctx context.Context, log logrus.FieldLogger) {
+	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+		log.WithError(err).Warn("kiosk: sd_notify READY failed")
+	}
+	interval, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || interval == 0 {
+		return
+	}
+	go func() {
+		t := time.NewTicker(interval / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			}
+		}
+	}()
+}
