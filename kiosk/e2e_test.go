@@ -10,6 +10,7 @@ import (
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/printer"
+	"github.com/danbib/kiosk/printer/escpos"
 	"github.com/danbib/kiosk/printer/printertest"
 	"github.com/danbib/kiosk/rfid"
 	"github.com/danbib/kiosk/rfid/feig"
@@ -566,4 +567,73 @@ func TestE2EWrongPINLocksCard(t *testing.T) {
 	if n := e.srv.Received(sip2.MsgPatronStatus); n != 3 {
 		t.Fatalf("%d login checks sent, want 3", n)
 	}
+}
+
+func TestE2EPaperOutMeansNoReceipt(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	e.prn.SetPaper(escpos.PaperOut)
+	e.k.ProbeNow(context.Background())
+	e.eventually(t, "no-receipt mode", func() bool { return e.k.View().Mode == ModeNoReceipt })
+	if e.k.View().Paper != PaperOut {
+		t.Fatalf("paper %q", e.k.View().Paper)
+	}
+	items := availableItems(t, e.lib, 1)
+	e.login(t, demoPatron, demoPIN)
+	e.place(t, items[0], 1)
+	e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 1) })
+	if e.k.View().Items[0].State != ItemDone {
+		t.Fatal("loans must go on without paper")
+	}
+	e.k.Send(InFinish{})
+	e.eventually(t, "receipt screen", func() bool { return e.k.View().Screen == ScreenReceipt })
+	for _, c := range e.k.View().ReceiptChoices {
+		if c == "print" {
+			t.Fatal("print offered without paper")
+		}
+	}
+	e.k.Send(InReceipt{Choice: "print"})
+	e.k.Send(InReceipt{Choice: "none"})
+	e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
+	if e.prn.Count() != 0 {
+		t.Fatal("printed without paper")
+	}
+}
+
+func TestE2EItemLiftedDuringWrite(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	items := availableItems(t, e.lib, 1)
+	e.login(t, demoPatron, demoPIN)
+	uid := rfidtest.TestUID(0x555)
+	tg, err := rfidtest.NewItemTag(uid, items[0], demoISIL, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The tag answers the watcher's system information and read, then
+	// leaves: the AFI write finds it gone.
+	e.pad.LeaveAfter(uid, 2)
+	e.pad.Place(tg)
+	e.eventually(t, "see staff", func() bool {
+		v := e.k.View()
+		return len(v.Items) == 1 && v.Items[0].State == ItemSeeStaff
+	})
+	if c := e.chargedTo(items[0]); c != "" {
+		t.Fatalf("loan of a lifted item not cancelled (charged to %q)", c)
+	}
+	if e.srv.Executed(sip2.MsgCheckin) != 1 {
+		t.Fatalf("expected one cancelling checkin, got %d", e.srv.Executed(sip2.MsgCheckin))
+	}
+}
+
+func TestE2EReaderUnplugged(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	e.pad.Unplug()
+	e.eventually(t, "out of order", func() bool {
+		v := e.k.View()
+		return v.Mode == ModeOutOfOrder && v.ModeReason.ID == MsgModeReaderMissing && v.Screen == ScreenOutOfOrder
+	})
+	e.pad.Replug()
+	e.eventually(t, "back in service", func() bool {
+		v := e.k.View()
+		return v.Mode == ModeNormal && v.Screen == ScreenWelcome
+	})
 }

@@ -252,7 +252,7 @@ func (l *fakeLibrary) BlockPatron(ctx context.Context, p Patron, msg string) err
 	return nil
 }
 
-func (l *fakeLibrary) Status(ctx context.Context) (ACSStatus, error) {
+func (l *fakeLibrary) Status(ctx context.Context, paperOut bool) (ACSStatus, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.offline {
@@ -353,15 +353,6 @@ func (u *recUI) Render(v View) {
 	u.mu.Lock()
 	u.views = append(u.views, v)
 	u.mu.Unlock()
-}
-
-func (u *recUI) last() View {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.views) == 0 {
-		return View{}
-	}
-	return u.views[len(u.views)-1]
 }
 
 func pad(id string) PadItem { return PadItem{ItemID: id, Parts: 1, Present: []int{1}} }

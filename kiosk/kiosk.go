@@ -3,7 +3,9 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -45,9 +47,10 @@ type Kiosk struct {
 	tagSem chan struct{}
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	model Model
-	view  View
+	mu         sync.Mutex
+	model      Model
+	view       View
+	mustRender bool // the UI has not seen k.view yet
 
 	healthMu sync.Mutex
 	health   Health
@@ -58,6 +61,8 @@ type Kiosk struct {
 
 	tickMu   sync.Mutex
 	stopTick func() bool
+
+	heartbeat atomic.Int64 // unix nanoseconds of the last event handled
 }
 
 // New builds a kiosk. ui may be nil (headless); it can also be set later
@@ -102,6 +107,7 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 	k.health = k.model.Health
 	k.health.Recovering = false
 	k.view = k.model.View()
+	k.mustRender = true
 	k.printCtx, k.printCancel = context.WithCancel(context.Background())
 	return k, nil
 }
@@ -114,6 +120,7 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 func (k *Kiosk) SetUI(ui UI) {
 	k.mu.Lock()
 	k.ui = ui
+	k.mustRender = true
 	k.mu.Unlock()
 }
 
@@ -219,20 +226,30 @@ func (k *Kiosk) scheduleTick() {
 	})
 }
 
+// Heartbeat is when the event loop last handled an event. The loop handles
+// a tick every second, so a heartbeat older than a few seconds means the
+// core is stuck: the systemd watchdog should stop being fed.
+func (k *Kiosk) Heartbeat() time.Time { return time.Unix(0, k.heartbeat.Load()) }
+
 // apply runs one Step and performs its effects.
 func (k *Kiosk) apply(ev Event) {
 	k.mu.Lock()
 	m := k.model
 	m.Now = k.ports.Clock.Now()
+	k.heartbeat.Store(m.Now.UnixNano())
 	next, effs := Step(m, ev)
 	k.model = next
-	k.view = next.View()
-	ui, view := k.ui, k.view
+	view := next.View()
+	// Ticks change nothing most of the time: render only what changed.
+	changed := k.mustRender || !reflect.DeepEqual(view, k.view)
+	k.mustRender = false
+	k.view = view
+	ui := k.ui
 	k.mu.Unlock()
 	for _, e := range effs {
 		k.perform(e)
 	}
-	if ui != nil {
+	if ui != nil && changed {
 		ui.Render(view)
 	}
 }
@@ -262,7 +279,6 @@ func (k *Kiosk) goProbe(ctx context.Context) {
 func (k *Kiosk) probeOnce(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(ctx, k.opts.CallTimeout)
 	defer cancel()
-	st, err := k.ports.Library.Status(cctx)
 	paper := ""
 	if ps, ok := k.ports.Printer.(PrinterStatus); ok {
 		p, perr := ps.Paper(cctx)
@@ -271,6 +287,7 @@ func (k *Kiosk) probeOnce(ctx context.Context) {
 		}
 		paper = p
 	}
+	st, err := k.ports.Library.Status(cctx, paper == PaperOut)
 	k.healthMu.Lock()
 	if err != nil {
 		k.health.ACSOnline = false

@@ -23,6 +23,9 @@ const (
 	ReceiptAsk    = "ask"    // the patron chooses print, QR or none
 	ReceiptAlways = "always" // print without asking (QR when there is no paper)
 	ReceiptNever  = "never"  // no receipt screen at all
+	// ReceiptTimeout asks like ReceiptAsk, but prints when the patron walks
+	// away without answering (the receipt screen's idle timeout).
+	ReceiptTimeout = "timeout"
 )
 
 // Options are the core's knobs; the lead maps them from the TOML config.
@@ -81,7 +84,8 @@ type Options struct {
 	// StateDir holds the in-flight journal and the offline queue. Default
 	// "/var/lib/kiosk". Empty disables both (tests, demo).
 	StateDir string
-	// Receipt is ReceiptAsk, ReceiptAlways or ReceiptNever. Default ask.
+	// Receipt is ReceiptAsk, ReceiptAlways, ReceiptTimeout or ReceiptNever.
+	// Default ask.
 	Receipt string
 	// Greet shows the patron's first name. Default false (nothing personal
 	// on a screen others can see).
@@ -154,8 +158,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("kiosk: OtherLibraryLoan %q: use %q or %q", o.OtherLibraryLoan, OtherLibraryAllow, OtherLibraryRefuse)
 	case o.OtherLibraryReturn != OtherLibraryAllow && o.OtherLibraryReturn != OtherLibraryRefuse && o.OtherLibraryReturn != OtherLibraryStaff:
 		return fmt.Errorf("kiosk: OtherLibraryReturn %q: use allow, staff or refuse", o.OtherLibraryReturn)
-	case o.Receipt != ReceiptAsk && o.Receipt != ReceiptAlways && o.Receipt != ReceiptNever:
-		return fmt.Errorf("kiosk: Receipt %q: use ask, always or never", o.Receipt)
+	case o.Receipt != ReceiptAsk && o.Receipt != ReceiptAlways && o.Receipt != ReceiptNever && o.Receipt != ReceiptTimeout:
+		return fmt.Errorf("kiosk: Receipt %q: use ask, always, timeout or never", o.Receipt)
 	}
 	return nil
 }

@@ -193,7 +193,9 @@ type LibrarySystem interface {
 	ItemInfo(ctx context.Context, itemID string) (ItemStatus, error)
 	EndSession(ctx context.Context, p Patron) error
 	BlockPatron(ctx context.Context, p Patron, message string) error
-	Status(ctx context.Context) (ACSStatus, error)
+	// Status asks the library system about itself (SIP2 99/98); paperOut
+	// reports the kiosk's printer out of paper (99 status code 1).
+	Status(ctx context.Context, paperOut bool) (ACSStatus, error)
 }
 
 // PadItem is one item on the RFID pad as the pad watcher grouped it.

@@ -64,7 +64,7 @@ func (m Model) View() View {
 		v.Loans = append(v.Loans, iv)
 	}
 	for _, h := range m.Holds {
-		v.Holds = append(v.Holds, HoldView{Title: h.Title, PickupAt: h.PickupAt, LastDay: h.LastDay})
+		v.Holds = append(v.Holds, HoldView(h))
 	}
 	if m.State == StateReceipt {
 		v.ReceiptQR = m.ReceiptQR

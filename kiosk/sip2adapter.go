@@ -158,9 +158,11 @@ func (l *SIP2Library) Checkin(ctx context.Context, r CheckinRequest) (CheckinRes
 		if title == "" {
 			title = resp.TitleID
 		}
-		res := "N"
-		if resp.Resensitize {
-			res = "Y"
+		// Only an explicit N keeps the item unsecured; "U" or a garbled
+		// flag secures it, which is always the safe side.
+		res := "Y"
+		if resp.Raw != nil && strings.EqualFold(strings.TrimSpace(resp.Raw.FixedValue(sip2.FResensitize)), "N") {
+			res = "N"
 		}
 		alertType := resp.AlertType
 		if alertType == "" && resp.Hold {
@@ -240,15 +242,32 @@ func (l *SIP2Library) BlockPatron(ctx context.Context, p Patron, message string)
 	})
 }
 
-// Status sends 99 and reads the 98.
-func (l *SIP2Library) Status(ctx context.Context) (ACSStatus, error) {
+// Status sends 99 and reads the 98. With paperOut the 99 carries status
+// code 1 ("printer out of paper"), which ACSes such as Koha log for staff.
+func (l *SIP2Library) Status(ctx context.Context, paperOut bool) (ACSStatus, error) {
 	var out ACSStatus
 	err := l.do(ctx, func(c *sip2.Client) error {
-		st, err := c.SCStatus(ctx)
+		if !paperOut {
+			st, err := c.SCStatus(ctx)
+			if err != nil {
+				return err
+			}
+			out = ACSStatus{Online: st.Online, CheckinOK: st.CheckinOK, CheckoutOK: st.CheckoutOK, OfflineOK: st.OfflineOK}
+			return nil
+		}
+		width := c.Options().MaxPrintWidth
+		if width <= 0 {
+			width = sip2.DefaultOptions().MaxPrintWidth
+		}
+		m := sip2.NewMessage(sip2.MsgSCStatus).SetFixed(sip2.FStatusCode, "1").
+			SetFixed(sip2.FMaxPrintWidth, fmt.Sprintf("%03d", width%1000)).SetFixed(sip2.FProtocolVersion, "2.00")
+		resp, err := c.Do(ctx, m)
 		if err != nil {
 			return err
 		}
-		out = ACSStatus{Online: st.Online, CheckinOK: st.CheckinOK, CheckoutOK: st.CheckoutOK, OfflineOK: st.OfflineOK}
+		y := func(name string) bool { return strings.EqualFold(resp.FixedValue(name), "Y") }
+		out = ACSStatus{Online: y(sip2.FOnline), CheckinOK: y(sip2.FCheckinOK), CheckoutOK: y(sip2.FCheckoutOK),
+			OfflineOK: y(sip2.FOfflineOK)}
 		return nil
 	})
 	return out, err

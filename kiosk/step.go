@@ -1083,6 +1083,17 @@ func (s *stepper) maybeEnd() {
 	reason := m.Ending
 	m.Ending = ""
 	lines := receiptLines(m.Items, m.Loans)
+	canPrint := m.Mode != ModeNoReceipt && !m.Health.PrinterNone
+	if reason == "idle" && len(lines) > 0 && canPrint &&
+		(m.Opts.Receipt == ReceiptAlways || m.Opts.Receipt == ReceiptTimeout) {
+		// The patron walked away: the policy says print anyway.
+		m.Receipt = lines
+		m.State = StatePrinting
+		m.LastActivity = m.Now // a stuck printer ends it after another IdleTimeout
+		m.forgetPatron()
+		s.emit(EffPrint{Session: m.Session, Receipt: Receipt{Lang: m.Lang, At: m.Now, Lines: lines}})
+		return
+	}
 	if reason == "finish" && len(lines) > 0 && m.Opts.Receipt != ReceiptNever {
 		m.Receipt = lines
 		if m.Opts.Receipt == ReceiptAlways && m.Mode != ModeNoReceipt {
@@ -1186,6 +1197,15 @@ func (s *stepper) tick() {
 	switch {
 	case idle >= m.Opts.IdleTimeout:
 		m.IdleWarning = false
+		if m.State == StateReceipt && m.Opts.Receipt == ReceiptTimeout && m.Mode != ModeNoReceipt &&
+			!m.Health.PrinterNone && len(m.Receipt) > 0 {
+			// The patron walked away from the question: print, as the
+			// timeout policy says, then end.
+			m.State = StatePrinting
+			m.LastActivity = m.Now
+			s.emit(EffPrint{Session: m.Session, Receipt: Receipt{Lang: m.Lang, At: m.Now, Lines: m.Receipt}})
+			return
+		}
 		if m.State == StateIdentify || m.State == StatePIN || m.State == StateReceipt {
 			s.endSession("idle")
 			return

@@ -335,10 +335,13 @@ func TestUnknownOutcomeSettled(t *testing.T) {
 	if _, ok := find[EffCheckout](effs); !ok {
 		t.Fatalf("available item not retried: %v", effs)
 	}
-	m2, effs = Step(m2, EvCheckout{ItemID: "item-1", Err: ErrOutcomeUnknown})
+	m2, _ = Step(m2, EvCheckout{ItemID: "item-1", Err: ErrOutcomeUnknown})
 	m2, effs = Step(m2, EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "03"}})
 	if _, ok := find[EffCheckout](effs); ok {
 		t.Fatal("retried more than once")
+	}
+	if st := m2.View().Items[0].State; st != ItemRefused {
+		t.Fatalf("after two unknown outcomes the item is %v", st)
 	}
 	// Charged to this patron: confirmed, then unsecured.
 	m3, effs := Step(m, EvSettled{ItemID: "item-1", Status: ItemStatus{Circulation: "04"}, OnAccount: true})
@@ -775,5 +778,40 @@ func TestTransitionTableCoversStates(t *testing.T) {
 		if !from[s] {
 			t.Errorf("state %v has no transitions in the table", s)
 		}
+	}
+}
+
+func TestReceiptTimeoutPolicyPrintsWhenPatronLeaves(t *testing.T) {
+	o := testOpts()
+	o.Receipt = ReceiptTimeout
+	for _, onReceiptScreen := range []bool{true, false} {
+		m := loggedIn(t, o, PatronStatus{})
+		m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y", Title: "Bog"}},
+			EvSecured{ItemID: "item-1"})
+		if onReceiptScreen {
+			m, _ = Step(m, in(InFinish{}))
+			if m.State != StateReceipt {
+				t.Fatalf("state %v", m.State)
+			}
+		}
+		m.Now = m.Now.Add(o.IdleTimeout + time.Second)
+		m, effs := Step(m, EvTick{})
+		p, ok := find[EffPrint](effs)
+		if !ok || len(p.Receipt.Lines) != 1 || m.State != StatePrinting {
+			t.Fatalf("receipt screen %v: no print on timeout: state %v %v", onReceiptScreen, m.State, effs)
+		}
+		m, effs = Step(m, EvPrinted{Session: m.Session})
+		if _, ok := find[EffEndSession](effs); !ok || m.State != StateGoodbye || !m.Sec.Empty() {
+			t.Fatalf("session not ended after the timeout print: %v", m.State)
+		}
+	}
+	// With "ask", walking away prints nothing.
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y"}},
+		EvSecured{ItemID: "item-1"}, in(InFinish{}))
+	m.Now = m.Now.Add(time.Hour)
+	_, effs := Step(m, EvTick{})
+	if _, ok := find[EffPrint](effs); ok {
+		t.Fatal("ask policy printed for a patron who left")
 	}
 }

@@ -181,7 +181,7 @@ func WriteTable(w io.Writer, dot bool) error {
 			edges[k] = append(edges[k], r.Event)
 		}
 		for _, k := range keys {
-			fmt.Fprintf(w, "%s [label=%q];\n", k, strings.Join(edges[k], "\\n"))
+			fmt.Fprintf(w, "%s [label=\"%s\"];\n", k, strings.Join(edges[k], `\n`))
 		}
 		_, err := fmt.Fprintln(w, "}")
 		return err

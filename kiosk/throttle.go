@@ -22,6 +22,7 @@ type Throttle struct {
 type cardState struct {
 	wrong       int // wrong PINs since the last lock
 	total       int // wrong PINs in all, for Block Patron
+	last        time.Time
 	lockedUntil time.Time
 }
 
@@ -79,7 +80,9 @@ func (t *Throttle) prune(now time.Time) {
 	}
 	t.recent = t.recent[cut:]
 	for k, c := range t.cards {
-		if c.wrong == 0 && !now.Before(c.lockedUntil) {
+		// Forget a card once its lock is over and its last wrong PIN is
+		// older than a lock period, so the list stays small.
+		if !now.Before(c.lockedUntil) && (c.wrong == 0 || now.Sub(c.last) > t.opts.LockFor) {
 			delete(t.cards, k)
 		}
 	}
@@ -100,6 +103,7 @@ func (t *Throttle) Fail(k *[32]byte, now time.Time) (wrong, total int, locked bo
 	}
 	c.wrong++
 	c.total++
+	c.last = now
 	wrong, total = c.wrong, c.total
 	if c.wrong >= t.opts.MaxWrongPINs {
 		c.lockedUntil = now.Add(t.opts.LockFor)

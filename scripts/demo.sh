@@ -46,7 +46,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "demo: playing $SCRIPT on virtual display :${n}"
 status=0
-DISPLAY=":${n}" bin/kiosk --demo --script "$SCRIPT" --shots "$OUT" 2>"$OUT/kiosk.log" || status=$?
+DISPLAY=":${n}" bin/kiosk --demo -config demo/demo.toml --script "$SCRIPT" --shots "$OUT" 2>"$OUT/kiosk.log" || status=$?
 kill "$xvfb" 2>/dev/null || true
 wait "$xvfb" 2>/dev/null || true
 trap - EXIT

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
@@ -318,4 +319,4 @@ func (d *demo) Receipts() [][]byte {
 	return out
 }
 
-var _ world = (*demo)(nil)
+var _ scenario.World = (*demo)(nil)

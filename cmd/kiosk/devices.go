@@ -109,10 +109,14 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	o.OfflineQueueMax = cfg.Returns.QueueMax
 	o.StateDir = cfg.Kiosk.StateDir
 	switch cfg.Printer.Policy {
-	case "always", "never":
-		o.Receipt = cfg.Printer.Policy
+	case "always":
+		o.Receipt = kiosk.ReceiptAlways
+	case "never":
+		o.Receipt = kiosk.ReceiptNever
+	case "timeout":
+		// Asks, and prints when the patron walks away without choosing.
+		o.Receipt = kiosk.ReceiptTimeout
 	default:
-		// "timeout" asks too; the receipt screen's idle end prints it.
 		o.Receipt = kiosk.ReceiptAsk
 	}
 	if cfg.Printer.Driver == "none" {

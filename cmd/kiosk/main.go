@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/app"
 	"github.com/sirupsen/logrus"
 
+	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
@@ -102,7 +103,8 @@ func run(o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	var wld world
+	var wld scenario.World
+	var panel func()
 	var scanFn func(string)
 	if o.demo {
 		d, err := startDemo(ctx, cfg, bundle, r, log)
@@ -114,10 +116,11 @@ func run(o options) error {
 		wld = d
 		scanFn = func(s string) { _ = d.Scan(s) }
 		if o.script == "" {
-			d.openPanel(a, bundle)
+			// The panel opens after the kiosk window, so it stays on top.
+			panel = func() { d.openPanel(a, bundle) }
 		}
 	} else {
-		k, closeFn, err := startKiosk(ctx, cfg, r, log)
+		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log)
 		if err != nil {
 			// The patron still gets a screen that says so; the technician
 			// finds the reason in the journal.
@@ -126,6 +129,7 @@ func run(o options) error {
 		} else {
 			defer closeFn()
 			fwd.set(k)
+			notifySystemd(ctx, log)
 			scanFn = func(s string) { k.Scan([]byte(s)) }
 		}
 	}
@@ -135,34 +139,47 @@ func run(o options) error {
 		}
 	})
 
-	var scriptErr error
+	scriptDone := make(chan error, 1)
 	if o.script != "" {
 		f, err := os.Open(o.script)
 		if err != nil {
 			return err
 		}
-		steps, err := parseScenario(f)
+		steps, err := scenario.Parse(f)
 		f.Close()
 		if err != nil {
 			return err
 		}
-		p := &player{scr: r, w: wld, dir: o.shots, timeout: o.timeout, settle: 400 * time.Millisecond,
-			log: func(f string, a ...any) { log.Infof(f, a...) }}
+		p := &scenario.Player{Screen: r, World: wld, Dir: o.shots, Timeout: o.timeout,
+			Log: func(f string, a ...any) { log.Infof(f, a...) }}
 		go func() {
 			// Give the window time to appear before the first command.
-			_ = sleep(ctx, time.Second)
-			scriptErr = p.run(ctx, steps)
-			if scriptErr == nil {
+			_ = scenario.Sleep(ctx, time.Second)
+			err := p.Run(ctx, steps)
+			if err == nil {
 				abs, _ := filepath.Abs(o.shots)
 				log.Infof("scenario done: screenshots and receipts in %s", abs)
 			}
+			scriptDone <- err
 			fyne.Do(a.Quit)
 		}()
 	}
 	w.SetOnClosed(cancel)
-	w.ShowAndRun()
+	w.Show()
+	if panel != nil {
+		panel()
+	}
+	a.Run()
 	cancel()
-	return scriptErr
+	if o.script == "" {
+		return nil
+	}
+	select {
+	case err := <-scriptDone:
+		return err
+	default:
+		return errors.New("the window was closed before the scenario ended")
+	}
 }
 
 // forwarder sends the UI's inputs to the core once it exists, so the

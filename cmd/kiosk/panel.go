@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"image/png"
 	"time"
 
@@ -107,7 +108,7 @@ func (d *demo) openPanel(a fyne.App, bundle *i18n.Bundle) {
 		container.NewTabItem("Faults", faults),
 		container.NewTabItem("Receipts", container.NewVScroll(receipts)),
 	)
-	w.SetContent(container.NewThemeOverride(tabs, theme.DefaultTheme()))
+	w.SetContent(container.NewThemeOverride(tabs, lightTheme{theme.DefaultTheme()}))
 	w.Show()
 }
 
@@ -116,4 +117,12 @@ func (d *demo) report(err error) {
 	if err != nil {
 		d.log.WithError(err).Warn("demo panel")
 	}
+}
+
+// lightTheme is Fyne's own theme, always light, with its normal sizes: the
+// app's kiosk theme is too big for a panel full of buttons.
+type lightTheme struct{ fyne.Theme }
+
+func (l lightTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return l.Theme.Color(n, theme.VariantLight)
 }

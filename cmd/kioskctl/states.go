@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 
 	"github.com/danbib/kiosk/kiosk"
@@ -9,6 +10,7 @@ import (
 
 func init() {
 	register("states", "print the kiosk core's transition table (-dot for Graphviz)", runStates)
+	register("queue", "show the in-flight journal and the offline return queue in the state dir", runQueue)
 }
 
 // runStates prints the table derived from kiosk.Step itself, so what the
@@ -21,4 +23,34 @@ func runStates(args []string, out io.Writer) error {
 		return err
 	}
 	return kiosk.WriteTable(out, *dot)
+}
+
+// runQueue lists what a crash or an outage left behind. Both files hold
+// item ids, owner ISILs and times only, so nothing personal is shown.
+func runQueue(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
+	fs.SetOutput(out)
+	dir := fs.String("dir", kiosk.DefaultOptions().StateDir, "the kiosk's state directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	j, err := kiosk.OpenJournal(*dir)
+	if err != nil {
+		return err
+	}
+	q, err := kiosk.OpenOfflineQueue(*dir, 0)
+	if err != nil {
+		return err
+	}
+	entries := j.Entries()
+	fmt.Fprintf(out, "in-flight journal: %d open\n", len(entries))
+	for _, e := range entries {
+		fmt.Fprintf(out, "  %-20s %-9s %s\n", e.ItemID, e.Op, e.At.Format("2006-01-02 15:04:05"))
+	}
+	rets := q.Entries()
+	fmt.Fprintf(out, "offline returns: %d queued\n", len(rets))
+	for _, r := range rets {
+		fmt.Fprintf(out, "  %-20s %-12s %s %s\n", r.ItemID, r.OwnerISIL, r.At.Format("2006-01-02 15:04:05"), r.KioskID)
+	}
+	return nil
 }

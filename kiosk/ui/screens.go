@@ -285,7 +285,7 @@ func (r *Renderer) itemScreen(headKey, hintKey, kind string) screen {
 	body := container.NewBorder(
 		container.NewVBox(r.heading(headKey), r.hint(hintKey)),
 		nil, nil, nil,
-		container.NewVScroll(inset(list, 0, 8, 16, 8)),
+		touchScroll(inset(list, 0, 8, 16, 8)),
 	)
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
 }
@@ -379,7 +379,7 @@ func (r *Renderer) renew() screen {
 		container.NewVBox(r.heading("ui.renew.heading"), r.hint("ui.renew.hint")),
 		inset(container.NewHBox(chosenBtn, allBtn), 0, 12, 0, 0),
 		nil, nil,
-		container.NewVScroll(inset(list, 0, 8, 16, 8)),
+		touchScroll(inset(list, 0, 8, 16, 8)),
 	)
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
 }
@@ -466,8 +466,8 @@ func (r *Renderer) account() screen {
 		fees.Add(para(r.t("ui.account.no_fees"), widget.MediumImportance))
 	}
 	cols := container.NewGridWithColumns(2,
-		container.NewVScroll(inset(loans, 0, 0, 24, 0)),
-		container.NewVScroll(inset(container.NewVBox(holds, inset(fees, 0, 24, 0, 0)), 0, 0, 24, 0)),
+		touchScroll(inset(loans, 0, 0, 24, 0)),
+		touchScroll(inset(container.NewVBox(holds, inset(fees, 0, 24, 0, 0)), 0, 0, 24, 0)),
 	)
 	body := container.NewBorder(r.heading("ui.account.heading"), nil, nil, nil, cols)
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -405,5 +406,33 @@ func TestQRImage(t *testing.T) {
 	}
 	if dark == 0 {
 		t.Error("the QR image is blank")
+	}
+}
+
+// TestDragScrollsLists: a finger dragging up on a long list scrolls it.
+func TestDragScrollsLists(t *testing.T) {
+	r, w, _ := setup(t)
+	v := sample(t, "en", "renew")
+	v.Loans = append(v.Loans, v.Loans...)
+	v.Loans = append(v.Loans, v.Loans...)
+	r.Render(v)
+	var sc *container.Scroll
+	for _, o := range rendered(w.Content()) {
+		if s, ok := o.(*container.Scroll); ok {
+			sc = s
+		}
+	}
+	if sc == nil {
+		t.Fatal("no scroll container on the renew screen")
+	}
+	pos := fyne.NewPos(600, 500)
+	test.Drag(w.Canvas(), pos, 0, -200)
+	if sc.Offset.Y <= 0 {
+		t.Errorf("dragging up did not scroll: offset %v", sc.Offset)
+	}
+	before := sc.Offset.Y
+	test.Drag(w.Canvas(), pos, 0, 100)
+	if sc.Offset.Y >= before {
+		t.Errorf("dragging down did not scroll back: offset %v, was %v", sc.Offset.Y, before)
 	}
 }

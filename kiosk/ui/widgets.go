@@ -221,6 +221,37 @@ func (t *tapArea) Tapped(*fyne.PointEvent) {
 	}
 }
 
+// dragArea lets a finger drag the content of a scroll container: Fyne's
+// desktop driver scrolls only with a mouse wheel or the thin scroll bar, and
+// a kiosk's touch screen arrives as a mouse without a wheel.
+type dragArea struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	scroll  *container.Scroll
+}
+
+func (d *dragArea) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(d.content)
+}
+
+// Dragged implements fyne.Draggable: the content follows the finger.
+func (d *dragArea) Dragged(ev *fyne.DragEvent) {
+	d.scroll.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.NewDelta(0, ev.Dragged.DY)})
+}
+
+// DragEnd implements fyne.Draggable.
+func (d *dragArea) DragEnd() {}
+
+// touchScroll is a vertical scroll container for lists that a finger can
+// drag.
+func touchScroll(content fyne.CanvasObject) *container.Scroll {
+	d := &dragArea{content: content}
+	d.ExtendBaseWidget(d)
+	s := container.NewVScroll(d)
+	d.scroll = s
+	return s
+}
+
 // dots draws n filled circles followed by (total-n) hollow ones: the masked
 // PIN or card number. Circles are drawn, not typed as "●", so the mask does
 // not depend on which fonts have that glyph.
@@ -257,6 +288,8 @@ func collectTexts(o fyne.CanvasObject) []string {
 		case *container.Scroll:
 			walk(w.Content)
 		case *tapArea:
+			walk(w.content)
+		case *dragArea:
 			walk(w.content)
 		case *widget.Label:
 			if w.Text != "" {

@@ -1,26 +1,13 @@
 package main
 
 import (
-	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/config"
-	"github.com/danbib/kiosk/i18n"
-	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/scanner"
 )
-
-// startKiosk wires the kiosk to real devices from the configuration.
-func startKiosk(ctx context.Context, cfg config.Config, screen kiosk.UI, log logrus.FieldLogger) (*kiosk.Kiosk, func(), error) {
-	bundle, err := i18n.NewBundle()
-	if err != nil {
-		return nil, nil, err
-	}
-	return startDevices(ctx, cfg, bundle, screen, log)
-}
 
 // attachWedge turns keystrokes reaching the window into scans: a USB
 // barcode scanner in keyboard mode types the card number and Enter faster

@@ -1,4 +1,9 @@
-package main
+// Package scenario plays demo scenarios: a small line-based script
+// (docs/scenario.md) that drives the kiosk like a patron and a technician
+// would, waits for what the screen shows, and writes screenshots and receipt
+// images. It talks to the screen and to the simulated world through two
+// small interfaces, so it is tested without Fyne's GL driver.
+package scenario
 
 import (
 	"bufio"
@@ -18,21 +23,18 @@ import (
 	"github.com/danbib/kiosk/kiosk/ui"
 )
 
-// A scenario is a small line-based script (docs/scenario.md) that drives
-// the demo like a patron and a technician would, and takes screenshots.
-
-// step is one command of a scenario.
-type step struct {
+// Step is one command of a scenario.
+type Step struct {
 	line int
 	cmd  string
 	args []string
 }
 
-// parseScenario reads a scenario. Blank lines and lines starting with # are
+// Parse reads a scenario. Blank lines and lines starting with # are
 // skipped; arguments are separated by spaces, and "double quotes" keep
 // spaces inside one argument.
-func parseScenario(r io.Reader) ([]step, error) {
-	var steps []step
+func Parse(r io.Reader) ([]Step, error) {
+	var steps []Step
 	sc := bufio.NewScanner(r)
 	n := 0
 	for sc.Scan() {
@@ -45,7 +47,7 @@ func parseScenario(r io.Reader) ([]step, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenario line %d: %w", n, err)
 		}
-		st := step{line: n, cmd: fields[0], args: fields[1:]}
+		st := Step{line: n, cmd: fields[0], args: fields[1:]}
 		if err := checkStep(st); err != nil {
 			return nil, fmt.Errorf("scenario line %d: %w", n, err)
 		}
@@ -95,7 +97,7 @@ var argCounts = map[string][2]int{
 	"view": {1, 2}, "receipts": {0, 0}, "expect": {2, 2},
 }
 
-func checkStep(s step) error {
+func checkStep(s Step) error {
 	n, ok := argCounts[s.cmd]
 	if !ok {
 		return fmt.Errorf("unknown command %q", s.cmd)
@@ -112,16 +114,16 @@ func checkStep(s step) error {
 	return nil
 }
 
-// screen is what the player needs from the UI.
-type screen interface {
+// Screen is what the player needs from the UI (kiosk/ui.Renderer).
+type Screen interface {
 	Press(name string) error
 	Snapshot() ui.Snapshot
 	Capture() image.Image
 	Render(kiosk.View)
 }
 
-// world is the simulated library and hardware of the demo.
-type world interface {
+// World is the simulated library and hardware of the demo.
+type World interface {
 	Scan(card string) error
 	Place(itemID string, parts []int) error
 	Remove(itemID string) error
@@ -133,18 +135,35 @@ type world interface {
 	Receipts() [][]byte
 }
 
-// player runs a scenario.
-type player struct {
-	scr     screen
-	w       world
-	dir     string
-	timeout time.Duration
-	settle  time.Duration
-	log     func(format string, args ...any)
-	saved   int // receipts already written
+// Player runs a scenario.
+type Player struct {
+	Screen Screen
+	World  World
+	// Dir receives the screenshots (NAME.png) and receipts (receipt-NN.png).
+	Dir string
+	// Timeout is the default timeout of wait commands. Default 15 s.
+	Timeout time.Duration
+	// Settle is how long a shot waits for the last frame to be painted.
+	// Default 400 ms.
+	Settle time.Duration
+	// Log receives one line per command; nil is silent.
+	Log func(format string, args ...any)
+
+	saved int // receipts already written
 }
 
-func (p *player) run(ctx context.Context, steps []step) (err error) {
+// Run plays steps in order and stops at the first failure. Receipts printed
+// until then are written to Dir in any case.
+func (p *Player) Run(ctx context.Context, steps []Step) (err error) {
+	if p.Timeout <= 0 {
+		p.Timeout = 15 * time.Second
+	}
+	if p.Settle <= 0 {
+		p.Settle = 400 * time.Millisecond
+	}
+	if p.Log == nil {
+		p.Log = func(string, ...any) {}
+	}
 	defer func() {
 		// Receipts printed before a failure are still worth looking at.
 		if serr := p.saveReceipts(); err == nil {
@@ -155,7 +174,7 @@ func (p *player) run(ctx context.Context, steps []step) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p.log("scenario line %d: %s %s", s.line, s.cmd, strings.Join(s.args, " "))
+		p.Log("scenario line %d: %s %s", s.line, s.cmd, strings.Join(s.args, " "))
 		if err := p.do(ctx, s); err != nil {
 			return fmt.Errorf("scenario line %d (%s): %w", s.line, s.cmd, err)
 		}
@@ -163,22 +182,22 @@ func (p *player) run(ctx context.Context, steps []step) (err error) {
 	return nil
 }
 
-func (p *player) do(ctx context.Context, s step) error {
+func (p *Player) do(ctx context.Context, s Step) error {
 	a := s.args
 	switch s.cmd {
 	case "lang":
-		return p.scr.Press("lang:" + a[0])
+		return p.Screen.Press("lang:" + a[0])
 	case "tap":
-		return p.scr.Press(a[0])
+		return p.Screen.Press(a[0])
 	case "key":
 		for _, r := range a[0] {
-			if err := p.scr.Press("key:" + string(r)); err != nil {
+			if err := p.Screen.Press("key:" + string(r)); err != nil {
 				return err
 			}
 		}
 		return nil
 	case "scan":
-		return p.w.Scan(a[0])
+		return p.World.Scan(a[0])
 	case "place":
 		var parts []int
 		if len(a) == 2 {
@@ -190,23 +209,23 @@ func (p *player) do(ctx context.Context, s step) error {
 				parts = append(parts, n)
 			}
 		}
-		return p.w.Place(a[0], parts)
+		return p.World.Place(a[0], parts)
 	case "remove":
-		return p.w.Remove(a[0])
+		return p.World.Remove(a[0])
 	case "clear":
-		return p.w.ClearPad()
+		return p.World.ClearPad()
 	case "paper":
-		return p.w.SetPaper(a[0])
+		return p.World.SetPaper(a[0])
 	case "offline":
-		return p.w.SetOffline(a[0] == "on")
+		return p.World.SetOffline(a[0] == "on")
 	case "reader":
-		return p.w.SetReader(a[0] == "plug")
+		return p.World.SetReader(a[0] == "plug")
 	case "sleep":
 		d, err := time.ParseDuration(a[0])
 		if err != nil {
 			return err
 		}
-		return sleep(ctx, d)
+		return Sleep(ctx, d)
 	case "wait":
 		return p.wait(ctx, a)
 	case "expect":
@@ -220,8 +239,8 @@ func (p *player) do(ctx context.Context, s step) error {
 		}
 		for _, smp := range ui.Samples(lang) {
 			if smp.Name == a[0] {
-				p.scr.Render(smp.View)
-				return p.waitFor(ctx, p.timeout, func(s ui.Snapshot) bool { return s.Screen == smp.View.Screen && s.Lang == lang })
+				p.Screen.Render(smp.View)
+				return p.waitFor(ctx, p.Timeout, func(s ui.Snapshot) bool { return s.Screen == smp.View.Screen && s.Lang == lang })
 			}
 		}
 		return fmt.Errorf("no sample view %q", a[0])
@@ -231,7 +250,8 @@ func (p *player) do(ctx context.Context, s step) error {
 	return fmt.Errorf("unknown command %q", s.cmd)
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -242,8 +262,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (p *player) wait(ctx context.Context, a []string) error {
-	timeout := p.timeout
+func (p *Player) wait(ctx context.Context, a []string) error {
+	timeout := p.Timeout
 	if len(a) == 3 || (a[0] == "idle" || a[0] == "receipt") && len(a) == 2 {
 		d, err := time.ParseDuration(a[len(a)-1])
 		if err != nil {
@@ -261,11 +281,11 @@ func (p *player) wait(ctx context.Context, a []string) error {
 	case "receipt":
 		want := p.saved + 1
 		deadline := time.Now().Add(timeout)
-		for len(p.w.Receipts()) < want {
+		for len(p.World.Receipts()) < want {
 			if time.Now().After(deadline) {
 				return fmt.Errorf("no receipt printed within %v", timeout)
 			}
-			if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			if err := Sleep(ctx, 100*time.Millisecond); err != nil {
 				return err
 			}
 		}
@@ -274,8 +294,8 @@ func (p *player) wait(ctx context.Context, a []string) error {
 	return fmt.Errorf("wait %q", a[0])
 }
 
-func (p *player) expect(a []string) error {
-	s := p.scr.Snapshot()
+func (p *Player) expect(a []string) error {
+	s := p.Screen.Snapshot()
 	switch a[0] {
 	case "screen":
 		if s.Screen.String() != a[1] {
@@ -305,17 +325,17 @@ func hasText(s ui.Snapshot, want string) bool {
 }
 
 // waitFor polls the screen until ok or the timeout.
-func (p *player) waitFor(ctx context.Context, timeout time.Duration, ok func(ui.Snapshot) bool) error {
+func (p *Player) waitFor(ctx context.Context, timeout time.Duration, ok func(ui.Snapshot) bool) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		s := p.scr.Snapshot()
+		s := p.Screen.Snapshot()
 		if ok(s) {
 			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %v on the %s screen (texts: %q)", timeout, s.Screen, s.Texts)
 		}
-		if err := sleep(ctx, 50*time.Millisecond); err != nil {
+		if err := Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -323,21 +343,21 @@ func (p *player) waitFor(ctx context.Context, timeout time.Duration, ok func(ui.
 
 // shot writes the window to DIR/NAME.png after letting the last frame
 // paint.
-func (p *player) shot(ctx context.Context, name string) error {
-	if err := sleep(ctx, p.settle); err != nil {
+func (p *Player) shot(ctx context.Context, name string) error {
+	if err := Sleep(ctx, p.Settle); err != nil {
 		return err
 	}
-	img := p.scr.Capture()
+	img := p.Screen.Capture()
 	if img == nil {
 		return errors.New("the window could not be captured")
 	}
-	return writePNG(filepath.Join(p.dir, name+".png"), img)
+	return writePNG(filepath.Join(p.Dir, name+".png"), img)
 }
 
-func (p *player) saveReceipts() error {
-	rs := p.w.Receipts()
+func (p *Player) saveReceipts() error {
+	rs := p.World.Receipts()
 	for ; p.saved < len(rs); p.saved++ {
-		path := filepath.Join(p.dir, fmt.Sprintf("receipt-%02d.png", p.saved+1))
+		path := filepath.Join(p.Dir, fmt.Sprintf("receipt-%02d.png", p.saved+1))
 		if err := os.WriteFile(path, rs[p.saved], 0o644); err != nil {
 			return fmt.Errorf("writing receipt: %w", err)
 		}
