@@ -14,8 +14,16 @@ for pkg in $(go list "${pkgs[@]}"); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "fuzz: $pkg $target for $fuzztime"
-    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg" 2>&1 | tail -3
-    [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: FINDING in $pkg $target"; exit 1; }
+    log=$(mktemp)
+    if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "${par[@]}" "$pkg" >"$log" 2>&1; then
+      tail -2 "$log"
+    else
+      tail -40 "$log"
+      echo "fuzz: FAILED in $pkg $target (a finding is saved under testdata/fuzz/$target)"
+      failed=1
+    fi
+    rm -f "$log"
   done
 done
+[ "${failed:-0}" -eq 0 ] || exit 1
 echo "fuzz: every target ran $fuzztime without a finding"

@@ -21,7 +21,6 @@ import (
 	"github.com/danbib/kiosk/rfid"
 	"github.com/danbib/kiosk/rfid/feig"
 	"github.com/danbib/kiosk/rfid/rfidtest"
-	"github.com/danbib/kiosk/scanner"
 	"github.com/danbib/kiosk/sip2"
 	"github.com/danbib/kiosk/sip2/acs"
 )
@@ -118,7 +117,7 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 		Tags:     kiosk.NewRFIDTags(reader),
 		Printer:  receipts,
 		Log:      log,
-		Identify: kiosk.ScannerIdentify(scanner.DefaultRules()),
+		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
 	}, screen)
 	if err != nil {
 		d.Close()

@@ -129,7 +129,6 @@ func run(o options) error {
 		} else {
 			defer closeFn()
 			fwd.set(k)
-			notifySystemd(ctx, log)
 			scanFn = func(s string) { k.Scan([]byte(s)) }
 		}
 	}

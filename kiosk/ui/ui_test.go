@@ -436,3 +436,68 @@ func TestDragScrollsLists(t *testing.T) {
 		t.Errorf("dragging down did not scroll back: offset %v, was %v", sc.Offset.Y, before)
 	}
 }
+
+// BenchmarkRenderLoan measures one full rebuild of the loan screen, which
+// happens on every change while items are read.
+func BenchmarkRenderLoan(b *testing.B) {
+	test.NewTempApp(b).Settings().SetTheme(NewTheme(false))
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := test.NewWindow(nil)
+	defer w.Close()
+	w.Resize(screenSize)
+	r := New(w, bundle, SendFunc(func(kiosk.Input) {}), nil, DefaultOptions())
+	var v kiosk.View
+	for _, s := range Samples("da") {
+		if s.Name == "loan" {
+			v = s.View
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r.Render(v)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/render")
+}
+
+// TestEveryScreenHasAWayOut: every screen of a session offers Back, Finish
+// or Done (the idle warning offers "I am still here"); only the welcome and
+// out-of-order screens, which belong to no session, may lack them.
+func TestEveryScreenHasAWayOut(t *testing.T) {
+	r, _, _ := setup(t)
+	for _, s := range Samples("da") {
+		r.Render(s.View)
+		snap := r.Snapshot()
+		if snap.Screen == kiosk.ScreenWelcome || snap.Screen == kiosk.ScreenOutOfOrder {
+			continue
+		}
+		ok := false
+		for _, b := range snap.Buttons {
+			switch b {
+			case "ui.button.back", "ui.button.finish", "ui.button.done", "ui.button.still_here":
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("sample %s: no way out among %q", s.Name, snap.Buttons)
+		}
+	}
+}
+
+// TestNoRawKeysOnScreen renders every sample in all seven languages and
+// fails on any text that is still a catalog key.
+func TestNoRawKeysOnScreen(t *testing.T) {
+	r, _, _ := setup(t)
+	for _, l := range i18n.Languages {
+		for _, s := range Samples(l.Code) {
+			r.Render(s.View)
+			for _, txt := range r.Snapshot().Texts {
+				if strings.HasPrefix(txt, "ui.") || strings.HasPrefix(txt, "common.") {
+					t.Errorf("%s/%s shows the raw key %q", l.Code, s.Name, txt)
+				}
+			}
+		}
+	}
+}
