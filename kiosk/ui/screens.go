@@ -122,7 +122,7 @@ func (r *Renderer) banners() []fyne.CanvasObject {
 	case kiosk.ModeReturnsOnly:
 		// The reason is shown below unless it merely repeats the banner.
 		reason := r.text(v.ModeReason)
-		if v.ModeReason.ID == kiosk.MsgModeReturnsOnly {
+		if v.ModeReason.ID == kiosk.MsgModeReturnsOnly || v.ModeReason.ID == kiosk.MsgModeOfflineReturns {
 			reason = ""
 		}
 		out = append(out, r.banner(r.t("ui.banner.returns_only"), reason, theme.NewWarningThemedResource(theme.WarningIcon()), colBannerWarn))
@@ -215,7 +215,7 @@ func (r *Renderer) tile(key string, res fyne.Resource, to kiosk.Screen, disabled
 		b.Disable()
 		delete(r.actions, key)
 	}
-	return withMin(r.bigger(b, sizeTile), 400, 160)
+	return withMin(r.bigger(b, sizeTile), 400, 120)
 }
 
 // keypad is the on-screen number pad shared by the identify and PIN screens.
@@ -224,7 +224,7 @@ func (r *Renderer) keypad() fyne.CanvasObject {
 	digit := func(d rune) fyne.CanvasObject {
 		s := string(d)
 		b := widget.NewButton(s, r.sendAction("key:"+s, "", kiosk.InKey{Key: d}))
-		return withMin(r.bigger(b, sizeKey), 150, 96)
+		return withMin(r.bigger(b, sizeKey), 140, 88)
 	}
 	for _, d := range "123456789" {
 		keys = append(keys, digit(d))
@@ -234,7 +234,7 @@ func (r *Renderer) keypad() fyne.CanvasObject {
 	okLabel := r.t("ui.button.ok")
 	ok := widget.NewButton(okLabel, r.sendAction("ui.button.ok", okLabel, kiosk.InSubmit{}))
 	ok.Importance = widget.HighImportance
-	keys = append(keys, withMin(bs, 150, 96), digit('0'), withMin(r.bigger(ok, sizeKey), 150, 96))
+	keys = append(keys, withMin(bs, 140, 88), digit('0'), withMin(r.bigger(ok, sizeKey), 140, 88))
 	return container.NewGridWithColumns(3, keys...)
 }
 
@@ -246,7 +246,7 @@ func (r *Renderer) identify() screen {
 	if shown > 0 {
 		mask.Add(dots(min(shown, 14), min(shown, 14), 40))
 	}
-	field := panel(withMin(container.NewCenter(mask), 600, 72), colRow, colSeparator)
+	field := panel(withMin(container.NewCenter(mask), 440, 72), colRow, colSeparator)
 	left := container.NewVBox(
 		r.heading("ui.identify.heading"),
 		r.hint("ui.identify.hint"),
@@ -261,7 +261,7 @@ func (r *Renderer) identify() screen {
 func (r *Renderer) pin() screen {
 	v := r.view
 	total := max(v.PINLength, v.PINDigits, 4)
-	field := panel(withMin(container.NewCenter(dots(v.PINDigits, total, 64)), 600, 72), colRow, colSeparator)
+	field := panel(withMin(container.NewCenter(dots(v.PINDigits, total, 64)), 440, 72), colRow, colSeparator)
 	left := container.NewVBox(
 		r.heading("ui.pin.heading"),
 		r.hint("ui.pin.hint"),
@@ -516,7 +516,7 @@ func (r *Renderer) goodbye() screen {
 		container.NewCenter(icon(theme.NewSuccessThemedResource(theme.ConfirmIcon()), 160)),
 		centered(r.headingText(r.t("ui.goodbye.heading"))),
 		centered(para(r.t("ui.goodbye.hint"), widget.MediumImportance)),
-	), 1200, 0))
+	), 900, 0))
 	return screen{body: body, right: []fyne.CanvasObject{r.iconButton("ui.button.done", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})}}
 }
 
@@ -531,7 +531,7 @@ func (r *Renderer) outOfOrder() screen {
 	if !empty(v.ModeReason) {
 		box.Add(centered(para(r.text(v.ModeReason), widget.MediumImportance)))
 	}
-	return screen{body: container.NewCenter(withMin(box, 1200, 0))}
+	return screen{body: container.NewCenter(withMin(box, 900, 0))}
 }
 
 // idleScreen counts down to the end of the session; any touch keeps it.

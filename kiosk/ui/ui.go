@@ -115,6 +115,9 @@ func (r *Renderer) show(v kiosk.View) {
 	}
 	root := r.build()
 	r.win.SetContent(root)
+	// A second layout pass: wrapped labels learn their width in the first
+	// one and only then report their real height.
+	root.Refresh()
 
 	texts := collectTexts(root)
 	var buttons []string
