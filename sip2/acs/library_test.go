@@ -15,7 +15,7 @@ const (
 	dorte = "0404700004" // holds ready for pickup
 	erik  = "0505700005" // many loans
 	frida = "0101164006" // child, 10 years
-	gust  = "3210000007" // library card number
+	gust  = "32100000007" // library card number
 	henr  = "0808700008" // renewals denied
 	ida   = "0909700009" // charge privileges denied
 	jonas = "0303134010" // child, 13 years
