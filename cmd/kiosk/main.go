@@ -17,13 +17,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/kiosk/ui"
+	"github.com/danbib/kiosk/logging"
 )
 
 type options struct {
@@ -53,8 +53,6 @@ func main() {
 }
 
 func run(o options) error {
-	log := logrus.New()
-	log.SetOutput(os.Stderr)
 	cfg := config.Default()
 	if o.config != "" {
 		c, err := config.Load(o.config)
@@ -63,8 +61,11 @@ func run(o options) error {
 		}
 		cfg = c
 	}
-	if lvl, err := logrus.ParseLevel(cfg.Kiosk.LogLevel); err == nil {
-		log.SetLevel(lvl)
+	// One logger for the whole process: JSON lines on stderr, every entry
+	// through the redaction hook (CPR numbers, PINs, passwords, names).
+	log, err := logging.New(os.Stderr, cfg.Kiosk.LogLevel)
+	if err != nil {
+		return fmt.Errorf("kiosk.log_level: %w", err)
 	}
 	if o.script != "" && !o.demo {
 		return errors.New("--script needs --demo: scenarios drive the simulated devices")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/danbib/kiosk/logging"
 	"io"
 	"os"
 	"strconv"
@@ -21,9 +22,10 @@ func init() {
 // usbLogger logs warnings of the usb package to stderr, keeping stdout for
 // the command's report.
 func usbLogger() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetOutput(os.Stderr)
-	l.SetLevel(logrus.WarnLevel)
+	l, err := logging.New(os.Stderr, "warn")
+	if err != nil {
+		panic(err) // "warn" is a valid level
+	}
 	return l
 }
 
