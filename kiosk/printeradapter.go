@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/printer"
@@ -17,6 +18,22 @@ type ESCPOSReceipts struct {
 	opts    printer.Options
 	library string
 	branch  string
+	kioskID string
+}
+
+// SetKioskID names the kiosk in each receipt's transaction reference, so
+// staff can find the transactions in the library system's log by kiosk and
+// time. The reference never holds anything about the patron.
+func (e *ESCPOSReceipts) SetKioskID(id string) { e.kioskID = id }
+
+// reference is the receipt's transaction reference: the kiosk and the time
+// of the receipt, e.g. "KIOSK-1-20261124-113212".
+func (e *ESCPOSReceipts) reference(r Receipt) string {
+	id := e.kioskID
+	if id == "" {
+		id = "KIOSK"
+	}
+	return strings.ToUpper(id) + "-" + r.At.Format("20060102-150405")
 }
 
 // NewESCPOSReceipts wraps a printer. library and branch are printed in the
@@ -53,6 +70,7 @@ func PrinterReceipt(r Receipt) printer.Receipt {
 func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {
 	pr := PrinterReceipt(r)
 	pr.Library, pr.Branch = e.library, e.branch
+	pr.Reference = e.reference(r)
 	job, err := printer.Render(pr, e.bundle.Localizer(r.Lang), e.opts)
 	if err != nil {
 		return fmt.Errorf("kiosk: rendering receipt: %w", err)

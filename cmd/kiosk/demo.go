@@ -15,7 +15,6 @@ import (
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
-	"github.com/danbib/kiosk/printer"
 	"github.com/danbib/kiosk/printer/escpos"
 	"github.com/danbib/kiosk/printer/printertest"
 	"github.com/danbib/kiosk/rfid"
@@ -87,12 +86,10 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	wopts.HomeISILs = []string{inst.ID}
 	watcher := rfid.NewWatcher(reader, wopts, log)
 
-	popts := printer.DefaultOptions()
-	if cfg.Printer.Columns > 0 {
-		popts.Columns = cfg.Printer.Columns
-	}
+	popts := receiptOptions(cfg.Printer)
 	d.prn = printertest.New(popts.Dots())
 	receipts := kiosk.NewESCPOSReceipts(d.prn, bundle, popts, inst.Name, cfg.Library.Branch)
+	receipts.SetKioskID(cfg.Kiosk.ID)
 
 	// The demo keeps its journal and offline queue in a temporary directory,
 	// so that offline returns can be shown, and forgets them at exit.

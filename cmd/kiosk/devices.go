@@ -128,6 +128,20 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	return o
 }
 
+// receiptOptions maps the [printer] section onto the receipt layout.
+func receiptOptions(c config.Printer) printer.Options {
+	o := printer.DefaultOptions()
+	if c.Columns > 0 {
+		o.Columns = c.Columns
+	}
+	o.Footer = c.Footer
+	o.PrintPatronName = c.PrintPatronName
+	if c.Code != "" {
+		o.Code = printer.Code(c.Code)
+	}
+	return o
+}
+
 func parseVIDPID(s string) (vid, pid uint16, err error) {
 	v, p, ok := strings.Cut(s, ":")
 	if !ok {
@@ -207,10 +221,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	watcher := rfid.NewWatcher(reader, wopts, log)
 
 	// The receipt printer.
-	popts := printer.DefaultOptions()
-	popts.Columns = cfg.Printer.Columns
-	popts.Footer = cfg.Printer.Footer
-	popts.PrintPatronName = cfg.Printer.PrintPatronName
+	popts := receiptOptions(cfg.Printer)
 	if cfg.Printer.LogoFile != "" {
 		logo, err := printer.LoadLogo(cfg.Printer.LogoFile)
 		if err != nil {
@@ -230,7 +241,9 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	}
 	var receipts kiosk.ReceiptPrinter
 	if prn != nil {
-		receipts = kiosk.NewESCPOSReceipts(prn, bundle, popts, cfg.Library.Name, cfg.Library.Branch)
+		r := kiosk.NewESCPOSReceipts(prn, bundle, popts, cfg.Library.Name, cfg.Library.Branch)
+		r.SetKioskID(cfg.Kiosk.ID)
+		receipts = r
 	}
 
 	k, err := kiosk.New(coreOptions(cfg), kiosk.Ports{
