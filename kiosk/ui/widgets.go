@@ -54,14 +54,6 @@ func (r *Renderer) sendAction(name, label string, in kiosk.Input) func() {
 	return r.action(name, label, func() { r.send.Send(in) })
 }
 
-// button is a button labelled with catalog message key that sends in.
-func (r *Renderer) button(key string, imp widget.Importance, in kiosk.Input) fyne.CanvasObject {
-	label := r.t(key)
-	b := widget.NewButton(label, r.sendAction(key, label, in))
-	b.Importance = imp
-	return withMin(b, buttonWidth, minTouch)
-}
-
 // iconButton is button with an icon before the label.
 func (r *Renderer) iconButton(key string, icon fyne.Resource, imp widget.Importance, in kiosk.Input) fyne.CanvasObject {
 	label := r.t(key)

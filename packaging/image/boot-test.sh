@@ -3,7 +3,7 @@
 # unit has started and its screen shows more than a blank console, takes a
 # screenshot through the QEMU monitor, and powers the machine off.
 #
-# Usage:  packaging/image/boot-test.sh [--demo] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR
+# Usage:  packaging/image/boot-test.sh [--demo] [--no-lockdown-checks] [--hold SEC] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR
 #
 #   IMAGE_DIR     what build.sh wrote: kiosk.ext4, vmlinuz, initrd.img
 #   --demo        run kiosk-demo.service instead of kiosk.service (kernel command
@@ -12,25 +12,33 @@
 #                 kiosk frame takes about 40-60 s on 2 cores)
 #   --size WxH    screen size of the virtio GPU (default 1920x1080)
 #   --shot FILE   where to put the PNG (default IMAGE_DIR/boot-test/screen.png)
+#   --no-lockdown-checks  skip the keyboard checks done after the screenshot:
+#                 Alt+SysRq+B, Ctrl+Alt+Del and Ctrl+Alt+F2 must change nothing
+#   --hold SEC    then keep the kiosk running SEC seconds more and fail if systemd
+#                 timed it out, restarted it or saw it crash (Type=notify, watchdog)
 #
 # The image is booted with -snapshot, so the test never changes kiosk.ext4.
 # The guest gets QEMU user networking with restrict=on: DHCP works, but
-# nothing leaves the host. Exit status 0 when the kiosk came up, 1 otherwise
-# (with the tail of the serial log), 2 for usage errors.
+# nothing leaves the host. Exit status 0 when the kiosk came up and passed
+# the checks, 1 otherwise (with the tail of the serial log), 2 for usage errors.
 set -euo pipefail
 
 demo=0
+checks=1
+hold=0
 timeout=150
 size=1920x1080
 shot=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1 ;;
+	--no-lockdown-checks) checks=0 ;;
+	--hold) hold=$2 && shift ;;
 	--timeout) timeout=$2 && shift ;;
 	--size) size=$2 && shift ;;
 	--shot) shot=$2 && shift ;;
 	-h | --help)
-		sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
 		;;
 	-*)
@@ -42,7 +50,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ $# -eq 1 ] || {
-	echo "usage: boot-test.sh [--demo] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR" >&2
+	echo "usage: boot-test.sh [--demo] [--no-lockdown-checks] [--hold SEC] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR" >&2
 	exit 2
 }
 img=$(cd "$1" && pwd)
@@ -114,7 +122,9 @@ screendump() {
 # How much the screen varies: a blank console is near 0, the kiosk is not.
 spread() { "$convert" "$1" -colorspace gray -format '%[fx:standard_deviation]' info:; }
 
-append="root=/dev/vda rw console=ttyS0 systemd.show_status=1 systemd.journald.forward_to_console=1"
+# BOOT_TEST_APPEND adds to the kernel command line (e.g. sysrq_always_enabled,
+# to see the lockdown check fail).
+append="root=/dev/vda rw console=ttyS0 systemd.show_status=1 systemd.journald.forward_to_console=1 ${BOOT_TEST_APPEND:-}"
 unit=kiosk.service
 if [ "$demo" = 1 ]; then
 	append="$append systemd.mask=kiosk.service systemd.wants=kiosk-demo.service"
@@ -182,6 +192,54 @@ while [ "$(since)" -lt "$timeout" ]; do
 	fi
 done
 
+# The lockdown, from a keyboard as a patron would try it: SysRq must be off,
+# Ctrl+Alt+Del must not reboot (-no-reboot would end QEMU), and Ctrl+Alt+F2
+# must not leave the kiosk's screen.
+lockdown=skipped
+if [ "$result" = ok ] && [ "$checks" = 1 ]; then
+	lockdown=ok
+	monitor "sendkey alt-sysrq-b" >/dev/null # b = reboot at once, if SysRq were on
+	sleep 3
+	# With kernel.sysrq=0 the kernel drops its SysRq handler: nothing is logged.
+	if ! kill -0 "$qemu" 2>/dev/null; then
+		lockdown="FAILED: alt+sysrq+b rebooted the machine"
+	elif grep -aq "sysrq: " "$serial"; then
+		lockdown="FAILED: the kernel handled SysRq ($(grep -a -m1 'sysrq: ' "$serial"))"
+	fi
+	if [ "$lockdown" = ok ]; then
+		monitor "sendkey ctrl-alt-delete" >/dev/null
+		sleep 5
+		kill -0 "$qemu" 2>/dev/null || lockdown="FAILED: ctrl+alt+delete rebooted the machine"
+	fi
+	if [ "$lockdown" = ok ]; then
+		monitor "sendkey ctrl-alt-f2" >/dev/null
+		sleep 4
+		screendump "$work/after-vt-switch.png"
+		s=$(spread "$work/after-vt-switch.png")
+		awk -v s="$s" 'BEGIN { exit !(s > 0.05) }' ||
+			lockdown="FAILED: ctrl+alt+f2 left the kiosk (screen spread $s)"
+	fi
+	log "lockdown: $lockdown"
+	[ "$lockdown" = ok ] || result=fail
+fi
+
+# --hold: keep the kiosk running a while, then check that systemd never had to
+# kill or restart it (a start timeout, a missed watchdog ping, a crash).
+stability=skipped
+if [ "$result" = ok ] && [ "$hold" -gt 0 ]; then
+	log "holding for ${hold} s to watch the unit"
+	sleep "$hold"
+	if ! kill -0 "$qemu" 2>/dev/null; then
+		stability="FAILED: the machine went down"
+	elif grep -aE "${unit}: (.*[Tt]imed out|Watchdog timeout|Failed with result|Scheduled restart)" "$serial" >"$work/unit-failures.log"; then
+		stability="FAILED: $(head -1 "$work/unit-failures.log" | sed 's/^\[ *[0-9.]*\] //')"
+	else
+		stability=ok
+	fi
+	log "stability: $stability"
+	[ "$stability" = ok ] || result=fail
+fi
+
 if [ "$result" != ok ] && [ -S "$mon" ] && kill -0 "$qemu" 2>/dev/null; then
 	# A picture of the failure helps too.
 	screendump "$shot" 2>/dev/null || true
@@ -192,9 +250,13 @@ stop_qemu
 trap - EXIT
 total=$(since)
 
-echo "boot-test: unit=$unit starting=${started_at:--}s ready=${ready_at:--}s visible=${visible_at:--}s total=${total}s screenshot=$shot"
+echo "boot-test: unit=$unit starting=${started_at:--}s ready=${ready_at:--}s visible=${visible_at:--}s lockdown=$lockdown stability=$stability total=${total}s screenshot=$shot"
 if [ "$result" != ok ]; then
-	echo "boot-test: FAILED: the kiosk did not come up within ${timeout} s. Serial log tail ($serial):" >&2
+	if [ -n "$visible_at" ]; then
+		echo "boot-test: FAILED: lockdown: $lockdown; stability: $stability. Serial log tail ($serial):" >&2
+	else
+		echo "boot-test: FAILED: the kiosk did not come up within ${timeout} s. Serial log tail ($serial):" >&2
+	fi
 	tail -n 40 "$serial" >&2
 	exit 1
 fi

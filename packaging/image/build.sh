@@ -13,6 +13,8 @@
 #
 # Knobs (environment):
 #   KIOSK_DEMO=1        boot into the demo (built-in simulators) instead of the real kiosk
+#   KIOSK_DEMO_SCRIPT=FILE  the demo's scenario (default files/demo-idle.txt: the
+#                       welcome screen; demo/walkthrough.txt loops the walkthrough)
 #   KIOSK_SQUASHFS=1    also write kiosk.squashfs (about a minute more)
 #   KIOSK_CONFIG=FILE   kiosk configuration to install (default packaging/kiosk.toml)
 #   KIOSK_MIRROR=URL    Debian mirror (default http://deb.debian.org/debian);
@@ -137,6 +139,7 @@ install -o 0 -g "$kgid" -m 0640 "$config" "$r/etc/kiosk/kiosk.toml"
 # --- systemd units and udev rules.
 install -m 0644 "$repo/packaging/systemd/kiosk.service" "$r/etc/systemd/system/kiosk.service"
 install -m 0644 "$here/files/kiosk-demo.service" "$r/etc/systemd/system/kiosk-demo.service"
+install -D -m 0644 "${KIOSK_DEMO_SCRIPT:-$here/files/demo-idle.txt}" "$r/usr/local/share/kiosk/demo.txt"
 install -D -m 0644 "$repo/packaging/udev/70-kiosk.rules" "$r/etc/udev/rules.d/70-kiosk.rules"
 # The lockdown and system settings (each file says why).
 cp -r "$here/files/etc/." "$r/etc/"
@@ -144,6 +147,8 @@ cp -r "$here/files/etc/." "$r/etc/"
 cp "$r/usr/share/systemd/tmp.mount" "$r/etc/systemd/system/tmp.mount"
 
 echo kiosk >"$r/etc/hostname"
+# A UTF-8 locale for PAM and every service (the kiosk has its own translations).
+echo LANG=C.UTF-8 >"$r/etc/default/locale"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tkiosk\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$r/etc/hosts"
 printf 'LABEL=kiosk-root\t/\text4\tdefaults,noatime\t0\t1\n' >"$r/etc/fstab"
 # Every installed kiosk gets its own machine id on first boot.
@@ -174,8 +179,38 @@ ln -sf ../run/systemd/resolve/stub-resolv.conf "$r/etc/resolv.conf"
 rm -rf "$r/var/lib/apt/lists/"* "$r/var/cache/apt/"*.bin "$r/var/cache/apt/archives/"*.deb \
 	"$r/var/log/"*.log "$r/var/log/apt/"* "$r/tmp/"* "$r/root/.bash_history"
 
+# --- Checks: fail the build, not the kiosk at boot.
+problems=()
+for f in usr/bin/cage usr/bin/Xwayland usr/sbin/seatd usr/sbin/chronyd; do
+	[ -x "$r/$f" ] || problems+=("/$f is missing")
+done
+# GLFW dlopen()s these, so ldd cannot vouch for them (platform.md §5).
+for lib in libwayland-cursor.so.0 libwayland-egl.so.1 libxkbcommon.so.0 libXcursor.so.1 \
+	libXi.so.6 libXinerama.so.1 libXrandr.so.2 libEGL.so.1 libGLESv2.so.2; do
+	[ -e "$r/usr/lib/x86_64-linux-gnu/$lib" ] || problems+=("$lib is missing (GLFW dlopens it)")
+done
+if chroot "$r" ldd /usr/local/bin/kiosk | grep -q 'not found'; then
+	problems+=("kiosk: $(chroot "$r" ldd /usr/local/bin/kiosk | grep 'not found' | tr -s ' \t\n' ' ')")
+fi
+if [ -e "$r/usr/sbin/sshd" ]; then
+	problems+=("an ssh server is installed")
+fi
+for u in getty.target getty@tty1.service serial-getty@.service ctrl-alt-del.target debug-shell.service; do
+	[ "$(readlink "$r/etc/systemd/system/$u")" = /dev/null ] || problems+=("$u is not masked")
+done
+wanted=kiosk.service
+if [ "$demo" = 1 ]; then
+	wanted=kiosk-demo.service
+fi
+[ -L "$r/etc/systemd/system/graphical.target.wants/$wanted" ] || problems+=("$wanted is not enabled")
+if [ ${#problems[@]} -gt 0 ]; then
+	printf 'build.sh: check failed: %s\n' "${problems[@]}" >&2
+	die "the image is not fit to boot (rootfs kept in $r)"
+fi
+log "checks passed: binaries, dlopened libraries, ldd, no sshd, gettys masked, $wanted enabled"
+
 # --- The manifest: what went in, so an image can be rebuilt or audited.
-kver=$(basename "$(ls -d "$r"/lib/modules/* | sort -V | tail -1)")
+kver=$(find "$r/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -1)
 {
 	echo "# kiosk image manifest"
 	echo "suite: $suite"
@@ -191,6 +226,7 @@ kver=$(basename "$(ls -d "$r"/lib/modules/* | sort -V | tail -1)")
 		etc/systemd/system/kiosk.service etc/udev/rules.d/70-kiosk.rules)
 	echo
 	echo "# packages ($(chroot "$r" dpkg-query -W | wc -l))"
+	# shellcheck disable=SC2016 # dpkg-query's own ${field} syntax
 	chroot "$r" dpkg-query -W -f='${Package}\t${Version}\t${Architecture}\n'
 } >"$out/manifest.txt"
 
@@ -209,8 +245,8 @@ mkfs.ext4 -q -F -L kiosk-root -d "$r" "$out/kiosk.ext4" "$size"
 t3=$(date +%s)
 log "kiosk.ext4: $size for ${used_mb} MB of files, in $((t3 - t2)) s"
 if [ "${KIOSK_SQUASHFS:-0}" = 1 ]; then
-	mksquashfs "$r" "$out/kiosk.squashfs" -comp zstd -noappend -quiet -mkfs-time "$SOURCE_DATE_EPOCH" \
-		-all-time "$SOURCE_DATE_EPOCH"
+	# mksquashfs takes its timestamps from SOURCE_DATE_EPOCH itself.
+	mksquashfs "$r" "$out/kiosk.squashfs" -comp zstd -noappend -quiet -no-progress
 	log "kiosk.squashfs: $(du -h "$out/kiosk.squashfs" | cut -f1) in $(($(date +%s) - t3)) s"
 fi
 [ "${KIOSK_KEEP_ROOTFS:-0}" = 1 ] || rm -rf "$r"
