@@ -10,7 +10,7 @@ TAGS := gles
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all setup build lint test test-only bench fuzz demo clean
+.PHONY: all setup build lint test test-only bench fuzz demo image image-test clean
 
 all: build
 
@@ -41,6 +41,16 @@ fuzz: setup
 
 demo: setup
 	@bash scripts/demo.sh
+
+# The kiosk OS image (packaging/image/README.md): needs root, mmdebstrap and
+# network access to a Debian mirror; not part of `make test`.
+IMAGE_OUT ?= $(abspath ..)/image-out
+image: build
+	bash packaging/image/build.sh $(IMAGE_OUT)
+
+# Boots the image in QEMU and waits for the kiosk's first screen.
+image-test:
+	bash packaging/image/boot-test.sh $(IMAGE_OUT)
 
 clean:
 	rm -rf bin demo-out bench.out

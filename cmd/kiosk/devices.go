@@ -289,7 +289,6 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 			log.WithError(err).Error("kiosk: core stopped")
 		}
 	}()
-	notifySystemd(ctx, log)
 	return k, closeAll, nil
 }
 

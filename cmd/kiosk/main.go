@@ -13,10 +13,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
@@ -106,38 +108,34 @@ func run(o options) error {
 
 	var wld scenario.World
 	var panel func()
-	var scanFn func(string)
 	if o.demo {
 		d, err := startDemo(ctx, cfg, bundle, r, log)
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
 		defer d.Close()
-		fwd.set(d.core)
+		fwd.set(d.core, func(s string) { _ = d.Scan(s) })
 		wld = d
-		scanFn = func(s string) { _ = d.Scan(s) }
 		if o.script == "" {
 			// The panel opens after the kiosk window, so it stays on top.
 			panel = func() { d.openPanel(a, bundle) }
 		}
 	} else {
-		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log)
-		if err != nil {
-			// The patron still gets a screen that says so; the technician
-			// finds the reason in the journal.
-			log.WithError(err).Error("kiosk: cannot start")
-			r.Render(kiosk.View{Screen: kiosk.ScreenOutOfOrder, Mode: kiosk.ModeOutOfOrder, Lang: cfg.Kiosk.Language})
-		} else {
-			defer closeFn()
-			fwd.set(k)
-			scanFn = func(s string) { k.Scan([]byte(s)) }
-		}
+		closers := make(chan func(), 1)
+		defer func() {
+			select {
+			case c := <-closers:
+				c()
+			default:
+			}
+		}()
+		go keepStarting(ctx, cfg, bundle, r, log, fwd, closers)
 	}
-	attachWedge(w, cfg, func(s string) {
-		if scanFn != nil {
-			scanFn(s)
-		}
-	})
+	// systemd learns the kiosk is up once its window exists, also when the
+	// devices are not there yet: the out-of-order screen is the right
+	// screen then, and a restart loop would only make it flicker.
+	notifySystemd(ctx, log)
+	attachWedge(w, cfg, fwd.scan)
 
 	scriptDone := make(chan error, 1)
 	if o.script != "" {
@@ -182,16 +180,63 @@ func run(o options) error {
 	}
 }
 
-// forwarder sends the UI's inputs to the core once it exists, so the
-// renderer can be built first (the core needs it to render its first view).
+// forwarder sends the UI's inputs and the wedge's scans to the core once it
+// exists, so the renderer can be built first (the core needs it to render
+// its first view) and the devices can come up later.
 type forwarder struct {
-	core ui.Sender
+	mu     sync.Mutex
+	core   ui.Sender
+	scanFn func(string)
 }
 
-func (f *forwarder) set(s ui.Sender) { f.core = s }
+func (f *forwarder) set(s ui.Sender, scan func(string)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.core, f.scanFn = s, scan
+}
 
 func (f *forwarder) Send(in kiosk.Input) {
-	if f.core != nil {
-		f.core.Send(in)
+	f.mu.Lock()
+	core := f.core
+	f.mu.Unlock()
+	if core != nil {
+		core.Send(in)
+	}
+}
+
+func (f *forwarder) scan(s string) {
+	f.mu.Lock()
+	fn := f.scanFn
+	f.mu.Unlock()
+	if fn != nil {
+		fn(s)
+	}
+}
+
+// retryDevices is how long the kiosk waits between attempts to bring up
+// devices that were missing at start (a reader on a USB-serial adapter that
+// enumerates late, a printer switched off).
+const retryDevices = 20 * time.Second
+
+// keepStarting brings up the library system connection and the devices,
+// showing the out-of-order screen and trying again until it works or ctx
+// ends. The function that stops them is sent on closers.
+func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r *ui.Renderer, log logrus.FieldLogger, fwd *forwarder, closers chan<- func()) {
+	for {
+		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log)
+		if err == nil {
+			fwd.set(k, func(s string) { k.Scan([]byte(s)) })
+			closers <- closeFn
+			return
+		}
+		// The patron gets a screen that says so; the technician finds the
+		// reason in the journal.
+		log.WithError(err).Errorf("kiosk: cannot start, trying again in %s", retryDevices)
+		r.Render(kiosk.View{Screen: kiosk.ScreenOutOfOrder, Mode: kiosk.ModeOutOfOrder, Lang: cfg.Kiosk.Language})
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retryDevices):
+		}
 	}
 }

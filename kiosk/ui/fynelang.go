@@ -26,7 +26,7 @@ var fyneLoaded bool
 // which suits a kiosk with one patron at a time; call it on the UI goroutine.
 func useFyneLanguage(code string) error {
 	os.Setenv("LANGUAGE", code)
-	os.Setenv("LC_ALL", code)
+	os.Setenv("LC_ALL", posixLocale(code))
 	if !fyneLoaded {
 		fyneLoaded = true
 		// Adding the real files also re-reads the environment.
@@ -35,4 +35,17 @@ func useFyneLanguage(code string) error {
 	// The parse error of the non-JSON file is expected and harmless.
 	_ = lang.AddTranslationsFS(fyneNoop, "fynenoop")
 	return nil
+}
+
+// posixLocale turns a language code into the form LC_ALL takes
+// (da → da_DK.UTF-8), so that anything reading the environment after Fyne
+// (cgo code, child processes) sees a locale that exists.
+func posixLocale(code string) string {
+	region := map[string]string{
+		"da": "DK", "en": "GB", "de": "DE", "sv": "SE", "uk": "UA", "pl": "PL", "tr": "TR",
+	}[code]
+	if region == "" {
+		return code
+	}
+	return code + "_" + region + ".UTF-8"
 }
