@@ -373,7 +373,7 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 	case EffLoadAccount:
 		defer x.Patron.wipe()
 		a, err := k.ports.Library.Account(ctx, x.Patron)
-		return EvAccount{Session: x.Session, Account: a, Err: err}
+		return EvAccount{Session: x.Session, Account: a, Err: err, Background: x.Background}
 	case EffCheckout:
 		defer x.Patron.wipe()
 		r, err := k.ports.Library.Checkout(ctx, CheckoutRequest{Patron: x.Patron, ItemID: x.ItemID, Renew: x.Renew})

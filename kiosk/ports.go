@@ -249,11 +249,23 @@ type ReceiptLine struct {
 	Kind   string    // "loan", "renewal", "return"
 }
 
+// ReceiptHold is a hold ready for pickup, printed below the items so the
+// patron who came to borrow learns that something waits on the shelf.
+type ReceiptHold struct {
+	Title    string
+	PickupAt string
+	LastDay  time.Time
+}
+
 // Receipt is what the patron chose to print.
 type Receipt struct {
 	Lang  string
 	At    time.Time
 	Lines []ReceiptLine
+	Holds []ReceiptHold
+	// FeeTotal is the outstanding fees in minor units (øre), 0 for none.
+	FeeTotal int64
+	Currency string
 }
 
 // ReceiptPrinter prints receipts. Print is cancelled through ctx when the

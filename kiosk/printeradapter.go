@@ -56,6 +56,10 @@ func PrinterReceipt(r Receipt) printer.Receipt {
 		}
 		out.Items = append(out.Items, printer.Item{Title: l.Title, ItemID: l.ItemID, Due: l.Due})
 	}
+	for _, h := range r.Holds {
+		out.Holds = append(out.Holds, printer.Hold{Title: h.Title, Location: h.PickupAt, LastDay: h.LastDay})
+	}
+	out.FeeTotal, out.Currency = r.FeeTotal, r.Currency
 	switch {
 	case loans > 0:
 		out.Kind = printer.KindLoan

@@ -108,7 +108,7 @@ func (l *SIP2Library) Account(ctx context.Context, p Patron) (Account, error) {
 		}
 		for _, h := range pi.Holds {
 			if h.Ready {
-				out.Holds = append(out.Holds, Hold{Title: h.Title, PickupAt: h.PickupLocation, LastDay: h.PickupDate})
+				out.Holds = append(out.Holds, Hold{Title: h.Title, PickupAt: pickupName(h.PickupLocation), LastDay: h.PickupDate})
 			}
 		}
 		out.FeeTotal = parseMinor(pi.FeeAmount)
@@ -271,4 +271,27 @@ func (l *SIP2Library) Status(ctx context.Context, paperOut bool) (ACSStatus, err
 		return nil
 	})
 	return out, err
+}
+
+// pickupName drops the agency id that FBS puts before a pickup branch
+// ("DK-775100 - Hovedbiblioteket"): patrons know the branch by its name.
+func pickupName(s string) string {
+	if id, name, ok := strings.Cut(s, " - "); ok && isAgencyID(id) && strings.TrimSpace(name) != "" {
+		return strings.TrimSpace(name)
+	}
+	return s
+}
+
+// isAgencyID reports whether s looks like an ISIL such as DK-775100.
+func isAgencyID(s string) bool {
+	cc, rest, ok := strings.Cut(s, "-")
+	if !ok || len(cc) != 2 || rest == "" || strings.ContainsRune(rest, ' ') {
+		return false
+	}
+	for _, r := range cc {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

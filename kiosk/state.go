@@ -210,6 +210,10 @@ type Model struct {
 	GoodbyeUntil time.Time
 	ReceiptQR    string
 	Receipt      []ReceiptLine // kept from the ended session until the patron chose
+	// ReceiptHolds and ReceiptFee are the holds ready and the fee total,
+	// kept with Receipt for the same time and for the same reason.
+	ReceiptHolds []ReceiptHold
+	ReceiptFee   int64
 }
 
 // NewModel returns the starting model.
@@ -244,6 +248,7 @@ func (m Model) clone() Model {
 	c.Loans = append([]loan(nil), m.Loans...)
 	c.Holds = append([]Hold(nil), m.Holds...)
 	c.Receipt = append([]ReceiptLine(nil), m.Receipt...)
+	c.ReceiptHolds = append([]ReceiptHold(nil), m.ReceiptHolds...)
 	return c
 }
 
@@ -279,9 +284,10 @@ type (
 	}
 	// EvAccount is the patron's account.
 	EvAccount struct {
-		Session int
-		Account Account
-		Err     error
+		Session    int
+		Account    Account
+		Err        error
+		Background bool
 	}
 	// EvCheckout is the answer to a checkout.
 	EvCheckout struct {
@@ -380,6 +386,9 @@ type (
 	EffLoadAccount struct {
 		Session int
 		Patron  Patron
+		// Background loads happen behind the loan screen, only so the
+		// receipt can list holds ready and fees: no progress, no error.
+		Background bool
 	}
 	// EffCheckout lends an item (SIP2 11).
 	EffCheckout struct {

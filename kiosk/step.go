@@ -212,7 +212,7 @@ func (s *stepper) input(in Input) {
 				return
 			}
 			m.State = StatePrinting
-			s.emit(EffPrint{Session: m.Session, Receipt: Receipt{Lang: m.Lang, At: m.Now, Lines: m.Receipt}})
+			s.emit(EffPrint{Session: m.Session, Receipt: m.receipt()})
 		case "qr":
 			m.ReceiptQR = receiptText(m.Receipt)
 		case "none":
@@ -280,6 +280,7 @@ func (s *stepper) enter(sc Screen) {
 	switch sc {
 	case ScreenLoan:
 		m.State = StateLoan
+		s.loadAccountForReceipt()
 		s.startPending()
 	case ScreenRenew, ScreenAccount:
 		if sc == ScreenRenew {
@@ -291,6 +292,7 @@ func (s *stepper) enter(sc Screen) {
 		s.emit(EffLoadAccount{Session: m.Session, Patron: s.patron()})
 	default:
 		m.State = StateLoan
+		s.loadAccountForReceipt()
 		s.startPending()
 	}
 }
@@ -506,8 +508,17 @@ func (s *stepper) account(e EvAccount) {
 		zero(e.Account.Status.Name)
 		return
 	}
-	m.Busy--
 	zero(e.Account.Status.Name)
+	if e.Background {
+		if e.Err != nil {
+			// The receipt goes without holds and fees; the loans do not
+			// depend on it.
+			s.log("info", "account for the receipt not loaded", "", e.Err.Error())
+			return
+		}
+	} else {
+		m.Busy--
+	}
 	if e.Err != nil {
 		if isOffline(e.Err) {
 			m.Health.ACSOnline = false
@@ -771,6 +782,11 @@ func (s *stepper) checkoutResult(e EvCheckout) {
 		}
 		s.finish(it, phaseRefused, Text{ID: MsgRefusalUnavailable})
 	case !e.Result.OK:
+		// The refusal names the title when the library system sent one
+		// (AJ), so the patron knows which of the stack it concerns.
+		if e.Result.Title != "" {
+			it.Title = e.Result.Title
+		}
 		s.finish(it, phaseRefused, reasonFrom(e.Result.Messages, MsgRefusalGeneric))
 	default:
 		s.loanConfirmed(it, e.Result.Title, e.Result.Due, e.Result.RenewalOK,
@@ -1047,6 +1063,17 @@ func (s *stepper) renewAllResult(e EvRenewAll) {
 	}
 }
 
+// loadAccountForReceipt fetches the account behind the loan screen, so a
+// loan receipt can list the holds ready for pickup and the fee total (one
+// extra 63 per loan session; none when receipts are off).
+func (s *stepper) loadAccountForReceipt() {
+	m := s.m
+	if m.Opts.Receipt == ReceiptNever {
+		return
+	}
+	s.emit(EffLoadAccount{Session: m.Session, Patron: s.patron(), Background: true})
+}
+
 // ---- session end ----
 
 // pending reports whether calls for this session are still in flight.
@@ -1087,18 +1114,18 @@ func (s *stepper) maybeEnd() {
 	if reason == "idle" && len(lines) > 0 && canPrint &&
 		(m.Opts.Receipt == ReceiptAlways || m.Opts.Receipt == ReceiptTimeout) {
 		// The patron walked away: the policy says print anyway.
-		m.Receipt = lines
+		m.keepReceipt(lines)
 		m.State = StatePrinting
 		m.LastActivity = m.Now // a stuck printer ends it after another IdleTimeout
 		m.forgetPatron()
-		s.emit(EffPrint{Session: m.Session, Receipt: Receipt{Lang: m.Lang, At: m.Now, Lines: lines}})
+		s.emit(EffPrint{Session: m.Session, Receipt: m.receipt()})
 		return
 	}
 	if reason == "finish" && len(lines) > 0 && m.Opts.Receipt != ReceiptNever {
-		m.Receipt = lines
+		m.keepReceipt(lines)
 		if m.Opts.Receipt == ReceiptAlways && m.Mode != ModeNoReceipt {
 			m.State = StatePrinting
-			s.emit(EffPrint{Session: m.Session, Receipt: Receipt{Lang: m.Lang, At: m.Now, Lines: lines}})
+			s.emit(EffPrint{Session: m.Session, Receipt: m.receipt()})
 			return
 		}
 		m.State = StateReceipt
@@ -1109,6 +1136,24 @@ func (s *stepper) maybeEnd() {
 		return
 	}
 	s.endSession(reason)
+}
+
+// keepReceipt keeps the receipt's lines, and the holds ready and fee total
+// from the account when this session loaded it, for the patron to print
+// after forgetPatron.
+func (m *Model) keepReceipt(lines []ReceiptLine) {
+	m.Receipt = lines
+	m.ReceiptHolds = m.ReceiptHolds[:0]
+	for _, h := range m.Holds {
+		m.ReceiptHolds = append(m.ReceiptHolds, ReceiptHold(h))
+	}
+	m.ReceiptFee = m.FeeTotal
+}
+
+// receipt is the receipt kept by keepReceipt, in the session's language.
+func (m *Model) receipt() Receipt {
+	return Receipt{Lang: m.Lang, At: m.Now, Lines: m.Receipt, Holds: m.ReceiptHolds,
+		FeeTotal: m.ReceiptFee, Currency: m.Currency}
 }
 
 // forgetPatron drops what the session knows about the patron except the
@@ -1159,6 +1204,7 @@ func (s *stepper) endSession(reason string) {
 	m.Intent = ScreenWelcome
 	m.Message = Text{}
 	m.Receipt, m.ReceiptQR = nil, ""
+	m.ReceiptHolds, m.ReceiptFee = nil, 0
 	m.IdleWarning = false
 	m.Ending = ""
 	m.Busy = 0
@@ -1203,7 +1249,7 @@ func (s *stepper) tick() {
 			// timeout policy says, then end.
 			m.State = StatePrinting
 			m.LastActivity = m.Now
-			s.emit(EffPrint{Session: m.Session, Receipt: Receipt{Lang: m.Lang, At: m.Now, Lines: m.Receipt}})
+			s.emit(EffPrint{Session: m.Session, Receipt: m.receipt()})
 			return
 		}
 		if m.State == StateIdentify || m.State == StatePIN || m.State == StateReceipt {

@@ -668,6 +668,62 @@ func TestReceiptFlow(t *testing.T) {
 	}
 }
 
+// A loan receipt lists the holds ready and the fee total from the account
+// loaded behind the loan screen; a failed background load shows no error and
+// the receipt goes without them.
+func TestLoanReceiptHoldsAndFees(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		m := loggedIn(t, testOpts(), PatronStatus{})
+		m, effs := run(m, in(InChoose{Screen: ScreenLoan}))
+		la, ok := find[EffLoadAccount](effs)
+		if !ok || !la.Background {
+			t.Fatalf("no background account load: %v", effs)
+		}
+		acct := Account{Holds: []Hold{{Title: "Venter", PickupAt: "Hovedbiblioteket", LastDay: t0.AddDate(0, 0, 7)}}, FeeTotal: 2500}
+		ev := EvAccount{Session: m.Session, Account: acct, Background: true}
+		if fail {
+			ev = EvAccount{Session: m.Session, Err: errors.New("sip2: timeout"), Background: true}
+		}
+		m, _ = Step(m, ev)
+		if v := m.View(); v.Busy || v.Message.ID != "" {
+			t.Fatalf("fail=%v: background load shows busy %v or message %q", fail, v.Busy, v.Message.ID)
+		}
+		due := t0.AddDate(0, 0, 30)
+		m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y", Title: "Bog", Due: due}},
+			EvSecured{ItemID: "item-1"}, in(InFinish{}))
+		_, effs = Step(m, in(InReceipt{Choice: "print"}))
+		p, ok := find[EffPrint](effs)
+		if !ok || len(p.Receipt.Lines) != 1 {
+			t.Fatalf("fail=%v: print %+v", fail, p)
+		}
+		if fail {
+			if len(p.Receipt.Holds) != 0 || p.Receipt.FeeTotal != 0 {
+				t.Fatalf("receipt has holds or fees without an account: %+v", p.Receipt)
+			}
+			continue
+		}
+		if len(p.Receipt.Holds) != 1 || p.Receipt.Holds[0].PickupAt != "Hovedbiblioteket" || p.Receipt.FeeTotal != 2500 {
+			t.Fatalf("receipt %+v", p.Receipt)
+		}
+	}
+	o := testOpts()
+	o.Receipt = ReceiptNever
+	m := loggedIn(t, o, PatronStatus{})
+	if _, effs := run(m, in(InChoose{Screen: ScreenLoan})); count[EffLoadAccount](effs) != 0 {
+		t.Fatal("account loaded although no receipt is ever printed")
+	}
+}
+
+func TestRefusalKeepsTitle(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1",
+		Result: CheckoutResult{OK: false, Title: "Ikke til udlån", Messages: []string{"Item not loanable"}}})
+	v := m.View()
+	if len(v.Items) != 1 || v.Items[0].State != ItemRefused || v.Items[0].Title != "Ikke til udlån" {
+		t.Fatalf("items %+v", v.Items)
+	}
+}
+
 func TestRenew(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, effs := run(m, in(InChoose{Screen: ScreenRenew}))
