@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/logging"
 )
 
 // Ports are the outside world of the core. Library and Tags are required;
@@ -77,11 +79,7 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 	if ports.Clock == nil {
 		ports.Clock = SystemClock{}
 	}
-	if ports.Log == nil {
-		l := logrus.New()
-		l.SetOutput(discard{})
-		ports.Log = l
-	}
+	ports.Log = logging.OrDiscard(ports.Log)
 	j, err := OpenJournal(opts.StateDir)
 	if err != nil {
 		return nil, err
@@ -111,10 +109,6 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 	k.printCtx, k.printCancel = context.WithCancel(context.Background())
 	return k, nil
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // SetUI sets the UI before Run.
 func (k *Kiosk) SetUI(ui UI) {

@@ -102,3 +102,15 @@ func Redact(s string) string {
 	}
 	return s
 }
+
+// OrDiscard returns log, or a logger that writes nothing when log is nil, so
+// that constructors can take an optional logger without each package
+// keeping its own discarding writer.
+func OrDiscard(log logrus.FieldLogger) logrus.FieldLogger {
+	if log != nil {
+		return log
+	}
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}

@@ -3,6 +3,7 @@ package logging
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 )
@@ -53,7 +54,7 @@ func TestRedactKeepsItemIDs(t *testing.T) {
 		// Longer barcodes are not CPR numbers.
 		"item 5012345678901": "item 5012345678901",
 		// An empty AC is not masked (nothing to hide) and AO is not personal.
-		"AODK-799000|AC|": "AODK-799000|AC|",
+		"AODK-799000|AC|":                 "AODK-799000|AC|",
 		"AB3274626533|AJHelbred dit liv|": "AB3274626533|AJHelbred dit liv|",
 		// A CPR-shaped value is masked wherever it appears.
 		"x 3112999999 y": "x " + Mask + " y",
@@ -69,5 +70,16 @@ func TestRedactKeepsItemIDs(t *testing.T) {
 func TestBadLevel(t *testing.T) {
 	if _, err := New(&bytes.Buffer{}, "chatty"); err == nil {
 		t.Fatal("want an error for an unknown level")
+	}
+}
+
+func TestOrDiscard(t *testing.T) {
+	if OrDiscard(nil) == nil {
+		t.Fatal("OrDiscard(nil) is nil: callers would panic on the first log line")
+	}
+	OrDiscard(nil).Error("written nowhere")
+	l, _ := New(io.Discard, "info")
+	if got := OrDiscard(l); got != l {
+		t.Fatal("OrDiscard replaced a logger it was given")
 	}
 }

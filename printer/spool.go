@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/logging"
 )
 
 // Policy says when a receipt prints.
@@ -93,11 +95,7 @@ type Spooler struct {
 
 // NewSpooler returns a spooler printing to p under policy.
 func NewSpooler(p Printer, policy Policy, log logrus.FieldLogger) *Spooler {
-	if log == nil {
-		l := logrus.New()
-		l.Out = nopWriter{}
-		log = l
-	}
+	log = logging.OrDiscard(log)
 	return &Spooler{p: p, policy: policy, log: log.WithField("component", "spooler"), jobs: map[string][][]byte{}}
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/danbib/kiosk/logging"
+
 	"github.com/danbib/kiosk/printer/escpos"
 	"github.com/danbib/kiosk/usb/usbio"
 )
@@ -76,17 +78,9 @@ func NewUSBPrinter(open OpenFunc, opts USBOptions, log logrus.FieldLogger) *USBP
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = d.ChunkSize
 	}
-	if log == nil {
-		l := logrus.New()
-		l.Out = nopWriter{}
-		log = l
-	}
+	log = logging.OrDiscard(log)
 	return &USBPrinter{open: open, opts: opts, log: log.WithField("component", "printer")}
 }
-
-type nopWriter struct{}
-
-func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 func gone(err error) bool {
 	return errors.Is(err, usbio.ErrDisconnected) || errors.Is(err, usbio.ErrNoDevice)

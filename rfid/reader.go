@@ -15,6 +15,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/danbib/kiosk/logging"
+
 	"github.com/danbib/kiosk/rfid/ddm"
 	"github.com/danbib/kiosk/rfid/feig"
 	"github.com/danbib/kiosk/usb/usbio"
@@ -138,17 +140,9 @@ func NewFEIG(d *feig.Driver, opts Options, log logrus.FieldLogger) *FEIGReader {
 	if opts.WriteAttempts <= 0 {
 		opts.WriteAttempts = def.WriteAttempts
 	}
-	if log == nil {
-		l := logrus.New()
-		l.Out = discard{}
-		log = l
-	}
+	log = logging.OrDiscard(log)
 	return &FEIGReader{d: d, opts: opts, log: log.WithField("component", "rfid")}
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // Options returns the reader's effective options.
 func (r *FEIGReader) Options() Options { return r.opts }

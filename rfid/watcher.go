@@ -10,6 +10,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/danbib/kiosk/logging"
+
 	"github.com/danbib/kiosk/rfid/ddm"
 	"github.com/danbib/kiosk/usb/usbio"
 )
@@ -218,11 +220,7 @@ func NewWatcher(r Reader, opts WatcherOptions, log logrus.FieldLogger) *Watcher 
 	if opts.NewTicker == nil {
 		opts.NewTicker = def.NewTicker
 	}
-	if log == nil {
-		l := logrus.New()
-		l.Out = discard{}
-		log = l
-	}
+	log = logging.OrDiscard(log)
 	return &Watcher{
 		r: r, opts: opts, log: log.WithField("component", "rfid watcher"),
 		events: make(chan Event, opts.Buffer),

@@ -355,6 +355,10 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 	if err != nil {
 		return nil, err
 	}
+	// The frame holds the patron id and PIN (AA, AD): overwrite it once the
+	// exchange is over rather than leave it on the heap until the next GC.
+	// Transports are done with it when receive returns.
+	defer clear(frame)
 	conn := c.conn
 	unsafe := unsafeOp(req.Code)
 	c.debugf("sip2: -> %s", m.String())

@@ -285,26 +285,10 @@ func (s *Server) patronInformation(req *sip2.Message, now time.Time, denied *Ref
 		add("AS", v)
 	}
 	if want(1) {
-		var v []string
-		for _, ln := range info.Overdue {
-			if plain {
-				v = append(v, ln.Item.ID)
-				continue
-			}
-			v = append(v, strings.Join([]string{ln.Item.ID, ymd(ln.Due), itemTail(ln.Item)}, "%"))
-		}
-		add("AT", v)
+		add("AT", loanList(info.Overdue, plain))
 	}
 	if want(2) {
-		var v []string
-		for _, ln := range info.Loans {
-			if plain {
-				v = append(v, ln.Item.ID)
-				continue
-			}
-			v = append(v, strings.Join([]string{ln.Item.ID, ymd(ln.Due), itemTail(ln.Item)}, "%"))
-		}
-		add("AU", v)
+		add("AU", loanList(info.Loans, plain))
 	}
 	if want(3) {
 		var v []string
@@ -608,4 +592,18 @@ func (s *Server) blockPatron(req *sip2.Message, now time.Time, denied *Refusal) 
 		SetFixed(sip2.FTransactionDate, sip2.FormatDate(now))
 	s.patronHeader(m, req, info, false, denied)
 	return m
+}
+
+// loanList is the value list of AT or AU: bare item ids for the plain
+// dialect, or FBS's id%due%title%author%… sub-fields.
+func loanList(loans []LoanView, plain bool) []string {
+	var v []string
+	for _, ln := range loans {
+		if plain {
+			v = append(v, ln.Item.ID)
+			continue
+		}
+		v = append(v, strings.Join([]string{ln.Item.ID, ymd(ln.Due), itemTail(ln.Item)}, "%"))
+	}
+	return v
 }

@@ -9,20 +9,20 @@ import (
 
 // The demo's people, by what they demonstrate (all synthetic test data).
 const (
-	anna  = "0101700001" // ordinary; returns show the checkin alerts
-	bent  = "0202700002" // fees above the limit
-	carla = "0303700003" // card reported lost
-	dorte = "0404700004" // holds ready for pickup
-	erik  = "0505700005" // many loans
-	frida = "0101164006" // child, 10 years
+	anna  = "0101700001"  // ordinary; returns show the checkin alerts
+	bent  = "0202700002"  // fees above the limit
+	carla = "0303700003"  // card reported lost
+	dorte = "0404700004"  // holds ready for pickup
+	erik  = "0505700005"  // many loans
+	frida = "0101164006"  // child, 10 years
 	gust  = "32100000007" // library card number
-	henr  = "0808700008" // renewals denied
-	ida   = "0909700009" // charge privileges denied
-	jonas = "0303134010" // child, 13 years
-	karen = "1010700011" // holds on items lent to others
-	lars  = "1111700012" // small fee
-	mette = "1212700013" // picks up at Filial Nord
-	ole   = "0101710014" // clean account
+	henr  = "0808700008"  // renewals denied
+	ida   = "0909700009"  // charge privileges denied
+	jonas = "0303134010"  // child, 13 years
+	karen = "1010700011"  // holds on items lent to others
+	lars  = "1111700012"  // small fee
+	mette = "1212700013"  // picks up at Filial Nord
+	ole   = "0101710014"  // clean account
 	pin   = "1234"
 )
 
