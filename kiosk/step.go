@@ -670,7 +670,7 @@ func (s *stepper) start(i int) {
 		return
 	}
 	if !m.Health.ACSOnline {
-		s.offlineReturn(i)
+		s.offlineReturn(it)
 		return
 	}
 	it.Phase = phaseCheckin
@@ -684,9 +684,8 @@ func (m *Model) offlinePossible() bool {
 	return m.Opts.OfflineReturns && m.Opts.StateDir != "" && h.OfflineOK && h.ClockSet && !h.QueueFull
 }
 
-func (s *stepper) offlineReturn(i int) {
+func (s *stepper) offlineReturn(it *item) {
 	m := s.m
-	it := &m.Items[i]
 	if !m.offlinePossible() {
 		it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalUnavailable}
 		return
@@ -822,11 +821,10 @@ func (s *stepper) cancel(it *item, reason string) {
 
 func (s *stepper) settled(e EvSettled) {
 	m := s.m
-	i := s.find(e.ItemID)
-	if i < 0 || m.Items[i].Phase != phaseSettle {
+	it := s.awaiting(e.ItemID, phaseSettle)
+	if it == nil {
 		return
 	}
-	it := &m.Items[i]
 	if it.Flow == flowLoan {
 		switch {
 		case e.Err != nil:
@@ -872,11 +870,10 @@ func (s *stepper) settled(e EvSettled) {
 
 func (s *stepper) secured(e EvSecured) {
 	m := s.m
-	i := s.find(e.ItemID)
-	if i < 0 || m.Items[i].Phase != phaseSecure {
+	it := s.awaiting(e.ItemID, phaseSecure)
+	if it == nil {
 		return
 	}
-	it := &m.Items[i]
 	if it.Flow == flowLoan {
 		if e.Err == nil {
 			it.Unsecured = true
@@ -910,13 +907,21 @@ func (s *stepper) secured(e EvSecured) {
 	s.finish(it, phaseStaff, Text{ID: MsgStaffResecureFailed})
 }
 
+// awaiting returns the session's item with id when it waits for an answer
+// in phase p, or nil: an answer to anything else is stale and ignored.
+func (s *stepper) awaiting(id string, p phase) *item {
+	i := s.find(id)
+	if i < 0 || s.m.Items[i].Phase != p {
+		return nil
+	}
+	return &s.m.Items[i]
+}
+
 func (s *stepper) cancelled(e EvCancelled) {
-	m := s.m
-	i := s.find(e.ItemID)
-	if i < 0 || m.Items[i].Phase != phaseCancel {
+	it := s.awaiting(e.ItemID, phaseCancel)
+	if it == nil {
 		return
 	}
-	it := &m.Items[i]
 	if e.Err != nil {
 		// The loan stands in the library system with the tag secured: staff
 		// must sort it out, and the patron is told so.
@@ -930,11 +935,10 @@ func (s *stepper) cancelled(e EvCancelled) {
 
 func (s *stepper) checkinResult(e EvCheckin) {
 	m := s.m
-	i := s.find(e.ItemID)
-	if i < 0 || m.Items[i].Phase != phaseCheckin {
+	it := s.awaiting(e.ItemID, phaseCheckin)
+	if it == nil {
 		return
 	}
-	it := &m.Items[i]
 	switch {
 	case isUnknown(e.Err):
 		it.Phase = phaseSettle
@@ -942,7 +946,7 @@ func (s *stepper) checkinResult(e EvCheckin) {
 	case isOffline(e.Err):
 		m.Health.ACSOnline = false
 		s.emit(EffJournal{Open: false, ItemID: it.Pad.ItemID, Op: "checkin"})
-		s.offlineReturn(i)
+		s.offlineReturn(it)
 	case e.Err != nil:
 		s.finish(it, phaseRefused, Text{ID: MsgRefusalUnavailable})
 	case !e.Result.OK:
@@ -970,11 +974,10 @@ func (s *stepper) queued(e EvQueued) {
 		m.Health.QueueLen = e.Len
 	}
 	m.Health.QueueFull = m.Opts.OfflineQueueMax > 0 && (e.Len >= m.Opts.OfflineQueueMax || e.Err != nil)
-	i := s.find(e.ItemID)
-	if i < 0 || m.Items[i].Phase != phaseQueue {
+	it := s.awaiting(e.ItemID, phaseQueue)
+	if it == nil {
 		return
 	}
-	it := &m.Items[i]
 	if e.Err != nil {
 		s.log("error", "offline queue refused a return", it.Pad.ItemID, e.Err.Error())
 		it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalQueueFull}
