@@ -100,6 +100,9 @@ type item struct {
 	Reason     Text
 	Dest       Text
 	Offline    bool // accepted into the offline queue
+	// Reconcile marks a refused return whose tag reads as lent: Item
+	// Information decides whether the tag must be secured after all.
+	Reconcile bool
 }
 
 // loan is one of the patron's loans on the renew and account screens.

@@ -842,6 +842,19 @@ func (s *stepper) settled(e EvSettled) {
 		}
 		return
 	}
+	if it.Reconcile {
+		if e.Err == nil && !e.Status.Charged() {
+			// Not on loan: the tag must agree and be secured; the item
+			// goes to staff, who sort out why the return was refused.
+			s.log("warn", "refused return not on loan: securing the tag", it.Pad.ItemID, it.Reason.ID)
+			it.Dest = Text{ID: MsgDestStaff}
+			s.secure(it, true)
+			return
+		}
+		// On loan (or unknown): the lent tag agrees with the loan.
+		s.finish(it, phaseRefused, Text{})
+		return
+	}
 	// A return whose outcome is unknown: securing is always safe, so the tag
 	// is secured whatever the answer; only the destination differs.
 	switch {
@@ -892,11 +905,15 @@ func (s *stepper) secured(e EvSecured) {
 		return
 	}
 	if e.Err == nil {
-		if it.Reason.ID == MsgStaffOutcomeUnknown {
+		switch {
+		case it.Reconcile:
+			// Secured to agree with the library system; still refused.
+			s.finish(it, phaseRefused, Text{})
+		case it.Reason.ID == MsgStaffOutcomeUnknown:
 			s.finish(it, phaseStaff, Text{})
-			return
+		default:
+			s.finish(it, phaseDone, Text{})
 		}
-		s.finish(it, phaseDone, Text{})
 		return
 	}
 	if it.OnPad && it.TagTries < m.Opts.TagAttempts {
@@ -950,7 +967,16 @@ func (s *stepper) checkinResult(e EvCheckin) {
 	case e.Err != nil:
 		s.finish(it, phaseRefused, Text{ID: MsgRefusalUnavailable})
 	case !e.Result.OK:
-		s.finish(it, phaseRefused, reasonFrom(e.Result.Messages, MsgRefusalReturnGeneric))
+		reason := reasonFrom(e.Result.Messages, MsgRefusalReturnGeneric)
+		if !it.Pad.Secured {
+			// A refused return with the tag reading as lent: if the item is
+			// not on loan either, it is in the library with the gate bit
+			// off. Item Information tells; the refusal stands either way.
+			it.Reason, it.Reconcile, it.Phase = reason, true, phaseSettle
+			s.emit(EffSettle{ItemID: it.Pad.ItemID})
+			return
+		}
+		s.finish(it, phaseRefused, reason)
 	default:
 		it.Confirmed = true
 		if e.Result.Title != "" {

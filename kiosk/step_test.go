@@ -521,6 +521,50 @@ func TestResecureFailureGoesToStaff(t *testing.T) {
 	}
 }
 
+// A refused return whose tag reads as lent is checked with Item Information:
+// an item not on loan gets its tag secured (and goes to staff); an item on
+// loan keeps its lent tag, which agrees with the loan. A secured tag is left
+// alone without asking.
+func TestRefusedReturnReconcilesTag(t *testing.T) {
+	refused := EvCheckin{ItemID: "item-1", Result: CheckinResult{OK: false, Messages: []string{"Item not checked out"}}}
+	for _, tc := range []struct {
+		name      string
+		secured   bool
+		status    ItemStatus
+		wantCheck bool
+		wantWrite bool
+	}{
+		{"lent tag, not on loan", false, ItemStatus{Circulation: "03"}, true, true},
+		{"lent tag, on loan", false, ItemStatus{Circulation: "04"}, true, false},
+		{"secured tag", true, ItemStatus{}, false, false},
+	} {
+		m := welcome(testOpts())
+		p := pad("item-1")
+		p.Secured = tc.secured
+		m, effs := run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: p}, refused)
+		if _, ok := find[EffSettle](effs); ok != tc.wantCheck {
+			t.Fatalf("%s: item information asked = %v", tc.name, ok)
+		}
+		if tc.wantCheck {
+			m, effs = Step(m, EvSettled{ItemID: "item-1", Status: tc.status})
+		}
+		w, ok := find[EffSecure](effs)
+		if ok != tc.wantWrite || (ok && !w.Secured) {
+			t.Fatalf("%s: secure effect %v %+v", tc.name, ok, w)
+		}
+		if ok {
+			m, _ = Step(m, EvSecured{ItemID: "item-1", Secured: true})
+		}
+		v := m.View().Items[0]
+		if v.State != ItemRefused || v.Reason.Raw == "" && v.Reason.ID == "" {
+			t.Fatalf("%s: item %+v", tc.name, v)
+		}
+		if tc.wantWrite && v.Destination.ID != MsgDestStaff {
+			t.Fatalf("%s: destination %+v", tc.name, v.Destination)
+		}
+	}
+}
+
 func TestOfflineReturns(t *testing.T) {
 	o := testOpts()
 	m := welcome(o)
