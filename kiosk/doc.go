@@ -25,7 +25,11 @@
 //	go kiosk.FeedWatcher(ctx, watcher, k) // pad events → k.PadItem/PadRemoved/SetReader
 //	scanner text → k.Scan(buf); UI inputs → k.Send(kiosk.InKey{…})
 //
-// Package kiosk/kioskdemo does all of this against the simulators.
+// Package kiosk/kioskdemo does all of this against the simulators (the ACS
+// simulator, the virtual RFID pad and the virtual printer) and adds the
+// switches the demo needs: placing items and parts of sets, paper states,
+// the library system off line and the reader unplugged. `kiosk --demo` and
+// its scripted screenshots run on it.
 //
 // # Personal data
 //

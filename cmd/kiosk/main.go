@@ -114,7 +114,7 @@ func run(o options) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		defer d.Close()
-		fwd.set(d.core, func(s string) { _ = d.Scan(s) })
+		fwd.set(d.Kiosk, func(s string) { _ = d.Scan(s) })
 		wld = d
 		if o.script == "" {
 			// The panel opens after the kiosk window, so it stays on top.

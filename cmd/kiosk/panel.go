@@ -26,7 +26,7 @@ func (d *demo) openPanel(a fyne.App, bundle *i18n.Bundle) {
 
 	// Cards: one button per demo patron.
 	cards := container.NewVBox(widget.NewLabelWithStyle("Scan a demo card (every PIN is 1234; all people are synthetic)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	for _, p := range d.lib.Patrons() {
+	for _, p := range d.Library.Patrons() {
 		label := fmt.Sprintf("%s  ·  %s", p.Name, p.ID)
 		b := widget.NewButtonWithIcon(label, theme.AccountIcon(), func() { _ = d.Scan(p.ID) })
 		b.Alignment = widget.ButtonAlignLeading
@@ -40,7 +40,7 @@ func (d *demo) openPanel(a fyne.App, bundle *i18n.Bundle) {
 	items := container.NewVBox(widget.NewLabelWithStyle("Items: place on or lift off the pad", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 	onPad := widget.NewLabel("")
 	onPad.Wrapping = fyne.TextWrapWord
-	for _, it := range d.lib.Items() {
+	for _, it := range d.Library.Items() {
 		parts := max(it.Parts, 1)
 		title := fmt.Sprintf("%s  %s", it.ID, it.Title)
 		if parts > 1 {
@@ -90,9 +90,7 @@ func (d *demo) openPanel(a fyne.App, bundle *i18n.Bundle) {
 		}
 		receipts.Refresh()
 	}
-	d.mu.Lock()
-	d.watch = append(d.watch, func() { fyne.Do(refresh) })
-	d.mu.Unlock()
+	d.OnChange(func() { fyne.Do(refresh) })
 	go func() {
 		// Receipts print asynchronously; look for new ones every second.
 		t := time.NewTicker(time.Second)
