@@ -120,14 +120,17 @@ type RFID struct {
 
 // Printer configures receipts.
 type Printer struct {
-	Driver          string `toml:"driver"`            // usb, virtual or none
-	USB             string `toml:"usb"`               // VID:PID; empty = the first printer-class device
-	Columns         int    `toml:"columns"`           // 32, 42 or 48
-	Policy          string `toml:"policy"`            // always, ask, never or timeout
-	LogoFile        string `toml:"logo_file"`         // optional PNG
-	Footer          string `toml:"footer"`            // last lines of every receipt
-	PrintPatronName bool   `toml:"print_patron_name"` // first name on the receipt; off by default
-	Code            string `toml:"code"`              // code128 or qr for the transaction reference
+	Driver   string `toml:"driver"`    // usb, virtual or none
+	USB      string `toml:"usb"`       // VID:PID; empty = the first printer-class device
+	Columns  int    `toml:"columns"`   // 32, 42 or 48
+	Policy   string `toml:"policy"`    // always, ask, never or timeout
+	LogoFile string `toml:"logo_file"` // optional PNG
+	Footer   string `toml:"footer"`    // last lines of every receipt
+	// Footers gives the footer per language (da, en, …), for receipts
+	// printed in that language; Footer is used for the others.
+	Footers         map[string]string `toml:"footers"`
+	PrintPatronName bool              `toml:"print_patron_name"` // first name on the receipt; off by default
+	Code            string            `toml:"code"`              // code128 or qr for the transaction reference
 }
 
 // Scanner configures patron identification input.
@@ -307,6 +310,14 @@ func (c *Config) Validate() error {
 		func() error { return oneOf("kiosk.log_level", c.Kiosk.LogLevel, "debug", "info", "warn", "error") },
 		func() error {
 			return oneOf("kiosk.language", c.Kiosk.Language, "da", "en", "de", "sv", "uk", "pl", "tr")
+		},
+		func() error {
+			for l := range c.Printer.Footers {
+				if err := oneOf("printer.footers", l, "da", "en", "de", "sv", "uk", "pl", "tr"); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		func() error {
 			for _, l := range c.Kiosk.Languages {

@@ -29,6 +29,9 @@ func TestExampleLoads(t *testing.T) {
 	if c.Kiosk.IdleWarning.Duration != 20*time.Second {
 		t.Errorf("idle_warning = %v", c.Kiosk.IdleWarning)
 	}
+	if c.Printer.Footers["en"] == "" {
+		t.Errorf("printer.footers = %v", c.Printer.Footers)
+	}
 	if c.SIP2.Institution != "DK-799000" {
 		t.Errorf("institution = %q", c.SIP2.Institution)
 	}
@@ -45,6 +48,7 @@ func TestInvalidValuesNameKeyValueAndAllowed(t *testing.T) {
 		{"[sip2]\ntransport = \"fbs\"\nurl = \"http://x\"\n", "sip2.url", `"http://x"`, "https://"},
 		{"[kiosk]\nlanguage = \"fr\"\n", "kiosk.language", `"fr"`, "da, en"},
 		{"[rfid]\nafi_on_loan = 7\n", "rfid.afi_on_loan", "0x07", "different from rfid.afi_secured"},
+		{"[printer.footers]\nfr = \"Merci\"\n", "printer.footers", `"fr"`, "da, en"},
 	}
 	for _, c := range cases {
 		_, err := Load(write(t, "k.toml", c.body, 0o644))

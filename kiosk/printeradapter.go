@@ -19,7 +19,13 @@ type ESCPOSReceipts struct {
 	library string
 	branch  string
 	kioskID string
+	footers map[string]string
 }
+
+// SetFooters sets a footer per language code, printed on receipts in that
+// language instead of the layout's footer (the library's own words, which
+// no catalog can translate).
+func (e *ESCPOSReceipts) SetFooters(f map[string]string) { e.footers = f }
 
 // SetKioskID names the kiosk in each receipt's transaction reference, so
 // staff can find the transactions in the library system's log by kiosk and
@@ -75,6 +81,7 @@ func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {
 	pr := PrinterReceipt(r)
 	pr.Library, pr.Branch = e.library, e.branch
 	pr.Reference = e.reference(r)
+	pr.Footer = e.footers[r.Lang]
 	job, err := printer.Render(pr, e.bundle.Localizer(r.Lang), e.opts)
 	if err != nil {
 		return fmt.Errorf("kiosk: rendering receipt: %w", err)

@@ -33,6 +33,7 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	o.Receipt = receiptOptions(cfg.Printer)
 	o.Branch = cfg.Library.Branch
 	o.KioskID = cfg.Kiosk.ID
+	o.Footers = cfg.Printer.Footers
 	o.Scanner = scannerRules(cfg.Login)
 	o.Kiosk.Greet = cfg.Kiosk.Greeting != "none"
 	o.Kiosk.PayWhere = cfg.Library.PayWhere

@@ -243,6 +243,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	if prn != nil {
 		r := kiosk.NewESCPOSReceipts(prn, bundle, popts, cfg.Library.Name, cfg.Library.Branch)
 		r.SetKioskID(cfg.Kiosk.ID)
+		r.SetFooters(cfg.Printer.Footers)
 		receipts = r
 	}
 

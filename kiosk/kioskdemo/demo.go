@@ -56,6 +56,8 @@ type Options struct {
 	Branch string
 	// KioskID is the kiosk id printed in the receipts' transaction reference.
 	KioskID string
+	// Footers are receipt footers per language (printer.footers).
+	Footers map[string]string
 	// Scanner are the rules that tell card numbers and CPR numbers apart.
 	Scanner scanner.Rules
 	// Pad configures the virtual pad. The default takes the time a real
@@ -179,6 +181,7 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	d.prn = printertest.New(o.Receipt.Dots())
 	receipts := kiosk.NewESCPOSReceipts(d.prn, bundle, o.Receipt, inst.Name, o.Branch)
 	receipts.SetKioskID(o.KioskID)
+	receipts.SetFooters(o.Footers)
 
 	if kopts.StateDir == "" {
 		state, err := os.MkdirTemp("", "kiosk-demo-")

@@ -1,0 +1,49 @@
+package kiosk
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/printer"
+	"github.com/danbib/kiosk/printer/printertest"
+)
+
+// Receipts carry the library's footer in the receipt's language when one is
+// configured for it, the general footer otherwise, and list the holds ready
+// and the fee total.
+func TestESCPOSReceiptsFootersHoldsFees(t *testing.T) {
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prn := printertest.New(576)
+	opts := printer.DefaultOptions()
+	opts.Footer = "Tak for besøget"
+	r := NewESCPOSReceipts(prn, bundle, opts, "Demobiblioteket", "Hovedbiblioteket")
+	r.SetFooters(map[string]string{"en": "Thank you for visiting"})
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.Local)
+	rc := Receipt{At: at, Lines: []ReceiptLine{{ItemID: "3800000951", Title: "Eventyr", Due: at.AddDate(0, 0, 28), Kind: "loan"}},
+		Holds: []ReceiptHold{{Title: "Kongens Fald", PickupAt: "Hovedbiblioteket", LastDay: at.AddDate(0, 0, 7)}}, FeeTotal: 2500}
+	for i, lang := range []string{"en", "da"} {
+		rc.Lang = lang
+		if err := r.Print(context.Background(), rc); err != nil {
+			t.Fatal(err)
+		}
+		text, err := prn.Text(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flat := strings.Join(strings.Fields(text), " ")
+		want := map[string]string{"en": "Thank you for visiting", "da": "Tak for besøget"}[lang]
+		other := map[string]string{"en": "Tak for besøget", "da": "Thank you for visiting"}[lang]
+		if !strings.Contains(flat, want) || strings.Contains(flat, other) {
+			t.Errorf("%s receipt footer: want %q, not %q, in:\n%s", lang, want, other, text)
+		}
+		if !strings.Contains(flat, "Kongens Fald") || !strings.Contains(flat, "25,00") && !strings.Contains(flat, "25.00") {
+			t.Errorf("%s receipt lacks the hold or the fee:\n%s", lang, text)
+		}
+	}
+}
