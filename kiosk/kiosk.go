@@ -234,6 +234,11 @@ func (k *Kiosk) apply(ev Event) {
 	next, effs := Step(m, ev)
 	k.model = next
 	view := next.View()
+	if view.ReceiptQR != "" {
+		if st, ok := k.ports.Printer.(ScreenTexter); ok {
+			view.ReceiptQR = st.ScreenText(next.receipt())
+		}
+	}
 	// Ticks change nothing most of the time: render only what changed.
 	changed := k.mustRender || !reflect.DeepEqual(view, k.view)
 	k.mustRender = false

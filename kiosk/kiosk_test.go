@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -351,6 +352,66 @@ func TestRunnerIdleTimeoutEndsSession(t *testing.T) {
 		}
 		if r.lib.ended != 1 || !r.k.Model().Sec.Empty() {
 			t.Fatal("session not ended properly")
+		}
+	})
+}
+
+// stuckPrinter holds every job until its context ends, like a printer whose
+// paper jammed mid-job, and records that the job was given up.
+type stuckPrinter struct {
+	mu        sync.Mutex
+	started   int
+	cancelled int
+}
+
+func (p *stuckPrinter) Print(ctx context.Context, r Receipt) error {
+	p.mu.Lock()
+	p.started++
+	p.mu.Unlock()
+	<-ctx.Done()
+	p.mu.Lock()
+	p.cancelled++
+	p.mu.Unlock()
+	return ctx.Err()
+}
+
+// With the policy "always" the receipt prints without asking; a job still
+// pending when the session ends is cancelled, so it can never come out for
+// the next patron.
+func TestRunnerAlwaysPrintsAndSessionEndCancelsJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		o := runnerOpts(t)
+		o.Receipt = ReceiptAlways
+		r := newRig(t, o)
+		prn := &stuckPrinter{}
+		r.k.ports.Printer = prn
+		defer r.stop()
+		r.login(t, testCPR, testPIN)
+		r.k.PadItem(pad("item-1"))
+		synctest.Wait()
+		r.send(InFinish{})
+		prn.mu.Lock()
+		first := prn.started
+		prn.mu.Unlock()
+		if first != 1 {
+			t.Fatalf("%d print jobs started without asking, want 1", first)
+		}
+		if v := r.k.View(); len(v.ReceiptChoices) != 0 || !v.Busy {
+			t.Fatalf("the policy always asked the patron, or shows no progress: %+v", v)
+		}
+		time.Sleep(o.IdleTimeout + time.Second)
+		synctest.Wait()
+		prn.mu.Lock()
+		cancelled, started := prn.cancelled, prn.started
+		prn.mu.Unlock()
+		if started != 1 {
+			t.Fatalf("%d print jobs for one session, want 1", started)
+		}
+		if cancelled != 1 {
+			t.Fatalf("the stuck job was not cancelled when the session ended (%d)", cancelled)
+		}
+		if v := r.k.View(); v.InSession || !r.k.Model().Sec.Empty() {
+			t.Fatalf("session not ended: %+v", v)
 		}
 	})
 }

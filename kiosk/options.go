@@ -90,6 +90,9 @@ type Options struct {
 	// Greet shows the patron's first name. Default false (nothing personal
 	// on a screen others can see).
 	Greet bool
+	// ReceiptName puts the patron's first name on receipts
+	// (printer.print_patron_name). Default false.
+	ReceiptName bool
 	// SortBins maps the ACS sort bin (CL) to a bin label shown to the patron.
 	// Default none.
 	SortBins map[string]string

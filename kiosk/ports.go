@@ -266,6 +266,16 @@ type Receipt struct {
 	// FeeTotal is the outstanding fees in minor units (øre), 0 for none.
 	FeeTotal int64
 	Currency string
+	// PatronName is the first name, set only when the library configured
+	// names on receipts.
+	PatronName string
+}
+
+// ScreenTexter is optionally implemented by a ReceiptPrinter to lay the
+// receipt out as text for the on-screen QR code; without it the core's
+// plain list is used.
+type ScreenTexter interface {
+	ScreenText(r Receipt) string
 }
 
 // ReceiptPrinter prints receipts. Print is cancelled through ctx when the

@@ -51,7 +51,7 @@ func NewESCPOSReceipts(p printer.Printer, bundle *i18n.Bundle, opts printer.Opti
 // PrinterReceipt converts the core's receipt (titles, item ids, due dates)
 // to the printer's model. Nothing about the patron is carried over.
 func PrinterReceipt(r Receipt) printer.Receipt {
-	out := printer.Receipt{Kind: printer.KindReturn, Time: r.At}
+	out := printer.Receipt{Kind: printer.KindReturn, Time: r.At, PatronName: r.PatronName}
 	loans, renewals := 0, 0
 	for _, l := range r.Lines {
 		switch l.Kind {
@@ -75,13 +75,27 @@ func PrinterReceipt(r Receipt) printer.Receipt {
 	return out
 }
 
-// Print renders and prints the receipt; ctx is cancelled when the session
-// ends, so a pending job never prints for the next patron.
-func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {
+// printerReceipt is the printer's model of r with this kiosk's header,
+// reference and footer.
+func (e *ESCPOSReceipts) printerReceipt(r Receipt) printer.Receipt {
 	pr := PrinterReceipt(r)
 	pr.Library, pr.Branch = e.library, e.branch
 	pr.Reference = e.reference(r)
 	pr.Footer = e.footers[r.Lang]
+	return pr
+}
+
+// ScreenText is the same receipt as plain text in the patron's language,
+// for the QR code on the receipt screen: what the patron takes on the phone
+// reads like the paper one.
+func (e *ESCPOSReceipts) ScreenText(r Receipt) string {
+	return printer.ScreenText(e.printerReceipt(r), e.bundle.Localizer(r.Lang), e.opts)
+}
+
+// Print renders and prints the receipt; ctx is cancelled when the session
+// ends, so a pending job never prints for the next patron.
+func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {
+	pr := e.printerReceipt(r)
 	job, err := printer.Render(pr, e.bundle.Localizer(r.Lang), e.opts)
 	if err != nil {
 		return fmt.Errorf("kiosk: rendering receipt: %w", err)

@@ -47,3 +47,27 @@ func TestESCPOSReceiptsFootersHoldsFees(t *testing.T) {
 		}
 	}
 }
+
+// The on-screen QR text is the same receipt as the paper one, in the
+// patron's language: header, titles, due dates, holds and footer.
+func TestESCPOSReceiptsScreenText(t *testing.T) {
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewESCPOSReceipts(printertest.New(576), bundle, printer.DefaultOptions(), "Demobiblioteket", "Hovedbiblioteket")
+	r.SetFooters(map[string]string{"da": "Tak for besøget"})
+	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.Local)
+	text := r.ScreenText(Receipt{Lang: "da", At: at,
+		Lines: []ReceiptLine{{ItemID: "3800000951", Title: "Eventyr og historier", Due: at.AddDate(0, 0, 28), Kind: "loan"}},
+		Holds: []ReceiptHold{{Title: "Kongens Fald", PickupAt: "Hovedbiblioteket"}}})
+	flat := strings.Join(strings.Fields(text), " ")
+	for _, want := range []string{"Demobiblioteket", "Eventyr og historier", "28.12.2026", "Kongens Fald", "Tak for besøget"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("screen text lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(flat, "loan 3800000951") {
+		t.Errorf("screen text is the core's raw list, not the receipt:\n%s", text)
+	}
+}

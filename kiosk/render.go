@@ -34,11 +34,7 @@ func (m Model) View() View {
 		v.IdleLeft = m.IdleLeft()
 	}
 	if m.Opts.Greet && len(m.Sec.Name) > 0 {
-		name := string(m.Sec.Name)
-		if i := strings.IndexByte(name, ' '); i > 0 {
-			name = name[:i]
-		}
-		v.Greeting = name
+		v.Greeting = firstName(m.Sec.Name)
 	}
 	var want flow = flowLoan
 	if m.State == StateReturn {
@@ -127,4 +123,14 @@ func (m Model) screen() Screen {
 		return ScreenOutOfOrder
 	}
 	return ScreenWelcome
+}
+
+// firstName is the first word of a patron's name, the most of it the kiosk
+// ever shows or prints.
+func firstName(name []byte) string {
+	n := string(name)
+	if i := strings.IndexByte(n, ' '); i > 0 {
+		n = n[:i]
+	}
+	return n
 }

@@ -217,6 +217,8 @@ type Model struct {
 	// kept with Receipt for the same time and for the same reason.
 	ReceiptHolds []ReceiptHold
 	ReceiptFee   int64
+	ReceiptAt    time.Time // when the session ended: the receipt's time
+	ReceiptName  string    // first name, only with Options.ReceiptName
 }
 
 // NewModel returns the starting model.

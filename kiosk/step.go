@@ -1154,6 +1154,8 @@ func (s *stepper) maybeEnd() {
 		m.keepReceipt(lines)
 		if m.Opts.Receipt == ReceiptAlways && m.Mode != ModeNoReceipt {
 			m.State = StatePrinting
+			m.LastActivity = m.Now // a stuck printer ends it after another IdleTimeout
+			m.forgetPatron()
 			s.emit(EffPrint{Session: m.Session, Receipt: m.receipt()})
 			return
 		}
@@ -1177,12 +1179,17 @@ func (m *Model) keepReceipt(lines []ReceiptLine) {
 		m.ReceiptHolds = append(m.ReceiptHolds, ReceiptHold(h))
 	}
 	m.ReceiptFee = m.FeeTotal
+	m.ReceiptAt = m.Now
+	m.ReceiptName = ""
+	if m.Opts.ReceiptName && len(m.Sec.Name) > 0 {
+		m.ReceiptName = firstName(m.Sec.Name)
+	}
 }
 
 // receipt is the receipt kept by keepReceipt, in the session's language.
 func (m *Model) receipt() Receipt {
-	return Receipt{Lang: m.Lang, At: m.Now, Lines: m.Receipt, Holds: m.ReceiptHolds,
-		FeeTotal: m.ReceiptFee, Currency: m.Currency}
+	return Receipt{Lang: m.Lang, At: m.ReceiptAt, Lines: m.Receipt, Holds: m.ReceiptHolds,
+		FeeTotal: m.ReceiptFee, Currency: m.Currency, PatronName: m.ReceiptName}
 }
 
 // forgetPatron drops what the session knows about the patron except the
@@ -1233,7 +1240,7 @@ func (s *stepper) endSession(reason string) {
 	m.Intent = ScreenWelcome
 	m.Message = Text{}
 	m.Receipt, m.ReceiptQR = nil, ""
-	m.ReceiptHolds, m.ReceiptFee = nil, 0
+	m.ReceiptHolds, m.ReceiptFee, m.ReceiptName = nil, 0, ""
 	m.IdleWarning = false
 	m.Ending = ""
 	m.Busy = 0
@@ -1281,7 +1288,9 @@ func (s *stepper) tick() {
 			s.emit(EffPrint{Session: m.Session, Receipt: m.receipt()})
 			return
 		}
-		if m.State == StateIdentify || m.State == StatePIN || m.State == StateReceipt {
+		if m.State == StateIdentify || m.State == StatePIN || m.State == StateReceipt || m.State == StatePrinting {
+			// A printer stuck for a whole idle timeout: the job is
+			// discarded with the session, never printed for the next one.
 			s.endSession("idle")
 			return
 		}

@@ -758,6 +758,30 @@ func TestLoanReceiptHoldsAndFees(t *testing.T) {
 	}
 }
 
+// The patron's first name reaches the receipt only when the library turned
+// names on receipts on, and never the rest of the name.
+func TestReceiptNameOnlyWhenConfigured(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		o := testOpts()
+		o.ReceiptName = on
+		m := loggedIn(t, o, PatronStatus{})
+		m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y", Due: t0}},
+			EvSecured{ItemID: "item-1"}, in(InFinish{}))
+		_, effs := Step(m, in(InReceipt{Choice: "print"}))
+		p, ok := find[EffPrint](effs)
+		if !ok {
+			t.Fatal("nothing printed")
+		}
+		want := ""
+		if on {
+			want = "Testa"
+		}
+		if p.Receipt.PatronName != want {
+			t.Fatalf("ReceiptName=%v: name on receipt %q, want %q", on, p.Receipt.PatronName, want)
+		}
+	}
+}
+
 func TestRefusalKeepsTitle(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1",

@@ -134,9 +134,6 @@ type Options struct {
 	// Encoder holds the code pages the printer supports. Default
 	// escpos.DefaultOptions().
 	Encoder escpos.Options
-	// Policy says when receipts print (NewSpooler takes it): ask, always,
-	// never or timeout (print when the question times out). Default ask.
-	Policy Policy
 }
 
 // DefaultOptions returns the defaults documented on Options.
@@ -146,7 +143,6 @@ func DefaultOptions() Options {
 		Code:          CodeCode128,
 		FeedBeforeCut: 3,
 		Encoder:       escpos.DefaultOptions(),
-		Policy:        PolicyAsk,
 	}
 }
 

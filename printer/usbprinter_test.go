@@ -210,3 +210,11 @@ func TestUSBStatusSkipsStrayBytes(t *testing.T) {
 		t.Errorf("first request % x", ft.written)
 	}
 }
+
+// job is a small complete ESC/POS job: initialise, one line, cut.
+func job(text string) []byte {
+	b := escpos.NewBuilder(escpos.DefaultOptions())
+	b.Initialize().Line(text).Cut(escpos.CutPartial, 3)
+	p, _ := b.Bytes()
+	return p
+}

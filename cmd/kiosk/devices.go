@@ -123,6 +123,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 		o.Receipt = kiosk.ReceiptNever
 	}
 	o.Greet = cfg.Kiosk.Greeting != "none"
+	o.ReceiptName = cfg.Printer.PrintPatronName
 	o.SortBins = cfg.Returns.SortBins
 	o.PayWhere = cfg.Library.PayWhere
 	return o
