@@ -78,7 +78,12 @@ var (
 	// delimiter, CR or end: AD PIN, CO login password, AC terminal password,
 	// AA patron id, AE personal name, BD address, BE e-mail, BF phone, PB
 	// birth date, DA hold patron name, CY hold patron id, AL block reason.
-	sip2Re = regexp.MustCompile(`(^|\|)(AD|CO|AC|AA|AE|BD|BE|BF|PB|DA|CY)([^|\r\n]*)`)
+	// The first field after the fixed part has no "|" before it: it follows
+	// a digit (dates, counts), or a space, Y or N (63's summary, flags).
+	// After a space, Y or N the field must end with "|", so that words such
+	// as "ACS" in ordinary log text stay readable.
+	sip2Re      = regexp.MustCompile(`(^|\||[0-9])(AD|CO|AC|AA|AE|BD|BE|BF|PB|DA|CY)([^|\r\n]*)`)
+	sip2FixedRe = regexp.MustCompile(`([ YN])(AD|CO|AC|AA|AE|BD|BE|BF|PB|DA|CY)([^|\r\n]+)\|`)
 	// The same fields in an FBS envelope's XML attributes.
 	attrRe = regexp.MustCompile(`(password|login)="[^"]*"`)
 )
@@ -95,6 +100,7 @@ func Redact(s string) string {
 		}
 		return sub[1] + sub[2] + Mask
 	})
+	s = sip2FixedRe.ReplaceAllString(s, "${1}${2}"+Mask+"|")
 	s = attrRe.ReplaceAllString(s, `$1="`+Mask+`"`)
 	// Replace repeatedly: adjacent matches share their separator character.
 	for i := 0; i < 3 && cprRe.MatchString(s); i++ {

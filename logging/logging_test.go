@@ -67,6 +67,24 @@ func TestRedactKeepsItemIDs(t *testing.T) {
 	}
 }
 
+// The first variable field follows the fixed part without a "|": it is
+// masked there too, while ordinary words in log text stay readable.
+func TestRedactFirstFieldAfterFixedPart(t *testing.T) {
+	cases := map[string]string{
+		"9300COsecret|CNkiosk|":                                  "9300CO" + Mask + "|CNkiosk|",
+		"sip2: -> 9300CNkiosk|COsecret|":                         "sip2: -> 9300CNkiosk|CO" + Mask + "|",
+		"24              00120261130    101501AESyntetisk Navn|": "24              00120261130    101501AE" + Mask + "|",
+		"63000202611301015010          AA0101700001|ADkode|":     "63000202611301015010          AA" + Mask + "|AD" + Mask + "|",
+		"kiosk: ACS is offline, AC and CO unchanged":             "kiosk: ACS is offline, AC and CO unchanged",
+		"rfid: ADVARSEL reader gone":                             "rfid: ADVARSEL reader gone",
+	}
+	for in, want := range cases {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestBadLevel(t *testing.T) {
 	if _, err := New(&bytes.Buffer{}, "chatty"); err == nil {
 		t.Fatal("want an error for an unknown level")
