@@ -90,6 +90,9 @@ type Options struct {
 	// Greet shows the patron's first name. Default false (nothing personal
 	// on a screen others can see).
 	Greet bool
+	// Language is the language each session starts in and returns to
+	// (kiosk.language). Default "da".
+	Language string
 	// ReceiptName puts the patron's first name on receipts
 	// (printer.print_patron_name). Default false.
 	ReceiptName bool
@@ -165,4 +168,12 @@ func (o Options) Validate() error {
 		return fmt.Errorf("kiosk: Receipt %q: use ask, always, timeout or never", o.Receipt)
 	}
 	return nil
+}
+
+// startLang is the language a session starts in.
+func (o Options) startLang() string {
+	if supportedLang(o.Language) {
+		return o.Language
+	}
+	return "da"
 }

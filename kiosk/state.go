@@ -231,7 +231,7 @@ func NewModel(opts Options, identify IdentifyFunc, now time.Time) Model {
 		Identify: identify,
 		Health: Health{ACSOnline: true, CheckoutOK: true, CheckinOK: true, OfflineOK: true,
 			Reader: true, Paper: PaperOK, ClockSet: true, Recovering: true},
-		Lang:     "da",
+		Lang:     o.startLang(),
 		Sec:      &Secrets{},
 		Throttle: NewThrottle(o),
 		Pad:      map[string]PadItem{},

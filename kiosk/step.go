@@ -1244,10 +1244,11 @@ func (s *stepper) endSession(reason string) {
 	m.IdleWarning = false
 	m.Ending = ""
 	m.Busy = 0
-	m.Lang = "da"
-	m.LargeText = false
+	// The goodbye screen still speaks the patron's language and size; both
+	// reset when it gives way to the welcome screen (or to the next card).
 	s.log("info", "session ended", "", reason)
 	if len(next) > 0 && m.Mode < ModeReturnsOnly {
+		m.resetLook()
 		m.State = StateWelcome
 		m.Intent = ScreenLoan
 		m.LastActivity = m.Now
@@ -1270,6 +1271,14 @@ func (s *stepper) tick() {
 	m := s.m
 	if m.State == StateGoodbye && !m.Now.Before(m.GoodbyeUntil) {
 		m.State = StateWelcome
+		m.resetLook()
+		return
+	}
+	if m.State == StateWelcome && !m.LoggedIn && (m.Lang != m.Opts.startLang() || m.LargeText) &&
+		m.Now.Sub(m.LastActivity) >= m.Opts.IdleTimeout {
+		// Someone chose a language or larger text and walked away: the
+		// next patron must not inherit it.
+		m.resetLook()
 		return
 	}
 	if !(m.State.inSession() || m.LoggedIn || m.State == StatePrinting) || m.State == StateAuthenticating {
@@ -1298,6 +1307,12 @@ func (s *stepper) tick() {
 	case idle >= m.Opts.IdleTimeout-m.Opts.IdleWarning:
 		m.IdleWarning = true
 	}
+}
+
+// resetLook returns the language and text size to the kiosk's defaults.
+func (m *Model) resetLook() {
+	m.Lang = m.Opts.startLang()
+	m.LargeText = false
 }
 
 // IdleLeft is how long until the idle timeout.

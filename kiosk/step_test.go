@@ -782,6 +782,45 @@ func TestReceiptNameOnlyWhenConfigured(t *testing.T) {
 	}
 }
 
+// The goodbye screen speaks the session's language; the welcome screen after
+// it, and a welcome screen left with a language chosen, return to the
+// kiosk's language and normal text size.
+func TestLanguageResetAfterSession(t *testing.T) {
+	o := testOpts()
+	m := welcome(o)
+	m, _ = run(m, in(InLanguage{Lang: "en"}), in(InLargeText{On: true}))
+	m = func() Model {
+		evs := append([]Event{in(InChoose{Screen: ScreenLoan}), EvScan{Text: []byte(testCPR)}}, keys(testPIN)...)
+		m, _ := run(m, evs...)
+		m, _ = Step(m, EvAuth{Session: m.Session, Status: PatronStatus{ValidPatron: "Y", ValidPIN: "Y"}})
+		return m
+	}()
+	m, _ = run(m, in(InFinish{}))
+	if v := m.View(); v.Screen != ScreenGoodbye || v.Lang != "en" || !v.LargeText {
+		t.Fatalf("goodbye: screen %v lang %q large %v", v.Screen, v.Lang, v.LargeText)
+	}
+	m.Now = m.Now.Add(o.GoodbyeFor + time.Second)
+	m, _ = Step(m, EvTick{})
+	if v := m.View(); v.Screen != ScreenWelcome || v.Lang != "da" || v.LargeText {
+		t.Fatalf("after goodbye: screen %v lang %q large %v", v.Screen, v.Lang, v.LargeText)
+	}
+	// Chosen on the welcome screen, then left alone.
+	m, _ = run(m, in(InLanguage{Lang: "de"}))
+	m.Now = m.Now.Add(o.IdleTimeout / 2)
+	if m, _ = Step(m, EvTick{}); m.View().Lang != "de" {
+		t.Fatal("language reset before the idle timeout")
+	}
+	m.Now = m.Now.Add(o.IdleTimeout)
+	if m, _ = Step(m, EvTick{}); m.View().Lang != "da" {
+		t.Fatalf("language %q kept for the next patron", m.View().Lang)
+	}
+	// A kiosk configured for English starts and returns there.
+	o.Language = "en"
+	if v := welcome(o).View(); v.Lang != "en" {
+		t.Fatalf("configured language: %q", v.Lang)
+	}
+}
+
 func TestRefusalKeepsTitle(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1",

@@ -37,6 +37,7 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	o.Scanner = scannerRules(cfg.Login)
 	o.Kiosk.Greet = cfg.Kiosk.Greeting != "none"
 	o.Kiosk.ReceiptName = cfg.Printer.PrintPatronName
+	o.Kiosk.Language = cfg.Kiosk.Language
 	o.Kiosk.PayWhere = cfg.Library.PayWhere
 	if cfg.Kiosk.IdleTimeout.Duration > cfg.Kiosk.IdleWarning.Duration && cfg.Kiosk.IdleWarning.Duration > 0 {
 		o.Kiosk.IdleTimeout, o.Kiosk.IdleWarning = cfg.Kiosk.IdleTimeout.Duration, cfg.Kiosk.IdleWarning.Duration
