@@ -134,7 +134,7 @@ func run(o options) error {
 	// systemd learns the kiosk is up once its window exists, also when the
 	// devices are not there yet: the out-of-order screen is the right
 	// screen then, and a restart loop would only make it flicker.
-	notifySystemd(ctx, log)
+	notifySystemd(ctx, log, fwd.alive)
 	attachWedge(w, cfg, fwd.scan)
 
 	scriptDone := make(chan error, 1)
@@ -202,6 +202,26 @@ func (f *forwarder) Send(in kiosk.Input) {
 	if core != nil {
 		core.Send(in)
 	}
+}
+
+// heartbeat is implemented by the core: the time of its last step.
+type heartbeat interface{ Heartbeat() time.Time }
+
+// stuckAfter is how old the core's last step may be before the kiosk counts
+// as hung: it steps at least once a second.
+const stuckAfter = 10 * time.Second
+
+// alive reports whether the core (when there is one yet) still steps.
+func (f *forwarder) alive() bool {
+	f.mu.Lock()
+	core := f.core
+	f.mu.Unlock()
+	hb, ok := core.(heartbeat)
+	if !ok {
+		return true
+	}
+	last := hb.Heartbeat()
+	return last.UnixNano() <= 0 || time.Since(last) < stuckAfter
 }
 
 func (f *forwarder) scan(s string) {
