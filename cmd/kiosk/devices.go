@@ -124,6 +124,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	}
 	o.Greet = cfg.Kiosk.Greeting != "none"
 	o.ReceiptName = cfg.Printer.PrintPatronName
+	o.Language = cfg.Kiosk.Language
 	o.SortBins = cfg.Returns.SortBins
 	o.PayWhere = cfg.Library.PayWhere
 	return o
@@ -305,7 +306,11 @@ func scannerRules(c config.Login) scanner.Rules {
 // notifySystemd tells systemd the kiosk is up and pings its watchdog at half
 // the interval, so a hung kiosk is restarted (packaging/systemd/kiosk.service).
 // Outside systemd both calls do nothing.
-func notifySystemd(ctx context.Context, log logrus.FieldLogger) {
+//
+// alive reports whether the kiosk's event loop still turns; while it does
+// not, the pings stop and systemd restarts the kiosk (a deadlock must not be
+// hidden behind a ticker that keeps running).
+func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() bool) {
 	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
 		log.WithError(err).Warn("kiosk: sd_notify READY failed")
 	}
@@ -321,6 +326,10 @@ func notifySystemd(ctx context.Context, log logrus.FieldLogger) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				if !alive() {
+					log.Error("kiosk: the core's event loop is stuck; no watchdog ping")
+					continue
+				}
 				_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
 			}
 		}
