@@ -272,7 +272,9 @@ func (k *Kiosk) goProbe(ctx context.Context) {
 		}()
 		k.ports.Clock.AfterFunc(k.opts.HealthEvery, probe)
 	}
-	k.ports.Clock.AfterFunc(k.opts.HealthEvery, probe)
+	// The first probe runs at once: the kiosk learns whether the library
+	// system is there before its first patron, not HealthEvery later.
+	probe()
 }
 
 func (k *Kiosk) probeOnce(ctx context.Context) {

@@ -44,6 +44,7 @@ const (
 	MsgModeACSOffline       = "mode.acs_offline"
 	MsgModeOfflineReturns   = "mode.offline_returns"
 	MsgModeCheckoutDisabled = "mode.checkout_disabled"
+	MsgModeCheckinDisabled  = "mode.checkin_disabled"
 	MsgModeCirculationOff   = "mode.circulation_disabled"
 	MsgModeNoPaper          = "mode.no_paper"
 	MsgModeReturnsOnly      = "mode.returns_only"

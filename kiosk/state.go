@@ -229,7 +229,10 @@ func NewModel(opts Options, identify IdentifyFunc, now time.Time) Model {
 		Now:      now,
 		Opts:     &o,
 		Identify: identify,
-		Health: Health{ACSOnline: true, CheckoutOK: true, CheckinOK: true, OfflineOK: true,
+		// Offline returns wait for a 98 that allows them: a library
+		// system that is down from the start never said it would take
+		// them later (reliability.md #1, #3).
+		Health: Health{ACSOnline: true, CheckoutOK: true, CheckinOK: true, OfflineOK: false,
 			Reader: true, Paper: PaperOK, ClockSet: true, Recovering: true},
 		Lang:     o.startLang(),
 		Sec:      &Secrets{},

@@ -237,6 +237,7 @@ func (s *stepper) choose(sc Screen) {
 	case StateGoodbye:
 		// The next patron need not wait for the goodbye screen to pass.
 		m.State = StateWelcome
+		m.resetLook()
 		if m.Mode == ModeOutOfOrder {
 			m.State = StateOutOfOrder
 			return
@@ -249,6 +250,12 @@ func (s *stepper) choose(sc Screen) {
 	switch sc {
 	case ScreenReturn:
 		if m.Mode == ModeOutOfOrder {
+			return
+		}
+		if m.returnsOff() {
+			// 98 said checkin ok = N: say so instead of taking items the
+			// library system would refuse (reliability.md #4).
+			m.Message = Text{ID: MsgModeCheckinDisabled}
 			return
 		}
 		if !m.State.inSession() && !m.LoggedIn {
@@ -673,9 +680,19 @@ func (s *stepper) start(i int) {
 		s.offlineReturn(it)
 		return
 	}
+	if m.returnsOff() {
+		it.Phase, it.Reason = phaseRefused, Text{ID: MsgModeCheckinDisabled}
+		return
+	}
 	it.Phase = phaseCheckin
 	it.Attempts++
 	s.emit(EffJournal{Open: true, ItemID: id, Op: "checkin"}, EffCheckin{ItemID: id, OwnerISIL: it.Pad.OwnerISIL})
+}
+
+// returnsOff reports that the library system is online but refuses
+// returns (98 checkin ok = N).
+func (m *Model) returnsOff() bool {
+	return m.Health.ACSOnline && !m.Health.CheckinOK && m.Health.CheckoutOK
 }
 
 // offlinePossible reports whether returns may go to the offline queue.
@@ -1346,6 +1363,9 @@ func (m Model) computeMode() (Mode, Text) {
 		return ModeReturnsOnly, Text{ID: MsgModeCheckoutDisabled}
 	case !h.PrinterNone && h.Paper != PaperOK && h.Paper != PaperNearEnd && h.Paper != "":
 		return ModeNoReceipt, Text{ID: MsgModeNoPaper}
+	case !h.CheckinOK:
+		// Loans go on; the welcome screen offers no returns and says why.
+		return ModeNormal, Text{ID: MsgModeCheckinDisabled}
 	}
 	return ModeNormal, Text{}
 }

@@ -568,7 +568,9 @@ func TestRefusedReturnReconcilesTag(t *testing.T) {
 func TestOfflineReturns(t *testing.T) {
 	o := testOpts()
 	m := welcome(o)
-	m, effs := run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Err: ErrOffline})
+	h := m.Health
+	h.OfflineOK = true // a 98 allowed offline returns
+	m, effs := run(m, EvHealth{Health: h}, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Err: ErrOffline})
 	q, ok := find[EffQueueOffline](effs)
 	if !ok || q.ItemID != "item-1" {
 		t.Fatalf("not queued: %v", effs)
@@ -595,7 +597,7 @@ func TestOfflineReturns(t *testing.T) {
 	// Without the ACS's blessing (98 offline ok=N) offline returns are refused.
 	o2 := testOpts()
 	m3 := welcome(o2)
-	h := m3.Health
+	h = m3.Health
 	h.OfflineOK = false
 	m3, _ = run(m3, EvHealth{Health: h}, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")},
 		EvCheckin{ItemID: "item-1", Err: ErrOffline})
@@ -821,6 +823,27 @@ func TestLanguageResetAfterSession(t *testing.T) {
 	}
 }
 
+// A 98 with checkin ok = N switches returns off and says so; loans go on.
+func TestCheckinDisabled(t *testing.T) {
+	m := welcome(testOpts())
+	h := m.Health
+	h.CheckinOK = false
+	m, _ = Step(m, EvHealth{Health: h})
+	if m.Mode != ModeNormal || m.ModeReason.ID != MsgModeCheckinDisabled {
+		t.Fatalf("mode %v %q", m.Mode, m.ModeReason.ID)
+	}
+	m, effs := run(m, in(InChoose{Screen: ScreenReturn}))
+	if m.State == StateReturn || m.View().Message.ID != MsgModeCheckinDisabled || count[EffCheckin](effs) != 0 {
+		t.Fatalf("returns offered: state %v message %q", m.State, m.View().Message.ID)
+	}
+	m = loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = Step(m, EvHealth{Health: h})
+	_, effs = run(m, EvPadItem{Item: pad("item-1")})
+	if count[EffCheckout](effs) != 1 {
+		t.Fatal("loans stopped with returns")
+	}
+}
+
 func TestRefusalKeepsTitle(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1",
@@ -879,7 +902,8 @@ func TestHealthModes(t *testing.T) {
 	}{
 		{"ok", func(h *Health) {}, ModeNormal, ""},
 		{"paper out", func(h *Health) { h.Paper = PaperOut }, ModeNoReceipt, MsgModeNoPaper},
-		{"acs offline, offline ok", func(h *Health) { h.ACSOnline = false }, ModeReturnsOnly, MsgModeOfflineReturns},
+		{"acs offline, offline ok", func(h *Health) { h.ACSOnline, h.OfflineOK = false, true }, ModeReturnsOnly, MsgModeOfflineReturns},
+		{"acs offline before any 98", func(h *Health) { h.ACSOnline = false }, ModeOutOfOrder, MsgModeACSOffline},
 		{"acs offline, no offline", func(h *Health) { h.ACSOnline, h.OfflineOK = false, false }, ModeOutOfOrder, MsgModeACSOffline},
 		{"acs offline, clock unset", func(h *Health) { h.ACSOnline, h.ClockSet = false, false }, ModeOutOfOrder, MsgModeACSOffline},
 		{"checkout disabled", func(h *Health) { h.CheckoutOK = false }, ModeReturnsOnly, MsgModeCheckoutDisabled},

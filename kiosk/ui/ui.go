@@ -65,9 +65,11 @@ type Renderer struct {
 	labels   map[string]string // visible button text → action name
 	fyneLang string
 
-	// mu guards snap, which other goroutines (the script player) read.
-	mu   sync.Mutex
-	snap Snapshot
+	// mu guards snap and shown, which other goroutines (the script
+	// player) read.
+	mu    sync.Mutex
+	snap  Snapshot
+	shown []Shown
 }
 
 var _ kiosk.UI = (*Renderer)(nil)
@@ -132,11 +134,82 @@ func (r *Renderer) show(v kiosk.View) {
 		Mode:        v.Mode,
 		Lang:        r.loc.Lang(),
 		Busy:        v.Busy,
+		Working:     working(v),
 		IdleWarning: v.IdleWarning,
 		Texts:       texts,
 		Buttons:     buttons,
 	}
+	r.record(r.snap)
 	r.mu.Unlock()
+}
+
+// working reports whether an item or a loan of v is still being read or
+// registered, so that a script does not photograph a half-finished list.
+func working(v kiosk.View) bool {
+	for _, list := range [][]kiosk.ItemView{v.Items, v.Loans} {
+		for _, it := range list {
+			if it.State == kiosk.ItemReading || it.State == kiosk.ItemWorking {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Shown is one stretch of consecutive renders of the same screen. The script
+// player asks for them because a screen that shows only for a while (the
+// goodbye screen) can come and go between two of its polls on a loaded
+// machine.
+type Shown struct {
+	First, Last uint64 // Seq of the stretch's first and last render
+	Screen      kiosk.Screen
+	Texts       []string // the distinct texts of the stretch, in order of appearance
+}
+
+// The history is bounded, because the production kiosk renders for months
+// and nobody reads it there: maxShown stretches (a script looks back one
+// command, which spans a few screens) with at most maxShownTexts texts each
+// (a loan session's items and their states stay far below it).
+const (
+	maxShown      = 32
+	maxShownTexts = 500
+)
+
+// record adds s to the history. It runs with r.mu held.
+func (r *Renderer) record(s Snapshot) {
+	n := len(r.shown)
+	if n == 0 || r.shown[n-1].Screen != s.Screen {
+		if n == maxShown {
+			r.shown = slices.Delete(r.shown, 0, 1)
+		}
+		r.shown = append(r.shown, Shown{First: s.Seq, Screen: s.Screen})
+	}
+	last := &r.shown[len(r.shown)-1]
+	last.Last = s.Seq
+	for _, t := range s.Texts {
+		if len(last.Texts) >= maxShownTexts {
+			break
+		}
+		if !slices.Contains(last.Texts, t) {
+			last.Texts = append(last.Texts, t)
+		}
+	}
+}
+
+// ShownSince returns the stretches of screens rendered after render number
+// seq (a Snapshot's Seq), oldest first; the current screen is the last one.
+// Safe from any goroutine.
+func (r *Renderer) ShownSince(seq uint64) []Shown {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []Shown
+	for _, s := range r.shown {
+		if s.Last > seq {
+			s.Texts = slices.Clone(s.Texts)
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Snapshot is what is on screen, for the script player and tests.
@@ -146,6 +219,7 @@ type Snapshot struct {
 	Mode        kiosk.Mode
 	Lang        string
 	Busy        bool
+	Working     bool // an item or loan is still being read or registered
 	IdleWarning bool
 	Texts       []string // every text on screen, in tree order
 	Buttons     []string // names Press accepts (catalog keys, key:N, lang:xx, toggle:ID)
