@@ -351,10 +351,7 @@ func (k *Kiosk) perform(e Effect) {
 	case EffPrint:
 		k.goPrint(x)
 	case EffSettleJournal:
-		k.async(func() Event {
-			k.settleJournal()
-			return EvJournalSettled{}
-		})
+		k.async(func() Event { return EvJournalSettled{Open: k.settleJournal()} })
 	case EffForwardQueue:
 		k.async(func() Event { return EvQueueForwarded{Len: k.forwardQueue()} })
 	default:
@@ -442,8 +439,7 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 	case EffForwardQueue:
 		return EvQueueForwarded{Len: k.forwardQueue()}
 	case EffSettleJournal:
-		k.settleJournal()
-		return EvJournalSettled{}
+		return EvJournalSettled{Open: k.settleJournal()}
 	}
 	return nil
 }
@@ -500,28 +496,36 @@ func (k *Kiosk) goPrint(x EffPrint) {
 // before the first patron is served: a checkout that went through is
 // cancelled (the patron never saw it confirmed and the tag may be secured),
 // a checkin that did not is sent again.
-func (k *Kiosk) settleJournal() {
+//
+// It returns how many entries stay open because the library system could
+// not be asked or did not take the correction; they are tried again.
+func (k *Kiosk) settleJournal() (open int) {
 	for _, e := range k.journal.Entries() {
 		ctx, cancel := context.WithTimeout(context.Background(), k.opts.CallTimeout)
 		st, err := k.ports.Library.ItemInfo(ctx, e.ItemID)
 		log := k.log.WithField("item", e.ItemID).WithField("op", e.Op)
 		switch {
 		case err != nil:
-			log.WithError(err).Error("journal: item information failed; entry kept for staff")
+			log.WithError(err).Error("journal: item information failed; entry kept and tried again")
 			cancel()
+			open++
 			continue
 		case e.Op == "checkout" && st.Charged():
 			if _, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: e.ItemID, Cancel: true}); err != nil {
-				log.WithError(err).Error("journal: cancelling an interrupted loan failed; see staff")
-			} else {
-				log.Warn("journal: interrupted loan cancelled; check the item's tag")
+				log.WithError(err).Error("journal: cancelling an interrupted loan failed; tried again")
+				cancel()
+				open++
+				continue
 			}
+			log.Warn("journal: interrupted loan cancelled; check the item's tag")
 		case e.Op == "checkin" && st.Charged():
 			if _, err := k.ports.Library.Checkin(ctx, CheckinRequest{ItemID: e.ItemID, NoBlock: true, ReturnDate: e.At}); err != nil {
-				log.WithError(err).Error("journal: resending an interrupted return failed; see staff")
-			} else {
-				log.Info("journal: interrupted return completed")
+				log.WithError(err).Error("journal: resending an interrupted return failed; tried again")
+				cancel()
+				open++
+				continue
 			}
+			log.Info("journal: interrupted return completed")
 		default:
 			log.Info("journal: entry settled, nothing to do")
 		}
@@ -530,6 +534,7 @@ func (k *Kiosk) settleJournal() {
 			log.WithError(err).Error("journal close failed")
 		}
 	}
+	return open
 }
 
 // forwardQueue sends queued offline returns, oldest first, deleting each

@@ -206,6 +206,7 @@ type Model struct {
 	FeeTotal   int64
 	Currency   string
 	Forwarding bool // the offline queue is being forwarded
+	Settling   bool // the crash journal is being settled
 
 	LastActivity time.Time
 	IdleWarning  bool
@@ -280,8 +281,9 @@ type (
 	EvTick struct{}
 	// EvStarted says how many journal entries were open at start.
 	EvStarted struct{ OpenEntries, QueueLen int }
-	// EvJournalSettled says the open journal entries were settled.
-	EvJournalSettled struct{}
+	// EvJournalSettled says the open journal entries were settled, all but
+	// Open of them (the library system could not be asked).
+	EvJournalSettled struct{ Open int }
 	// EvHealth is a new health reading.
 	EvHealth struct{ Health Health }
 	// EvAuth is the answer to the login check.

@@ -56,6 +56,7 @@ func (s *stepper) handle(ev Event) {
 		m.Health.QueueLen = e.QueueLen
 		m.Health.QueueFull = m.Opts.OfflineQueueMax > 0 && e.QueueLen >= m.Opts.OfflineQueueMax
 		if e.OpenEntries > 0 {
+			m.Settling = true
 			s.emit(EffSettleJournal{})
 		} else {
 			m.Health.Recovering = false
@@ -63,6 +64,15 @@ func (s *stepper) handle(ev Event) {
 		}
 		s.maybeForward()
 	case EvJournalSettled:
+		m.Settling = false
+		if e.Open > 0 {
+			// A loan or return interrupted by the crash is still
+			// unsettled: serving patrons could leave a tag that disagrees
+			// with the library system. Stay out of order and try again
+			// when the library system answers (reliability.md #35).
+			s.log("error", "crash journal not settled; out of order until it is", "", "")
+			return
+		}
 		m.Health.Recovering = false
 		if m.State == StateStarting {
 			m.State = StateWelcome
@@ -73,6 +83,10 @@ func (s *stepper) handle(ev Event) {
 		h.Recovering = m.Health.Recovering
 		h.QueueLen, h.QueueFull = m.Health.QueueLen, m.Health.QueueFull
 		m.Health = h
+		if m.Health.Recovering && m.State == StateStarting && !m.Settling && h.ACSOnline {
+			m.Settling = true
+			s.emit(EffSettleJournal{})
+		}
 		s.maybeForward()
 	case EvQueueForwarded:
 		m.Forwarding = false

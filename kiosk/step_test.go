@@ -944,6 +944,35 @@ func TestStartupSettlesJournalFirst(t *testing.T) {
 	}
 }
 
+// Entries the library system could not settle keep the kiosk out of order;
+// it tries again when a health probe finds the library system online.
+func TestUnsettledJournalKeepsKioskOutOfOrder(t *testing.T) {
+	m := NewModel(testOpts(), nil, t0)
+	m, _ = Step(m, EvStarted{OpenEntries: 1})
+	m, _ = Step(m, EvJournalSettled{Open: 1})
+	if m.State != StateStarting || m.Mode != ModeOutOfOrder {
+		t.Fatalf("served with an unsettled journal: state %v mode %v", m.State, m.Mode)
+	}
+	h := m.Health
+	h.ACSOnline = false
+	m, effs := Step(m, EvHealth{Health: h})
+	if count[EffSettleJournal](effs) != 0 {
+		t.Fatal("settling retried while the library system is offline")
+	}
+	h.ACSOnline = true
+	m, effs = Step(m, EvHealth{Health: h})
+	if count[EffSettleJournal](effs) != 1 {
+		t.Fatal("settling not retried when the library system came back")
+	}
+	if _, effs = Step(m, EvHealth{Health: h}); count[EffSettleJournal](effs) != 0 {
+		t.Fatal("a second settling started while one is running")
+	}
+	m, _ = Step(m, EvJournalSettled{})
+	if m.State != StateWelcome {
+		t.Fatalf("state %v after settling", m.State)
+	}
+}
+
 func TestStepDoesNotChangeItsInput(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, _ = run(m, EvPadItem{Item: pad("item-1")})
