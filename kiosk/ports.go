@@ -129,7 +129,7 @@ type CheckoutResult struct {
 // CheckinRequest is one return (SIP2 09).
 type CheckinRequest struct {
 	ItemID     string
-	OwnerISIL  string // passed on for other libraries' items
+	OwnerISIL  string // the owner from the tag, for the adapter and logs: 09 has no field for it, the ACS knows the owner
 	Cancel     bool   // BI=Y: cancel a checkout whose tag could not be unsecured
 	NoBlock    bool   // an offline return being forwarded
 	ReturnDate time.Time
