@@ -678,6 +678,10 @@ func (s *stepper) start(i int) {
 		case !m.Health.ACSOnline || !m.Health.CheckoutOK:
 			// Loans are never accepted offline.
 			it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalUnavailable}
+		case m.Opts.AlreadyLent == AlreadyLentRefuse && m.hasLoan(id):
+			// Known from the account loaded behind the loan screen; an ACS
+			// that renews on a repeated checkout (Koha) is not asked.
+			it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalAlreadyLent}
 		default:
 			it.Phase = phaseCheckout
 			it.Attempts++
@@ -701,6 +705,16 @@ func (s *stepper) start(i int) {
 	it.Phase = phaseCheckin
 	it.Attempts++
 	s.emit(EffJournal{Open: true, ItemID: id, Op: "checkin"}, EffCheckin{ItemID: id, OwnerISIL: it.Pad.OwnerISIL})
+}
+
+// hasLoan reports whether the patron's account lists the item as lent.
+func (m *Model) hasLoan(itemID string) bool {
+	for _, l := range m.Loans {
+		if l.ItemID == itemID {
+			return true
+		}
+	}
+	return false
 }
 
 // returnsOff reports that the library system is online but refuses

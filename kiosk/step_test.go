@@ -844,6 +844,31 @@ func TestCheckinDisabled(t *testing.T) {
 	}
 }
 
+// An item already lent to the patron is renewed through checkout, or, with
+// the refuse policy, refused on the kiosk without asking the library system.
+func TestAlreadyLentPolicies(t *testing.T) {
+	for _, policy := range []string{AlreadyLentRenew, AlreadyLentRefuse} {
+		o := testOpts()
+		o.AlreadyLent = policy
+		m := loggedIn(t, o, PatronStatus{})
+		m, _ = run(m, in(InChoose{Screen: ScreenLoan}))
+		m, _ = Step(m, EvAccount{Session: m.Session, Background: true, Account: Account{Loans: []Loan{{ItemID: "item-1", Due: t0}}}})
+		m, effs := run(m, EvPadItem{Item: pad("item-1")})
+		co, sent := find[EffCheckout](effs)
+		switch policy {
+		case AlreadyLentRenew:
+			if !sent || !co.Renew {
+				t.Fatalf("renew policy: checkout %v %+v", sent, co)
+			}
+		case AlreadyLentRefuse:
+			v := m.View().Items[0]
+			if sent || v.State != ItemRefused || v.Reason.ID != MsgRefusalAlreadyLent {
+				t.Fatalf("refuse policy: checkout sent %v, item %+v", sent, v)
+			}
+		}
+	}
+}
+
 func TestRefusalKeepsTitle(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1",
