@@ -33,6 +33,7 @@ type fakeLibrary struct {
 	blocks   map[string]Blocks
 	items    map[string]*fakeItem
 	offline  bool
+	acsTime  time.Time // the 98's date/time sync; zero: zeros
 	now      func() time.Time
 	latency  time.Duration
 	inFlight int
@@ -258,7 +259,7 @@ func (l *fakeLibrary) Status(ctx context.Context, paperOut bool) (ACSStatus, err
 	if l.offline {
 		return ACSStatus{}, ErrOffline
 	}
-	return ACSStatus{Online: true, CheckinOK: true, CheckoutOK: true, OfflineOK: true}, nil
+	return ACSStatus{Online: true, CheckinOK: true, CheckoutOK: true, OfflineOK: true, Time: l.acsTime}, nil
 }
 
 func (l *fakeLibrary) chargedTo(item string) string {

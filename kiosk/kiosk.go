@@ -295,6 +295,17 @@ func (k *Kiosk) probeOnce(ctx context.Context) {
 	} else {
 		k.health.ACSOnline, k.health.CheckinOK, k.health.CheckoutOK, k.health.OfflineOK =
 			st.Online, st.CheckinOK, st.CheckoutOK, st.OfflineOK
+		if !st.Time.IsZero() {
+			// The library system's clock is the second opinion on ours: a
+			// PC whose clock was reset would date offline returns wrongly
+			// (reliability.md #18). Time zones differ by hours, not days.
+			skew := k.ports.Clock.Now().Sub(st.Time)
+			set := skew < maxClockSkew && skew > -maxClockSkew
+			if set != k.health.ClockSet {
+				k.log.WithField("skew", skew.Round(time.Second).String()).Warnf("kiosk: clock trusted = %v after the 98's time", set)
+			}
+			k.health.ClockSet = set
+		}
 	}
 	if paper != "" {
 		k.health.Paper = paper
@@ -303,6 +314,10 @@ func (k *Kiosk) probeOnce(ctx context.Context) {
 	k.healthMu.Unlock()
 	k.post(EvHealth{Health: h})
 }
+
+// maxClockSkew is how far the kiosk's clock may be from the library
+// system's before offline returns stop.
+const maxClockSkew = 12 * time.Hour
 
 // ProbeNow runs one health probe at once (used at start-up by the wiring
 // and by tests).

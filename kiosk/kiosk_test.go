@@ -415,3 +415,32 @@ func TestRunnerAlwaysPrintsAndSessionEndCancelsJob(t *testing.T) {
 		}
 	})
 }
+
+// The 98's time decides whether the kiosk's clock is trusted: a clock that
+// agrees with the library system allows offline returns, one a year off
+// does not.
+func TestRunnerClockCheckedAgainstACS(t *testing.T) {
+	for _, off := range []time.Duration{0, 400 * 24 * time.Hour} {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, runnerOpts(t)) // fake time starts in 2000: not trusted by itself
+			defer r.stop()
+			r.lib.mu.Lock()
+			r.lib.acsTime = time.Now().Add(off)
+			r.lib.mu.Unlock()
+			r.k.ProbeNow(context.Background())
+			synctest.Wait()
+			r.lib.mu.Lock()
+			r.lib.offline = true
+			r.lib.mu.Unlock()
+			r.k.ProbeNow(context.Background())
+			synctest.Wait()
+			r.send(InChoose{Screen: ScreenReturn})
+			r.k.PadItem(pad("item-1"))
+			synctest.Wait()
+			queued := r.k.Queue().Len() == 1
+			if queued != (off == 0) {
+				t.Fatalf("ACS clock %v away: offline return queued = %v", off, queued)
+			}
+		})
+	}
+}

@@ -166,6 +166,8 @@ type ACSStatus struct {
 	CheckinOK  bool
 	CheckoutOK bool
 	OfflineOK  bool
+	// Time is the 98's date/time sync, zero when the ACS sent zeros.
+	Time time.Time
 }
 
 // RenewAllResult lists the outcome of Renew All (SIP2 66).

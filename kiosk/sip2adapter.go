@@ -252,7 +252,8 @@ func (l *SIP2Library) Status(ctx context.Context, paperOut bool) (ACSStatus, err
 			if err != nil {
 				return err
 			}
-			out = ACSStatus{Online: st.Online, CheckinOK: st.CheckinOK, CheckoutOK: st.CheckoutOK, OfflineOK: st.OfflineOK}
+			out = ACSStatus{Online: st.Online, CheckinOK: st.CheckinOK, CheckoutOK: st.CheckoutOK, OfflineOK: st.OfflineOK,
+				Time: st.DateTimeSync}
 			return nil
 		}
 		width := c.Options().MaxPrintWidth
@@ -268,6 +269,7 @@ func (l *SIP2Library) Status(ctx context.Context, paperOut bool) (ACSStatus, err
 		y := func(name string) bool { return strings.EqualFold(resp.FixedValue(name), "Y") }
 		out = ACSStatus{Online: y(sip2.FOnline), CheckinOK: y(sip2.FCheckinOK), CheckoutOK: y(sip2.FCheckoutOK),
 			OfflineOK: y(sip2.FOfflineOK)}
+		out.Time, _ = sip2.ParseDate(resp.FixedValue(sip2.FDateTimeSync), c.Options().TimeZone)
 		return nil
 	})
 	return out, err

@@ -126,9 +126,21 @@ func Samples(lang string) []Sample {
 			v.LargeText = true
 			v.Items = loanItems[:3]
 		})},
+		{"loan-out-of-order", with(func(v *kiosk.View) {
+			// The reader was unplugged during the session: the session goes
+			// on, under a banner, until the patron finishes.
+			v.Screen = kiosk.ScreenLoan
+			v.Greeting = "Anna"
+			v.Mode = kiosk.ModeOutOfOrder
+			v.ModeReason = kiosk.Text{ID: kiosk.MsgModeReaderMissing}
+			v.Items = loanItems[:1]
+		})},
 		{"out-of-order", with(func(v *kiosk.View) {
+			// With the reason the core gives when the reader is missing, the
+			// most common case, so the sample matches the demo's real one.
 			v.Screen = kiosk.ScreenOutOfOrder
 			v.Mode = kiosk.ModeOutOfOrder
+			v.ModeReason = kiosk.Text{ID: kiosk.MsgModeReaderMissing}
 		})},
 	}
 }

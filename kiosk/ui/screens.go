@@ -119,6 +119,16 @@ func (r *Renderer) banners() []fyne.CanvasObject {
 		return nil
 	}
 	switch v.Mode {
+	case kiosk.ModeOutOfOrder:
+		// The core lets a session that is under way finish when the kiosk
+		// breaks down (the reader unplugged); the out-of-order screen only
+		// comes after it, so the patron must learn it here. The reason is
+		// shown unless it merely repeats the banner.
+		reason := r.text(v.ModeReason)
+		if v.ModeReason.ID == kiosk.MsgModeQueueFull || v.ModeReason.ID == kiosk.MsgModeCirculationOff {
+			reason = ""
+		}
+		out = append(out, r.banner(r.t("ui.banner.out_of_order"), reason, theme.NewErrorThemedResource(theme.ErrorIcon()), colBannerErr))
 	case kiosk.ModeReturnsOnly:
 		// The reason is shown below unless it merely repeats the banner.
 		reason := r.text(v.ModeReason)
@@ -173,10 +183,13 @@ func (r *Renderer) finish() fyne.CanvasObject {
 // welcome: four big choices and the language buttons.
 func (r *Renderer) welcome() screen {
 	v := r.view
-	returnsOnly := v.Mode == kiosk.ModeReturnsOnly
+	// The tiles the core would refuse are disabled: out of order (a
+	// patron back at the menu of a session) refuses even returns.
+	returnsOnly := v.Mode >= kiosk.ModeReturnsOnly
+	outOfOrder := v.Mode == kiosk.ModeOutOfOrder
 	tiles := container.NewGridWithColumns(2,
 		r.tile("ui.button.borrow", theme.DownloadIcon(), kiosk.ScreenLoan, returnsOnly),
-		r.tile("ui.button.return", theme.UploadIcon(), kiosk.ScreenReturn, false),
+		r.tile("ui.button.return", theme.UploadIcon(), kiosk.ScreenReturn, outOfOrder),
 		r.tile("ui.button.renew", theme.HistoryIcon(), kiosk.ScreenRenew, returnsOnly),
 		r.tile("ui.button.account", theme.AccountIcon(), kiosk.ScreenAccount, returnsOnly),
 	)
