@@ -429,6 +429,9 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 		defer x.Patron.wipe()
 		r, err := k.ports.Library.Renew(ctx, x.Patron, x.ItemID)
 		return EvRenew{Session: x.Session, ItemID: x.ItemID, Result: r, Err: err}
+	case EffCheckRenew:
+		st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
+		return EvRenewChecked{Session: x.Session, ItemID: x.ItemID, Status: st, Err: err}
 	case EffRenewAll:
 		defer x.Patron.wipe()
 		r, err := k.ports.Library.RenewAll(ctx, x.Patron)

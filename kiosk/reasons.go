@@ -18,6 +18,7 @@ const (
 	MsgRefusalBlocked       = "refusal.patron_blocked"
 	MsgLoanKeepSecured      = "loan.keep_secured"
 	MsgRenewOutcomeUnknown  = "renew.outcome_unknown"
+	MsgRenewNotDone         = "renew.not_done"
 	MsgStaffTagWriteFailed  = "staff.tag_write_failed"
 	MsgStaffItemLifted      = "staff.item_lifted"
 	MsgStaffOutcomeUnknown  = "staff.outcome_unknown"

@@ -110,6 +110,7 @@ type loan struct {
 	Loan
 	Selected bool
 	Renewing bool
+	Checking bool // a lost renew reply is being checked with 17
 	Renewed  bool
 	Reason   Text
 }
@@ -345,6 +346,13 @@ type (
 		Result  CheckoutResult
 		Err     error
 	}
+	// EvRenewChecked is Item Information after a lost renew reply.
+	EvRenewChecked struct {
+		Session int
+		ItemID  string
+		Status  ItemStatus
+		Err     error
+	}
 	// EvRenewAll is the answer to Renew All.
 	EvRenewAll struct {
 		Session int
@@ -377,6 +385,7 @@ func (EvCheckin) eventName() string        { return "checkin-result" }
 func (EvQueued) eventName() string         { return "queued" }
 func (EvQueueForwarded) eventName() string { return "queue-forwarded" }
 func (EvRenew) eventName() string          { return "renew-result" }
+func (EvRenewChecked) eventName() string   { return "renew-checked" }
 func (EvRenewAll) eventName() string       { return "renew-all-result" }
 func (EvPrinted) eventName() string        { return "printed" }
 
@@ -438,6 +447,12 @@ type (
 		ItemID  string
 		Patron  Patron
 	}
+	// EffCheckRenew asks Item Information (17) whether a renewal whose
+	// reply was lost went through: a second 29 could use up a renewal.
+	EffCheckRenew struct {
+		Session int
+		ItemID  string
+	}
 	// EffRenewAll renews every loan (SIP2 65).
 	EffRenewAll struct {
 		Session int
@@ -485,6 +500,7 @@ func (EffCheckin) effectName() string        { return "checkin" }
 func (EffQueueOffline) effectName() string   { return "queue-offline" }
 func (EffForwardQueue) effectName() string   { return "forward-queue" }
 func (EffRenew) effectName() string          { return "renew" }
+func (EffCheckRenew) effectName() string     { return "check-renew" }
 func (EffRenewAll) effectName() string       { return "renew-all" }
 func (EffEndSession) effectName() string     { return "end-session" }
 func (EffBlockPatron) effectName() string    { return "block-patron" }

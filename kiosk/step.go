@@ -110,6 +110,8 @@ func (s *stepper) handle(ev Event) {
 		s.queued(e)
 	case EvRenew:
 		s.renewResult(e)
+	case EvRenewChecked:
+		s.renewChecked(e)
 	case EvRenewAll:
 		s.renewAllResult(e)
 	case EvPrinted:
@@ -1083,7 +1085,9 @@ func (s *stepper) renewResult(e EvRenew) {
 		switch {
 		case isUnknown(e.Err):
 			// Never resend a 29 blindly: a second one would use a renewal.
-			l.Reason = Text{ID: MsgRenewOutcomeUnknown}
+			// Item Information's due date tells whether it went through.
+			l.Renewing, l.Checking = true, true
+			s.emit(EffCheckRenew{Session: m.Session, ItemID: l.ItemID})
 		case e.Err != nil:
 			l.Reason = Text{ID: MsgRefusalUnavailable}
 		case e.Result.OK:
@@ -1093,6 +1097,29 @@ func (s *stepper) renewResult(e EvRenew) {
 			}
 		default:
 			l.Reason = reasonFrom(e.Result.Messages, "refusal.renewal_denied")
+		}
+	}
+}
+
+func (s *stepper) renewChecked(e EvRenewChecked) {
+	m := s.m
+	if e.Session != m.Session {
+		return
+	}
+	for i := range m.Loans {
+		l := &m.Loans[i]
+		if l.ItemID != e.ItemID || !l.Checking {
+			continue
+		}
+		l.Renewing, l.Checking = false, false
+		switch {
+		case e.Err != nil || !e.Status.Charged() || e.Status.Due.IsZero():
+			l.Reason = Text{ID: MsgRenewOutcomeUnknown}
+		case e.Status.Due.After(l.Due):
+			l.Renewed, l.Reason = true, Text{}
+			l.Due, l.Overdue = e.Status.Due, false
+		default:
+			l.Reason = Text{ID: MsgRenewNotDone}
 		}
 	}
 }

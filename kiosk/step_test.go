@@ -909,11 +909,33 @@ func TestRenew(t *testing.T) {
 	if l := m.View().Loans[0]; l.State != ItemRefused || l.Reason.ID != "refusal.max_renewals" {
 		t.Fatalf("loan %+v", l)
 	}
-	// A lost renew reply is never resent.
-	m, _ = run(m, in(InToggleRenew{ItemID: "item-1"}), in(InRenewChosen{}))
-	m, effs = Step(m, EvRenew{Session: m.Session, ItemID: "item-1", Err: ErrOutcomeUnknown})
-	if count[EffRenew](effs) != 0 || m.View().Loans[0].Reason.ID != MsgRenewOutcomeUnknown {
-		t.Fatal("lost renew reply handled wrongly")
+	// A lost renew reply is never resent: Item Information's due date says
+	// whether the renewal went through.
+	oldDue := m.Loans[0].Due
+	for _, c := range []struct {
+		name    string
+		ev      EvRenewChecked
+		renewed bool
+		reason  string
+	}{
+		{"went through", EvRenewChecked{Status: ItemStatus{Circulation: "04", Due: oldDue.AddDate(0, 0, 30)}}, true, ""},
+		{"did not", EvRenewChecked{Status: ItemStatus{Circulation: "04", Due: oldDue}}, false, MsgRenewNotDone},
+		{"cannot tell", EvRenewChecked{Err: ErrOffline}, false, MsgRenewOutcomeUnknown},
+	} {
+		m2, _ := run(m, in(InToggleRenew{ItemID: "item-1"}), in(InRenewChosen{}))
+		m2, effs = Step(m2, EvRenew{Session: m2.Session, ItemID: "item-1", Err: ErrOutcomeUnknown})
+		if count[EffRenew](effs) != 0 || count[EffCheckRenew](effs) != 1 {
+			t.Fatalf("%s: lost renew reply: effects %v", c.name, effs)
+		}
+		if !m2.pendingForTest() {
+			t.Fatalf("%s: the session could end while the renewal is checked", c.name)
+		}
+		c.ev.Session, c.ev.ItemID = m2.Session, "item-1"
+		m2, _ = Step(m2, c.ev)
+		l := m2.View().Loans[0]
+		if l.Renewed != c.renewed || l.Reason.ID != c.reason {
+			t.Fatalf("%s: loan %+v", c.name, l)
+		}
 	}
 }
 
@@ -1055,4 +1077,10 @@ func TestReceiptTimeoutPolicyPrintsWhenPatronLeaves(t *testing.T) {
 	if _, ok := find[EffPrint](effs); ok {
 		t.Fatal("ask policy printed for a patron who left")
 	}
+}
+
+// pendingForTest reports whether the model still waits for answers.
+func (m Model) pendingForTest() bool {
+	s := &stepper{m: &m}
+	return s.pending()
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -503,5 +504,152 @@ func TestNoRawKeysOnScreen(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestOutOfOrderBannerDuringSession: when the kiosk breaks down during a
+// session (the reader unplugged), every screen of the session says so with
+// the reason, in the patron's language, and keeps its way out; the
+// out-of-order screen itself needs no banner.
+func TestOutOfOrderBannerDuringSession(t *testing.T) {
+	r, _, rec := setup(t)
+	for _, c := range []struct{ lang, head, reason, finish string }{
+		{"da", "Automaten er ude af drift lige nu.", "Automaten er ude af drift (læseren svarer ikke).", "Afslut"},
+		{"en", "The kiosk is out of order right now.", "The kiosk is out of order (the reader is not answering).", "Finish"},
+	} {
+		r.Render(sample(t, c.lang, "loan-out-of-order"))
+		texts := r.Snapshot().Texts
+		if !containsText(texts, c.head) || !containsText(texts, c.reason) {
+			t.Errorf("%s: banner or reason missing: %q", c.lang, texts)
+		}
+		if err := r.Press(c.finish); err != nil {
+			t.Errorf("%s: the patron cannot finish: %v", c.lang, err)
+		} else if got := rec.last(t); got != (kiosk.InFinish{}) {
+			t.Errorf("%s: finish sent %#v", c.lang, got)
+		}
+	}
+
+	for _, sc := range []kiosk.Screen{kiosk.ScreenIdentify, kiosk.ScreenPIN, kiosk.ScreenLoan, kiosk.ScreenReturn,
+		kiosk.ScreenRenew, kiosk.ScreenAccount, kiosk.ScreenReceipt} {
+		r.Render(kiosk.View{Screen: sc, Lang: "en", PINLength: 4, ReceiptChoices: []string{"qr", "none"},
+			Mode: kiosk.ModeOutOfOrder, ModeReason: kiosk.Text{ID: kiosk.MsgModeReaderMissing}})
+		if !containsText(r.Snapshot().Texts, "The kiosk is out of order right now.") {
+			t.Errorf("no out-of-order banner on the %s screen: %q", sc, r.Snapshot().Texts)
+		}
+	}
+
+	// A reason that only repeats the banner is left out.
+	v := sample(t, "en", "loan-out-of-order")
+	v.ModeReason = kiosk.Text{ID: kiosk.MsgModeQueueFull}
+	r.Render(v)
+	if texts := r.Snapshot().Texts; !containsText(texts, "The kiosk is out of order right now.") || containsText(texts, "Please ask staff.") {
+		t.Errorf("queue-full banner: %q", texts)
+	}
+
+	// A patron back at the menu sees the banner, can still finish, and is
+	// offered nothing the core would refuse.
+	r.Render(kiosk.View{Screen: kiosk.ScreenWelcome, Lang: "en", InSession: true, Greeting: "Anna",
+		Mode: kiosk.ModeOutOfOrder, ModeReason: kiosk.Text{ID: kiosk.MsgModeReaderMissing}})
+	if !containsText(r.Snapshot().Texts, "The kiosk is out of order right now.") {
+		t.Errorf("no banner on the session's welcome screen: %q", r.Snapshot().Texts)
+	}
+	for _, name := range []string{"ui.button.borrow", "ui.button.return", "ui.button.renew", "ui.button.account"} {
+		if err := r.Press(name); err == nil {
+			t.Errorf("%s can be pressed while the kiosk is out of order", name)
+		}
+	}
+	if err := r.Press("ui.button.finish"); err != nil {
+		t.Errorf("no way to finish on the session's welcome screen: %v", err)
+	}
+
+	// The out-of-order screen gives the reason once, in its own layout.
+	r.Render(sample(t, "en", "out-of-order"))
+	texts := r.Snapshot().Texts
+	if containsText(texts, "The kiosk is out of order right now.") {
+		t.Errorf("banner on the out-of-order screen: %q", texts)
+	}
+	n := 0
+	for _, s := range texts {
+		if strings.Contains(s, "the reader is not answering") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the reason shows %d times on the out-of-order screen: %q", n, texts)
+	}
+}
+
+// TestShownSinceKeepsScreensThatWentBy: the history the script player reads
+// holds a screen that has already given way to the next one, with its
+// texts; renders of one screen in a row make one stretch; what was shown
+// before the mark is left out, and the history stays bounded.
+func TestShownSinceKeepsScreensThatWentBy(t *testing.T) {
+	r, _, _ := setup(t)
+	r.Render(sample(t, "da", "receipt"))
+	mark := r.Snapshot().Seq
+	r.Render(sample(t, "da", "goodbye"))
+	goodbye := r.Snapshot().Texts
+	r.Render(sample(t, "da", "welcome"))
+	r.Render(sample(t, "da", "welcome-returns-only"))
+
+	got := r.ShownSince(mark)
+	if len(got) != 2 || got[0].Screen != kiosk.ScreenGoodbye || got[1].Screen != kiosk.ScreenWelcome {
+		t.Fatalf("shown since the mark: %+v", got)
+	}
+	for _, s := range goodbye {
+		if !slices.Contains(got[0].Texts, s) {
+			t.Errorf("goodbye text %q not kept: %q", s, got[0].Texts)
+		}
+	}
+	if got[1].First != mark+2 || got[1].Last != mark+3 {
+		t.Errorf("welcome stretch is renders %d..%d, want %d..%d", got[1].First, got[1].Last, mark+2, mark+3)
+	}
+	// Both welcome renders' texts: the plain one and the returns-only banner.
+	if !containsText(got[1].Texts, "Velkommen") || !containsText(got[1].Texts, "Lige nu kan du kun aflevere") {
+		t.Errorf("welcome texts: %q", got[1].Texts)
+	}
+	if n := len(r.ShownSince(r.Snapshot().Seq)); n != 0 {
+		t.Errorf("%d stretches after the last render", n)
+	}
+
+	for i := 0; i < 3*maxShown; i++ {
+		name := "goodbye"
+		if i%2 == 1 {
+			name = "pin"
+		}
+		r.Render(sample(t, "da", name))
+	}
+	all := r.ShownSince(0)
+	if len(all) != maxShown {
+		t.Errorf("history holds %d stretches, want at most %d", len(all), maxShown)
+	}
+	if last := all[len(all)-1]; last.Screen != kiosk.ScreenPIN || last.Last != r.Snapshot().Seq {
+		t.Errorf("the newest stretch is %+v, want the current pin screen", last)
+	}
+}
+
+// TestSnapshotWorking: the snapshot says when a row is still being read or
+// registered, which "wait idle" in a scenario waits out.
+func TestSnapshotWorking(t *testing.T) {
+	r, _, _ := setup(t)
+	for _, c := range []struct {
+		name string
+		want bool
+	}{
+		{"loan", true},     // an item still being read
+		{"return", true},   // an item being registered
+		{"renew", false},   // every loan has its outcome
+		{"account", false}, // no rows in progress
+	} {
+		r.Render(sample(t, "da", c.name))
+		if got := r.Snapshot().Working; got != c.want {
+			t.Errorf("%s: Working = %v, want %v", c.name, got, c.want)
+		}
+	}
+	v := sample(t, "da", "renew")
+	v.Loans[0].State = kiosk.ItemWorking
+	r.Render(v)
+	if !r.Snapshot().Working {
+		t.Error("a loan being renewed does not count as working")
 	}
 }
