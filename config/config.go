@@ -67,7 +67,11 @@ type SIP2 struct {
 	Keepalive      Duration `toml:"keepalive"` // 99 interval; 0 turns keepalive off
 	Retries        int      `toml:"retries"`   // resends of identical bytes after a read timeout
 	PoolSize       int      `toml:"pool_size"` // parallel connections, where the library system allows it
-	TLS            TLS      `toml:"tls"`
+	// ResendUnsafeOnTimeout lets the client resend a checkout, renew or
+	// checkin after a read timeout. Only safe with an ACS that drops a
+	// repeat by its AY/AZ (FOLIO edge-sip2); Koha would lend twice.
+	ResendUnsafeOnTimeout bool `toml:"resend_unsafe_on_timeout"`
+	TLS                   TLS  `toml:"tls"`
 }
 
 // TLS configures the tls transport and the FBS HTTPS client.
@@ -116,6 +120,11 @@ type RFID struct {
 	PollInterval  Duration `toml:"poll_interval"`
 	WriteRetries  int      `toml:"write_retries"`
 	AcceptBadCRC  bool     `toml:"accept_bad_crc"` // accept legacy tags whose CRC is wrong
+	// USBEndpointIn and USBEndpointOut are the bulk endpoint addresses of a
+	// feig-usb reader (e.g. 0x81 and 0x02); 0 takes the first of each
+	// direction, which suits the FEIG readers seen so far.
+	USBEndpointIn  int `toml:"usb_endpoint_in"`
+	USBEndpointOut int `toml:"usb_endpoint_out"`
 }
 
 // Printer configures receipts.
@@ -210,7 +219,11 @@ func quote(v any) string {
 }
 
 // Load reads, defaults and validates the file at path. Secrets named by
-// *_file keys are read here, and refused when others can read them.
+// *_file keys are read here, and refused when others can read them. Every
+// *_file path that is relative is taken relative to the directory of the
+// file at path, and the returned Config holds it as an absolute path, so
+// that the kiosk later opens the very file Load checked, whatever its
+// working directory.
 func Load(path string) (Config, error) {
 	c := Default()
 	md, err := toml.DecodeFile(path, &c)
@@ -228,16 +241,24 @@ func Load(path string) (Config, error) {
 		}
 		return Config{}, fmt.Errorf("config: %s: unknown key %s (misspelt? see packaging/kiosk.toml)", path, strings.Join(keys, ", "))
 	}
-	base := filepath.Dir(path)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	base := filepath.Dir(abs)
+	for _, p := range []*string{&c.SIP2.PasswordFile, &c.SIP2.TLS.CAFile, &c.SIP2.TLS.CertFile,
+		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile} {
+		*p = resolve(base, *p)
+	}
 	if c.SIP2.PasswordFile != "" {
-		pw, err := ReadSecret(resolve(base, c.SIP2.PasswordFile))
+		pw, err := ReadSecret(c.SIP2.PasswordFile)
 		if err != nil {
 			return Config{}, fmt.Errorf("config: sip2.password_file: %w", err)
 		}
 		c.SIP2.Password = pw
 	}
 	if c.SIP2.TLS.KeyFile != "" {
-		if err := checkPrivate(resolve(base, c.SIP2.TLS.KeyFile)); err != nil {
+		if err := checkPrivate(c.SIP2.TLS.KeyFile); err != nil {
 			return Config{}, fmt.Errorf("config: sip2.tls.key_file: %w", err)
 		}
 	}
@@ -247,8 +268,10 @@ func Load(path string) (Config, error) {
 	return c, nil
 }
 
+// resolve makes p absolute against base. An empty p stays empty, since it
+// means "not configured".
 func resolve(base, p string) string {
-	if filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) {
 		return p
 	}
 	return filepath.Join(base, p)
@@ -462,8 +485,28 @@ func (c *Config) Validate() error {
 			return nil
 		},
 		func() error {
-			if c.RFID.AFISecured < 0 || c.RFID.AFISecured > 0xFF || c.RFID.AFIOnLoan < 0 || c.RFID.AFIOnLoan > 0xFF || c.RFID.AFISecured == c.RFID.AFIOnLoan {
-				return &Error{"rfid.afi_on_loan", fmt.Sprintf("0x%02X", c.RFID.AFIOnLoan), "a byte (0x00–0xFF) different from rfid.afi_secured"}
+			// 0x00 is refused because the reader driver reads an AFI of 0
+			// as "use the default", so a configured 0 would silently
+			// become 0x07 or 0xC2.
+			if c.RFID.AFISecured < 1 || c.RFID.AFISecured > 0xFF {
+				return &Error{"rfid.afi_secured", fmt.Sprintf("0x%02X", c.RFID.AFISecured), "a byte 0x01–0xFF (0x00 would mean the default 0x07)"}
+			}
+			return nil
+		},
+		func() error {
+			if c.RFID.AFIOnLoan < 1 || c.RFID.AFIOnLoan > 0xFF || c.RFID.AFISecured == c.RFID.AFIOnLoan {
+				return &Error{"rfid.afi_on_loan", fmt.Sprintf("0x%02X", c.RFID.AFIOnLoan), "a byte 0x01–0xFF (0x00 would mean the default 0xC2) different from rfid.afi_secured"}
+			}
+			return nil
+		},
+		func() error {
+			// An IN endpoint address has bit 7 set; endpoint 0 is the
+			// control endpoint and cannot carry the reader's frames.
+			if e := c.RFID.USBEndpointIn; e != 0 && (e < 0x81 || e > 0x8F) {
+				return &Error{"rfid.usb_endpoint_in", fmt.Sprintf("0x%02X", e), "0 (the first IN endpoint) or an IN endpoint address 0x81–0x8F"}
+			}
+			if e := c.RFID.USBEndpointOut; e != 0 && (e < 0x01 || e > 0x0F) {
+				return &Error{"rfid.usb_endpoint_out", fmt.Sprintf("0x%02X", e), "0 (the first OUT endpoint) or an OUT endpoint address 0x01–0x0F"}
 			}
 			return nil
 		},

@@ -35,6 +35,30 @@ func TestExampleLoads(t *testing.T) {
 	if c.SIP2.Institution != "DK-799000" {
 		t.Errorf("institution = %q", c.SIP2.Institution)
 	}
+	// Resending a checkout after a timeout lends twice on most library
+	// systems: the example must keep it off.
+	if c.SIP2.ResendUnsafeOnTimeout {
+		t.Error("sip2.resend_unsafe_on_timeout is on in the example")
+	}
+	if c.RFID.USBEndpointIn != 0 || c.RFID.USBEndpointOut != 0 {
+		t.Errorf("USB endpoints = %#x/%#x, want the defaults (0)", c.RFID.USBEndpointIn, c.RFID.USBEndpointOut)
+	}
+}
+
+func TestNewKeysLoad(t *testing.T) {
+	c, err := Load(write(t, "k.toml", "[sip2]\nresend_unsafe_on_timeout = true\n[rfid]\ndriver = \"feig-usb\"\nusb_endpoint_in = 0x82\nusb_endpoint_out = 0x01\n", 0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SIP2.ResendUnsafeOnTimeout {
+		t.Error("sip2.resend_unsafe_on_timeout = true not read")
+	}
+	if c.RFID.USBEndpointIn != 0x82 || c.RFID.USBEndpointOut != 0x01 {
+		t.Errorf("USB endpoints = %#x/%#x, want 0x82/0x01", c.RFID.USBEndpointIn, c.RFID.USBEndpointOut)
+	}
+	if d := Default(); d.SIP2.ResendUnsafeOnTimeout {
+		t.Error("resend_unsafe_on_timeout defaults to true")
+	}
 }
 
 func TestInvalidValuesNameKeyValueAndAllowed(t *testing.T) {
@@ -49,6 +73,11 @@ func TestInvalidValuesNameKeyValueAndAllowed(t *testing.T) {
 		{"[kiosk]\nlanguage = \"fr\"\n", "kiosk.language", `"fr"`, "da, en"},
 		{"[rfid]\nafi_on_loan = 7\n", "rfid.afi_on_loan", "0x07", "different from rfid.afi_secured"},
 		{"[printer.footers]\nfr = \"Merci\"\n", "printer.footers", `"fr"`, "da, en"},
+		{"[rfid]\nafi_secured = 0\n", "rfid.afi_secured", "0x00", "0x01–0xFF"},
+		{"[rfid]\nafi_on_loan = 0x00\n", "rfid.afi_on_loan", "0x00", "0x01–0xFF"},
+		{"[rfid]\nafi_secured = 0x100\n", "rfid.afi_secured", "0x100", "0x01–0xFF"},
+		{"[rfid]\nusb_endpoint_in = 0x02\n", "rfid.usb_endpoint_in", "0x02", "0x81–0x8F"},
+		{"[rfid]\nusb_endpoint_out = 0x81\n", "rfid.usb_endpoint_out", "0x81", "0x01–0x0F"},
 	}
 	for _, c := range cases {
 		_, err := Load(write(t, "k.toml", c.body, 0o644))
@@ -99,5 +128,101 @@ func TestSecretFiles(t *testing.T) {
 	}
 	if c.SIP2.Password != "s3cret" {
 		t.Errorf("password = %q", c.SIP2.Password)
+	}
+}
+
+// TestRelativeFilesResolveAgainstTheConfigDir loads a configuration whose
+// file paths are relative, from another working directory, and checks that
+// the paths Load checked are the absolute ones it returns.
+func TestRelativeFilesResolveAgainstTheConfigDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "tls"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]os.FileMode{"pw": 0o600, "tls/ca.pem": 0o644, "tls/client.pem": 0o644, "tls/client.key": 0o600,
+		"logo.png": 0o644, "maint-pin": 0o600}
+	for name, mode := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body := `[sip2]
+password_file = "pw"
+[sip2.tls]
+ca_file = "tls/ca.pem"
+cert_file = "tls/client.pem"
+key_file = "./tls/client.key"
+[printer]
+logo_file = "logo.png"
+[maintenance]
+pin_file = "/abs/elsewhere/pin"
+`
+	if err := os.WriteFile(filepath.Join(dir, "k.toml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Load from another directory, by a relative path, as "kiosk -config
+	// ../etc/k.toml" would.
+	t.Chdir(t.TempDir())
+	rel, err := filepath.Rel(mustGetwd(t), filepath.Join(dir, "k.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, got := range map[string]string{
+		"sip2.password_file": c.SIP2.PasswordFile, "sip2.tls.ca_file": c.SIP2.TLS.CAFile,
+		"sip2.tls.cert_file": c.SIP2.TLS.CertFile, "sip2.tls.key_file": c.SIP2.TLS.KeyFile,
+		"printer.logo_file": c.Printer.LogoFile,
+	} {
+		if !filepath.IsAbs(got) {
+			t.Errorf("%s = %q is not absolute", key, got)
+			continue
+		}
+		if _, err := os.Stat(got); err != nil {
+			t.Errorf("%s = %q does not name the file next to the config: %v", key, got, err)
+		}
+		if !strings.HasPrefix(got, dir+string(filepath.Separator)) {
+			t.Errorf("%s = %q is not under %s", key, got, dir)
+		}
+	}
+	if c.SIP2.TLS.KeyFile != filepath.Join(dir, "tls", "client.key") {
+		t.Errorf("key_file = %q, want it cleaned", c.SIP2.TLS.KeyFile)
+	}
+	if c.Maintenance.PINFile != "/abs/elsewhere/pin" {
+		t.Errorf("an absolute pin_file changed to %q", c.Maintenance.PINFile)
+	}
+	if c.SIP2.Password != "x" {
+		t.Errorf("password = %q, want the one from pw", c.SIP2.Password)
+	}
+
+	// The key is checked where it is resolved: a world-readable one next to
+	// the config is refused although the working directory has none.
+	if err := os.Chmod(filepath.Join(dir, "tls", "client.key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(rel); err == nil || !strings.Contains(err.Error(), "sip2.tls.key_file") {
+		t.Errorf("world-readable key accepted: %v", err)
+	}
+}
+
+func mustGetwd(t *testing.T) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wd
+}
+
+func TestUnsetFilesStayEmpty(t *testing.T) {
+	c, err := Load(write(t, "k.toml", "", 0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SIP2.PasswordFile != "" || c.SIP2.TLS.CAFile != "" || c.SIP2.TLS.CertFile != "" || c.SIP2.TLS.KeyFile != "" ||
+		c.Printer.LogoFile != "" || c.Maintenance.PINFile != "" {
+		t.Errorf("an unset file key became a path: %+v %+v", c.SIP2, c.Printer)
 	}
 }

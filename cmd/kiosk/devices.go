@@ -34,6 +34,9 @@ func sip2Options(c config.SIP2, log logrus.FieldLogger) (sip2.Options, error) {
 	o.RequestTimeout = c.Timeout.Duration
 	o.KeepAlive = c.Keepalive.Duration
 	o.Retries = c.Retries
+	// Off unless the library system drops repeats by AY/AZ: a resent
+	// checkout would otherwise lend the item a second time.
+	o.ResendUnsafeOnTimeout = c.ResendUnsafeOnTimeout
 	o.Logger = log
 	cs, err := sip2.ParseCharset(c.Charset)
 	if err != nil {
@@ -205,6 +208,9 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		}
 		uo := usb.DefaultOptions()
 		uo.VID, uo.PID = vid, pid
+		// config.Validate keeps these to 0 (the usb package's pick) or a
+		// real endpoint address, so the conversion cannot wrap.
+		uo.EndpointIn, uo.EndpointOut = uint8(cfg.RFID.USBEndpointIn), uint8(cfg.RFID.USBEndpointOut)
 		w := host.Watch(uo, usb.DefaultWatchOptions())
 		go func() { _ = w.Run(ctx) }()
 		ft = w

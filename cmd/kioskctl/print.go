@@ -21,13 +21,36 @@ import (
 // printerOpenUSB opens a receipt printer's bulk endpoints (printer class
 // interface, usblp detached). The printer package never imports the usb
 // package, so the file that wires USB into kioskctl sets this in its init;
-// until then only --to, --png and -virtual work.
+// until then only --to, --png and -virtual work. vid and pid 0 open the
+// first printer-class (7) device, as the kiosk does with printer.usb empty.
 var printerOpenUSB func(vid, pid uint16) (usbio.Transport, error)
 
 func init() {
-	register("print-test", "print a test receipt (-vid/-pid printer, --to FILE for ESC/POS bytes, --png FILE)", runPrintTest)
-	register("printer status", "report the receipt printer's paper and cover state (-vid/-pid or -virtual)", runPrinterStatus)
+	register("print-test", "print a test receipt (-vid/-pid printer, default the first printer-class device; --to FILE for ESC/POS bytes, --png FILE)", runPrintTest)
+	register("printer status", "report the receipt printer's paper and cover state (-vid/-pid, default the first printer-class device; or -virtual)", runPrinterStatus)
 }
+
+// defaultPrinterVID is the vendor taken when only -pid is given: Epson, the
+// maker of the printers most kiosks have.
+const defaultPrinterVID = "04b8"
+
+// printerHint tells the technician what else a printer command can do when
+// no USB printer can be used. Each command names only its own flags.
+type printerHint struct {
+	noPrinter string // appended when no device could be opened
+	noUSB     string // the whole message when USB is not wired into this build
+}
+
+var (
+	printTestHint = printerHint{
+		noPrinter: "give -vid/-pid of the printer (see `kioskctl usb list`), or write the receipt with --to FILE or --png FILE",
+		noUSB:     "USB printers are not wired into this build; use --to FILE or --png FILE",
+	}
+	printerStatusHint = printerHint{
+		noPrinter: "give -vid/-pid of the printer (see `kioskctl usb list`), or try the command with -virtual",
+		noUSB:     "USB printers are not wired into this build; only -virtual works",
+	}
+)
 
 func parseHexID(s string) (uint16, error) {
 	v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToLower(s), "0x"), 16, 16)
@@ -37,24 +60,37 @@ func parseHexID(s string) (uint16, error) {
 	return uint16(v), nil
 }
 
-// usbPrinter returns the printer at vid:pid, or an error saying what is
-// missing.
-func usbPrinter(vidS, pidS string, timeout time.Duration) (*printer.USBPrinter, error) {
-	if pidS == "" {
-		return nil, errors.New("give -pid of the printer (see `kioskctl usb list`), or use --to/--png/-virtual")
-	}
-	vid, err := parseHexID(vidS)
-	if err != nil {
-		return nil, err
-	}
-	pid, err := parseHexID(pidS)
-	if err != nil {
-		return nil, err
+// usbPrinter returns the printer at vid:pid or, when neither is given, the
+// first printer-class device; errors carry the command's own hint.
+func usbPrinter(vidS, pidS string, timeout time.Duration, hint printerHint) (*printer.USBPrinter, error) {
+	var vid, pid uint16
+	switch {
+	case vidS == "" && pidS == "":
+		// Both 0: printerOpenUSB matches the printer class instead.
+	case pidS == "":
+		return nil, errors.New("give -pid together with -vid, or neither for the first printer-class device")
+	default:
+		if vidS == "" {
+			vidS = defaultPrinterVID
+		}
+		var err error
+		if vid, err = parseHexID(vidS); err != nil {
+			return nil, err
+		}
+		if pid, err = parseHexID(pidS); err != nil {
+			return nil, err
+		}
 	}
 	if printerOpenUSB == nil {
-		return nil, errors.New("USB printers are not wired into this build; use --to FILE or --png FILE")
+		return nil, errors.New(hint.noUSB)
 	}
-	open := func(ctx context.Context) (usbio.Transport, error) { return printerOpenUSB(vid, pid) }
+	open := func(ctx context.Context) (usbio.Transport, error) {
+		t, err := printerOpenUSB(vid, pid)
+		if err != nil {
+			return nil, fmt.Errorf("%w; %s", err, hint.noPrinter)
+		}
+		return t, nil
+	}
 	o := printer.DefaultUSBOptions()
 	o.WriteTimeout = timeout
 	return printer.NewUSBPrinter(open, o, nil), nil
@@ -85,7 +121,7 @@ func runPrintTest(args []string, out io.Writer) error {
 	fs.SetOutput(out)
 	to := fs.String("to", "", "write the ESC/POS bytes to FILE instead of a printer")
 	pngOut := fs.String("png", "", "draw the receipt with the virtual printer into FILE (PNG)")
-	vid := fs.String("vid", "04b8", "printer vendor id, hex (Epson 04b8)")
+	vid := fs.String("vid", "", "printer vendor id, hex (with -pid alone: Epson "+defaultPrinterVID+"; neither: the first printer-class device)")
 	pid := fs.String("pid", "", "printer product id, hex (TM-T20 0e03)")
 	lang := fs.String("lang", "da", "receipt language: "+langCodes())
 	cols := fs.Int("cols", 48, "columns: 32 (58 mm), 42 or 48 (80 mm)")
@@ -131,7 +167,7 @@ func runPrintTest(args []string, out io.Writer) error {
 	if *to != "" || *pngOut != "" {
 		return nil
 	}
-	p, err := usbPrinter(*vid, *pid, *timeout)
+	p, err := usbPrinter(*vid, *pid, *timeout, printTestHint)
 	if err != nil {
 		return err
 	}
@@ -156,7 +192,7 @@ func langCodes() string {
 func runPrinterStatus(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("printer status", flag.ContinueOnError)
 	fs.SetOutput(out)
-	vid := fs.String("vid", "04b8", "printer vendor id, hex")
+	vid := fs.String("vid", "", "printer vendor id, hex (with -pid alone: Epson "+defaultPrinterVID+"; neither: the first printer-class device)")
 	pid := fs.String("pid", "", "printer product id, hex")
 	virtual := fs.Bool("virtual", false, "ask the virtual printer (for trying the command)")
 	sim := fs.String("sim", "ok", "virtual printer paper state: ok, near-end, out, cover-open")
@@ -183,7 +219,7 @@ func runPrinterStatus(args []string, out io.Writer) error {
 		defer up.Close()
 		p = up
 	} else {
-		up, err := usbPrinter(*vid, *pid, *timeout)
+		up, err := usbPrinter(*vid, *pid, *timeout, printerStatusHint)
 		if err != nil {
 			return err
 		}

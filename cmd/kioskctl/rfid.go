@@ -21,10 +21,12 @@ import (
 // rfidOpenUSB opens a FEIG reader's bulk endpoints. The rfid packages never
 // import the usb package (it links libusb), so the file that wires USB into
 // kioskctl sets this in its init; until then "-usb" reports that it is missing.
-var rfidOpenUSB func(vid, pid uint16) (usbio.Transport, error)
+// epIn and epOut are endpoint addresses; 0 lets the usb package take the
+// first of each direction.
+var rfidOpenUSB func(vid, pid uint16, epIn, epOut uint8) (usbio.Transport, error)
 
 func init() {
-	register("rfid scan", "list the tags a FEIG reader sees (-serial DEV | -usb VID:PID | -virtual)", runRFIDScan)
+	register("rfid scan", "list the tags a FEIG reader sees (-serial DEV | -usb VID:PID [-ep-in A -ep-out A] | -virtual)", runRFIDScan)
 }
 
 func runRFIDScan(args []string, out io.Writer) error {
@@ -34,6 +36,8 @@ func runRFIDScan(args []string, out io.Writer) error {
 	baud := fs.Int("baud", 38400, "serial line speed")
 	parity := fs.String("parity", "even", "serial parity: even, odd or none")
 	usbID := fs.String("usb", "", "USB reader as VID:PID in hex, e.g. 0ab1:0002")
+	epIn := fs.Uint("ep-in", 0, "with -usb: bulk IN endpoint address, e.g. 0x81 (0 = the first IN endpoint), as rfid.usb_endpoint_in")
+	epOut := fs.Uint("ep-out", 0, "with -usb: bulk OUT endpoint address, e.g. 0x02 (0 = the first OUT endpoint), as rfid.usb_endpoint_out")
 	virtual := fs.Bool("virtual", false, "scan the virtual pad with a few demo items")
 	advanced := fs.Bool("advanced", false, "use advanced protocol frames")
 	blocks := fs.Int("blocks", 9, "blocks to read per tag")
@@ -41,6 +45,17 @@ func runRFIDScan(args []string, out io.Writer) error {
 	timeout := fs.Duration("timeout", 5*time.Second, "time allowed for the whole scan")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if (*epIn != 0 || *epOut != 0) && *usbID == "" {
+		return errors.New("-ep-in and -ep-out apply to -usb only")
+	}
+	// The same ranges as config.Validate allows, so a value found here can
+	// be copied into kiosk.toml.
+	if *epIn != 0 && (*epIn < 0x81 || *epIn > 0x8F) {
+		return fmt.Errorf("-ep-in %#x: want an IN endpoint address 0x81-0x8F, or 0", *epIn)
+	}
+	if *epOut != 0 && (*epOut < 0x01 || *epOut > 0x0F) {
+		return fmt.Errorf("-ep-out %#x: want an OUT endpoint address 0x01-0x0F, or 0", *epOut)
 	}
 	var (
 		tr  feig.Transport
@@ -52,7 +67,7 @@ func runRFIDScan(args []string, out io.Writer) error {
 	case *serialDev != "":
 		tr, err = feig.OpenSerial(*serialDev, feig.SerialOptions{Baud: *baud, Parity: *parity})
 	case *usbID != "":
-		tr, err = rfidOpenUSBReader(*usbID)
+		tr, err = rfidOpenUSBReader(*usbID, uint8(*epIn), uint8(*epOut))
 	default:
 		fs.Usage()
 		return errors.New("choose -serial, -usb or -virtual")
@@ -118,7 +133,7 @@ func runRFIDScan(args []string, out io.Writer) error {
 	return nil
 }
 
-func rfidOpenUSBReader(id string) (feig.Transport, error) {
+func rfidOpenUSBReader(id string, epIn, epOut uint8) (feig.Transport, error) {
 	vs, ps, ok := strings.Cut(id, ":")
 	vid, err1 := strconv.ParseUint(vs, 16, 16)
 	pid, err2 := strconv.ParseUint(ps, 16, 16)
@@ -128,7 +143,7 @@ func rfidOpenUSBReader(id string) (feig.Transport, error) {
 	if rfidOpenUSB == nil {
 		return nil, errors.New("USB readers are not wired into this build; use -serial")
 	}
-	return rfidOpenUSB(uint16(vid), uint16(pid))
+	return rfidOpenUSB(uint16(vid), uint16(pid), epIn, epOut)
 }
 
 // rfidDemoPad is a virtual pad with a single item, a complete two-part set, a

@@ -32,7 +32,29 @@ type probeConfig struct {
 	certFile, keyFile     string
 	serverName            string
 	insecureSkipVerify    bool
+	resendUnsafe          bool
+	renewMustSucceed      bool
 }
+
+// probeUsage is printed by -h above the flags. It says what counts as a
+// failure, since a technician reading "all steps passed" must know that a
+// refused renewal does not count unless -renew-must-succeed is given.
+const probeUsage = `usage: kioskctl sip2 probe [flags]
+
+Runs one SIP2 session against the library system: login (93, not over fbs),
+SC status (99), patron status (23), patron information (63), checkout (11),
+renew (29), item information (17), checkin (09) and end session (35). Every
+frame is printed with passwords, PINs and personal data masked.
+
+The probe fails (exit status 1) when a step fails: a transport or protocol
+error, a refused login, a patron or PIN that 23 or 63 does not report valid
+(BL and CQ both Y), or a refused checkout or checkin. A refused renewal, or
+one whose outcome is unknown, is reported but is not a failure, because many
+library systems refuse to renew a loan made a moment ago; -renew-must-succeed
+makes it one.
+
+flags:
+`
 
 // runSIP2Probe runs the technician's SIP2 session. Every exchange is printed
 // masked (sip2.MaskFrame): passwords and PINs (AC, AD, CO) completely;
@@ -40,10 +62,16 @@ type probeConfig struct {
 // their last two characters. It fails when a step fails: a transport or protocol
 // error, a refused login, an invalid patron, or a refused checkout or
 // checkin. A refused renewal is reported but is not a failure, because many
-// ACSes refuse to renew a loan made a moment ago.
+// ACSes refuse to renew a loan made a moment ago, unless -renew-must-succeed
+// is given. Frames are decoded with the connection's character set before
+// they are masked and printed, so CP850 and Latin-1 replies print as UTF-8.
 func runSIP2Probe(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("sip2 probe", flag.ContinueOnError)
 	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), probeUsage)
+		fs.PrintDefaults()
+	}
 	var cfg probeConfig
 	var charset string
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:6001", "ACS address host:port (tcp, tls) or base URL https://host[:port] (fbs)")
@@ -66,6 +94,9 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	fs.StringVar(&cfg.keyFile, "key", "", "client key PEM for -cert")
 	fs.StringVar(&cfg.serverName, "server-name", "", "host name to verify in the certificate (default: from -addr)")
 	fs.BoolVar(&cfg.insecureSkipVerify, "insecure-skip-verify", false, "DANGEROUS: do not verify the ACS certificate (lab use only)")
+	fs.BoolVar(&cfg.resendUnsafe, "resend-unsafe", false, "resend 11, 29 and 09 after a read timeout, as sip2.resend_unsafe_on_timeout does\n"+
+		"(only for an ACS that drops repeats by AY/AZ, such as FOLIO edge-sip2; Koha would run them twice)")
+	fs.BoolVar(&cfg.renewMustSucceed, "renew-must-succeed", false, "count a refused renewal, or one with an unknown outcome, as a failed step")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,7 +112,13 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rec := &probeRecorder{out: out, verbose: true, times: map[sip2.Code][]time.Duration{}}
+	// FBS always speaks UTF-8 whatever -charset says; the stream
+	// transports speak the configured set.
+	frameCharset := sip2.UTF8
+	if dialer.Stream() {
+		frameCharset = cfg.charset
+	}
+	rec := &probeRecorder{out: out, verbose: true, charset: frameCharset, times: map[sip2.Code][]time.Duration{}}
 	opts := sip2.DefaultOptions()
 	opts.Dialer = &probeDialer{Dialer: dialer, rec: rec}
 	opts.Institution = sip2.NormalizeISIL(cfg.institution)
@@ -91,8 +128,9 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	opts.ErrorDetection = cfg.errorDetection
 	opts.RequestTimeout = cfg.timeout
 	opts.KeepAlive = 0
-	fmt.Fprintf(out, "sip2 probe: %s %s, institution %s, charset %s, error detection %v\n",
-		cfg.transport, cfg.addr, opts.Institution, cfg.charset, cfg.errorDetection && dialer.Stream())
+	opts.ResendUnsafeOnTimeout = cfg.resendUnsafe
+	fmt.Fprintf(out, "sip2 probe: %s %s, institution %s, charset %s, error detection %v, resend unsafe %v\n",
+		cfg.transport, cfg.addr, opts.Institution, frameCharset, cfg.errorDetection && dialer.Stream(), cfg.resendUnsafe)
 	fmt.Fprintln(out, "(masked: AC, AD, CO fully; AA, CY, AE, DA, BD, BE, BF, PB all but the last 2 characters)")
 
 	var sessions []time.Duration
@@ -231,7 +269,10 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%d charged, %d overdue, %d holds, %d fines; %d loans listed", pi.ChargedCount, pi.OverdueCount,
+		if !pi.Valid() {
+			return "", fmt.Errorf("patron %s not valid (BL=%q CQ=%q)", mask(cfg.patron), pi.BL, pi.CQ)
+		}
+		return fmt.Sprintf("valid, %d charged, %d overdue, %d holds, %d fines; %d loans listed", pi.ChargedCount, pi.OverdueCount,
 			pi.HoldCount, pi.FineCount, len(pi.Loans)), nil
 	})
 	checkedOut := step("checkout (11)", func(ctx context.Context) (string, error) {
@@ -251,12 +292,18 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		step("renew (29)", func(ctx context.Context) (string, error) {
 			r, err := c.Renew(ctx, sip2.RenewRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
 			if sip2.IsOutcomeUnknown(err) {
+				if cfg.renewMustSucceed {
+					return "", fmt.Errorf("outcome unknown (a renewal cannot be settled without the old due date): %w", err)
+				}
 				return fmt.Sprintf("outcome unknown (not counted as a failure; a renewal cannot be settled without the old due date): %v", err), nil
 			}
 			if err != nil {
 				return "", err
 			}
 			if !r.OK {
+				if cfg.renewMustSucceed {
+					return "", fmt.Errorf("renewal refused: %s %v", strings.Join(r.ScreenMessages, " / "), r.Codes)
+				}
 				return fmt.Sprintf("refused (not counted as a failure): %s %v", strings.Join(r.ScreenMessages, " / "), r.Codes), nil
 			}
 			return "renewed, due " + r.DueRaw, nil
@@ -309,7 +356,11 @@ func settleStep(ctx context.Context, c *sip2.Client, op sip2.Code, cfg probeConf
 // probeRecorder prints every frame (masked) and times each exchange per
 // message code.
 type probeRecorder struct {
-	out     io.Writer
+	out io.Writer
+	// charset decodes the frames before they are masked and printed: the
+	// masks count characters, and raw CP850 bytes would be invalid UTF-8
+	// on the technician's terminal.
+	charset sip2.Charset
 	mu      sync.Mutex
 	verbose bool
 	pending sip2.Code
@@ -331,7 +382,7 @@ func (r *probeRecorder) sent(frame []byte) {
 	}
 	r.sentAt = time.Now()
 	if r.verbose {
-		fmt.Fprintf(r.out, "  -> %s\n", sip2.MaskFrame(string(frame)))
+		fmt.Fprintf(r.out, "  -> %s\n", sip2.MaskFrame(r.charset.Decode(frame)))
 	}
 }
 
@@ -349,7 +400,7 @@ func (r *probeRecorder) received(frame []byte, err error) {
 		r.times[r.pending] = append(r.times[r.pending], d)
 	}
 	if r.verbose {
-		fmt.Fprintf(r.out, "  <- %s  (%s)\n", sip2.MaskFrame(string(frame)), d.Round(time.Microsecond))
+		fmt.Fprintf(r.out, "  <- %s  (%s)\n", sip2.MaskFrame(r.charset.Decode(frame)), d.Round(time.Microsecond))
 	}
 }
 

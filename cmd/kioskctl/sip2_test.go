@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/danbib/kiosk/sip2"
 	"github.com/danbib/kiosk/sip2/acs"
 )
 
@@ -14,11 +18,19 @@ import (
 // and returns the addresses and a CA file pinning its certificate.
 func startSim(t *testing.T) (tcp, tlsAddr, https, caFile string) {
 	t.Helper()
+	_, tcp, tlsAddr, https, caFile = startSimWith(t, acs.DefaultOptions())
+	return tcp, tlsAddr, https, caFile
+}
+
+// startSimWith is startSim with the server's options, and returns the
+// server too, for tests that inject faults or count requests.
+func startSimWith(t *testing.T, opts acs.Options) (srv *acs.Server, tcp, tlsAddr, https, caFile string) {
+	t.Helper()
 	lib, err := acs.Demo()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := acs.NewServer(lib, acs.DefaultOptions())
+	srv = acs.NewServer(lib, opts)
 	t.Cleanup(func() { srv.Close() })
 	cfg, certPEM, err := acs.SelfSigned()
 	if err != nil {
@@ -41,7 +53,7 @@ func startSim(t *testing.T) (tcp, tlsAddr, https, caFile string) {
 		t.Fatal(err)
 	}
 	https = a.String()
-	return tcp, tlsAddr, https, caFile
+	return srv, tcp, tlsAddr, https, caFile
 }
 
 func TestSIP2ProbeAllTransports(t *testing.T) {
@@ -96,5 +108,156 @@ func TestSIP2ProbeFails(t *testing.T) {
 	out.Reset()
 	if err := runSIP2Probe([]string{"-addr", tcp, "-transport", "carrier-pigeon"}, &out); err == nil {
 		t.Error("unknown transport accepted")
+	}
+}
+
+// TestSIP2ProbeDecodesCharset runs the probe over a CP850 connection: the
+// printed frames must be valid UTF-8 with the Danish letters of the title,
+// not raw CP850 bytes.
+func TestSIP2ProbeDecodesCharset(t *testing.T) {
+	opts := acs.DefaultOptions()
+	opts.Charset = sip2.CP850
+	_, tcp, _, _, _ := startSimWith(t, opts)
+	var out bytes.Buffer
+	if err := runSIP2Probe([]string{"-addr", tcp, "-charset", "cp850", "-error-detection"}, &out); err != nil {
+		t.Fatalf("probe failed: %v\n%s", err, out.String())
+	}
+	s := out.String()
+	if !utf8.ValidString(s) {
+		t.Errorf("output is not valid UTF-8:\n%q", s)
+	}
+	// The default item's title, in the checkout reply's AJ.
+	if !strings.Contains(s, "AJFasandræberne") {
+		t.Errorf("output lacks the decoded title:\n%s", s)
+	}
+	if strings.Contains(s, "0101700001") || strings.Contains(s, "AD1234") {
+		t.Errorf("secrets in the output:\n%s", s)
+	}
+}
+
+// TestSIP2ProbeFailsInvalidPatronInformation puts a proxy in front of the
+// simulator that turns the 64's BLY into BLN: the 23 step passes, the 63
+// step must fail.
+func TestSIP2ProbeFailsInvalidPatronInformation(t *testing.T) {
+	tcp, _, _, _ := startSim(t)
+	proxy := rewriteProxy(t, tcp, func(frame []byte) []byte {
+		if bytes.HasPrefix(frame, []byte("64")) {
+			return bytes.Replace(frame, []byte("|BLY|"), []byte("|BLN|"), 1)
+		}
+		return frame
+	})
+	var out bytes.Buffer
+	err := runSIP2Probe([]string{"-addr", proxy}, &out)
+	s := out.String()
+	if err == nil {
+		t.Fatalf("an invalid patron in 64 passed:\n%s", s)
+	}
+	if !strings.Contains(s, "ok patron status (23)") || !strings.Contains(s, "FAIL patron information (63)") ||
+		!strings.Contains(s, `BL="N"`) {
+		t.Errorf("want 23 ok and 63 failed with BL=N:\n%s", s)
+	}
+}
+
+// rewriteProxy forwards one client at a time to upstream and passes every
+// frame from upstream through rewrite. It works only without error
+// detection, since a rewritten frame keeps its old checksum.
+func rewriteProxy(t *testing.T, upstream string, rewrite func([]byte) []byte) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", upstream)
+			if err != nil {
+				client.Close()
+				return
+			}
+			go func() {
+				defer server.Close()
+				_, _ = io.Copy(server, client)
+			}()
+			go func() {
+				defer client.Close()
+				fr := sip2.NewFrameReader(server, 0)
+				for {
+					f, err := fr.ReadFrame()
+					if err != nil {
+						return
+					}
+					if err := sip2.WriteFrame(client, rewrite(f)); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestSIP2ProbeRenewMustSucceed checks out a magazine, which the demo
+// library never renews: the refusal passes by default and fails with
+// -renew-must-succeed.
+func TestSIP2ProbeRenewMustSucceed(t *testing.T) {
+	tcp, _, _, _ := startSim(t)
+	const magazine = "3800001175" // Ud & Se, never renewable
+	var out bytes.Buffer
+	if err := runSIP2Probe([]string{"-addr", tcp, "-item", magazine}, &out); err != nil {
+		t.Fatalf("a refused renewal failed the probe: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "refused (not counted as a failure)") {
+		t.Fatalf("the renewal was not refused, so this test proves nothing:\n%s", out.String())
+	}
+	out.Reset()
+	err := runSIP2Probe([]string{"-addr", tcp, "-item", magazine, "-renew-must-succeed"}, &out)
+	if err == nil || !strings.Contains(out.String(), "FAIL renew (29)") {
+		t.Errorf("-renew-must-succeed passed a refused renewal (%v):\n%s", err, out.String())
+	}
+}
+
+// TestSIP2ProbeResendUnsafe drops the reply to the checkout once. Without
+// -resend-unsafe the probe settles the unknown outcome with 17; with it
+// the identical bytes are resent and the simulator answers from its AY/AZ
+// cache, executing the checkout once.
+func TestSIP2ProbeResendUnsafe(t *testing.T) {
+	srv, tcp, _, _, _ := startSimWith(t, acs.DefaultOptions())
+	args := []string{"-addr", tcp, "-error-detection", "-timeout", "1s"}
+
+	srv.InjectOnce(acs.FaultDropReply, sip2.MsgCheckout)
+	var out bytes.Buffer
+	if err := runSIP2Probe(args, &out); err != nil {
+		t.Fatalf("probe: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "RECOVERED") || srv.Received(sip2.MsgCheckout) != 1 {
+		t.Fatalf("without -resend-unsafe: 11 received %d times, want 1 and a settled outcome:\n%s",
+			srv.Received(sip2.MsgCheckout), out.String())
+	}
+
+	srv.InjectOnce(acs.FaultDropReply, sip2.MsgCheckout)
+	out.Reset()
+	if err := runSIP2Probe(append(args, "-resend-unsafe"), &out); err != nil {
+		t.Fatalf("probe -resend-unsafe: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "RECOVERED") {
+		t.Errorf("-resend-unsafe still settled instead of resending:\n%s", out.String())
+	}
+	if r, e := srv.Received(sip2.MsgCheckout), srv.Executed(sip2.MsgCheckout); r != 3 || e != 2 {
+		t.Errorf("11 received %d, executed %d over both runs; want 3 and 2", r, e)
+	}
+}
+
+func TestSIP2ProbeHelpSaysRenewIsNotAFailure(t *testing.T) {
+	var out bytes.Buffer
+	_ = runSIP2Probe([]string{"-h"}, &out)
+	for _, want := range []string{"refused renewal", "is not a failure", "-renew-must-succeed", "-resend-unsafe", "BL and CQ"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("-h lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -20,9 +20,10 @@ func init() {
 		}
 		return openHosted(opts)
 	}
-	rfidOpenUSB = func(vid, pid uint16) (usbio.Transport, error) {
+	rfidOpenUSB = func(vid, pid uint16, epIn, epOut uint8) (usbio.Transport, error) {
 		opts := usb.DefaultOptions()
 		opts.VID, opts.PID = vid, pid
+		opts.EndpointIn, opts.EndpointOut = epIn, epOut
 		return openHosted(opts)
 	}
 }

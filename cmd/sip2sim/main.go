@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -53,6 +54,132 @@ type config struct {
 	timeoutTenths, retries int
 	faults                 acs.Faults
 	faultMessages          string
+	connFaults             connFaults
+}
+
+// connFaults collects the -conn-faults flags: the faults of single
+// connections by their 1-based number, for acs.Server.SetConnFaults. It keeps
+// the order of the flags so the log lists them as given.
+type connFaults struct {
+	order []int
+	byN   map[int]acs.Faults
+}
+
+// String implements flag.Value.
+func (c *connFaults) String() string {
+	if c == nil || len(c.order) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(c.order))
+	for _, n := range c.order {
+		parts = append(parts, fmt.Sprintf("%d: %s", n, c.byN[n]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Set implements flag.Value. One value holds one or more semicolon-separated
+// specs "N:kind=rate,kind=rate", so that the flag can be given once with
+// every connection or repeated per connection.
+func (c *connFaults) Set(v string) error {
+	for _, spec := range strings.Split(v, ";") {
+		spec = strings.TrimSpace(spec)
+		if spec == "" {
+			continue
+		}
+		n, f, err := parseConnFaults(spec)
+		if err != nil {
+			return err
+		}
+		if c.byN == nil {
+			c.byN = map[int]acs.Faults{}
+		}
+		if _, dup := c.byN[n]; dup {
+			// Two specs for one connection would silently drop the
+			// first; say so instead.
+			return fmt.Errorf("connection %d given twice", n)
+		}
+		c.byN[n] = f
+		c.order = append(c.order, n)
+	}
+	return nil
+}
+
+// parseConnFaults parses one "N:kind=rate,…" spec. The kinds are the fault
+// names of acs.FaultKind (answer-96, close-before-commit, drop-reply,
+// close-after-commit, corrupt-checksum, wrong-sequence, slow-reply) with a
+// probability, plus latency and jitter with a duration; "none" alone gives
+// the connection no faults at all, overriding the global ones.
+func parseConnFaults(spec string) (int, acs.Faults, error) {
+	var f acs.Faults
+	num, list, ok := strings.Cut(spec, ":")
+	if !ok {
+		return 0, f, fmt.Errorf("%q: want N:kind=rate,kind=rate", spec)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n < 1 {
+		return 0, f, fmt.Errorf("%q: the connection number must be 1 or more, counted over every listener", spec)
+	}
+	list = strings.TrimSpace(list)
+	if list == "none" {
+		return n, f, nil
+	}
+	if list == "" {
+		return 0, f, fmt.Errorf("%q: no faults after the colon (write \"none\" for a connection without faults)", spec)
+	}
+	for _, item := range strings.Split(list, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return 0, f, fmt.Errorf("%q: %q is not kind=value", spec, item)
+		}
+		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+		switch name {
+		case "latency", "jitter":
+			d, err := time.ParseDuration(val)
+			if err != nil || d < 0 {
+				return 0, f, fmt.Errorf("%q: %s wants a duration such as 50ms, got %q", spec, name, val)
+			}
+			if name == "latency" {
+				f.Latency = d
+			} else {
+				f.Jitter = d
+			}
+			continue
+		}
+		kind, err := acs.ParseFaultKind(name)
+		rate := rateOf(&f, kind)
+		if err != nil || rate == nil {
+			return 0, f, fmt.Errorf("%q: unknown fault %q (answer-96, close-before-commit, drop-reply, close-after-commit, corrupt-checksum, wrong-sequence, slow-reply, latency, jitter)", spec, name)
+		}
+		p, err := strconv.ParseFloat(val, 64)
+		if err != nil || p < 0 || p > 1 {
+			return 0, f, fmt.Errorf("%q: the rate of %s must be between 0 and 1, got %q", spec, name, val)
+		}
+		*rate = p
+	}
+	return n, f, nil
+}
+
+// rateOf returns the field of f that holds the probability of kind, or nil
+// for a kind without one (FaultNone, or a kind this command does not know
+// yet), so that such a name is refused rather than ignored.
+func rateOf(f *acs.Faults, kind acs.FaultKind) *float64 {
+	switch kind {
+	case acs.FaultAnswer96:
+		return &f.Answer96Rate
+	case acs.FaultCloseBeforeCommit:
+		return &f.CloseBeforeCommitRate
+	case acs.FaultDropReply:
+		return &f.DropReplyRate
+	case acs.FaultCloseAfterCommit:
+		return &f.CloseAfterCommitRate
+	case acs.FaultCorruptChecksum:
+		return &f.CorruptChecksumRate
+	case acs.FaultWrongSequence:
+		return &f.WrongSequenceRate
+	case acs.FaultSlowReply:
+		return &f.SlowReplyRate
+	}
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -92,6 +219,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&f.PieceSize, "piece-size", 8, "bytes per piece of a slow answer")
 	fs.DurationVar(&f.PieceDelay, "piece-delay", 5*time.Millisecond, "pause between the pieces of a slow answer")
 	fs.StringVar(&c.faultMessages, "fault-messages", "", "apply faults only to these request codes, e.g. 11,29,09 (default: all)")
+	fs.Var(&c.connFaults, "conn-faults", "faults of single connections instead of the global ones: `N:kind=rate,...` for the N-th accepted\n"+
+		"connection (1-based, over every listener); kinds answer-96, close-before-commit, drop-reply,\n"+
+		"close-after-commit, corrupt-checksum, wrong-sequence, slow-reply (rate 0..1), latency and jitter\n"+
+		"(duration), or \"N:none\"; repeat the flag or separate specs with ';'. -piece-size, -piece-delay\n"+
+		"and -fault-messages apply to these too")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -112,6 +244,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			}
 			f.Messages = append(f.Messages, sip2.Code(m))
 		}
+	}
+	// The slow-reply shape and the message filter are given once on the
+	// command line; a connection's faults share them rather than repeat them
+	// in every -conn-faults spec.
+	for n, cf := range c.connFaults.byN {
+		cf.PieceSize, cf.PieceDelay, cf.Messages = f.PieceSize, f.PieceDelay, f.Messages
+		c.connFaults.byN[n] = cf
 	}
 	if c.timeoutTenths < 1 || c.timeoutTenths > 999 || c.retries < 0 || c.retries > 999 {
 		return nil, errors.New("-acs-timeout must be 1..999 and -acs-retries 0..999")
@@ -174,6 +313,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log.Infof("sip2sim: library %s %q: %d patrons, %d items, %d loans", lib.Institution().ID, lib.Institution().Name,
 		len(lib.Patrons()), len(lib.Items()), len(lib.Loans()))
 	srv.SetFaults(c.faults)
+	for _, n := range c.connFaults.order {
+		f := c.connFaults.byN[n]
+		srv.SetConnFaults(n, f)
+		log.Infof("sip2sim: faults of connection %d: %s", n, f)
+	}
 
 	if c.tls != "" || c.https != "" {
 		tcfg, err := tlsConfig(c, stdout)
