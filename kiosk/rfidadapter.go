@@ -86,6 +86,8 @@ func FeedWatcher(ctx context.Context, w *rfid.Watcher, k PadSink) error {
 			case rfid.TagUnreadable:
 				k.PadUnreadable()
 			case rfid.ReaderDown:
+				// The watcher forgets the pad and reports it again later.
+				clear(known)
 				k.SetReader(false)
 			case rfid.ReaderUp:
 				k.SetReader(true)

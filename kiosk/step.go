@@ -32,7 +32,9 @@ func (s *stepper) handle(ev Event) {
 	m := s.m
 	switch e := ev.(type) {
 	case EvInput:
-		if m.State.inSession() || m.LoggedIn {
+		if m.State.inSession() || m.LoggedIn || m.State == StateWelcome {
+			// On the welcome screen too: a language chosen there is kept
+			// for one idle timeout from the last touch.
 			m.LastActivity = m.Now
 			m.IdleWarning = false
 		}
@@ -80,6 +82,15 @@ func (s *stepper) handle(ev Event) {
 		s.maybeForward()
 	case EvHealth:
 		h := e.Health
+		if m.Health.Reader && !h.Reader {
+			// Without the reader nothing is known about the pad: an item
+			// taken off meanwhile must not be lent in the next session. The
+			// watcher reports what lies there when the reader is back.
+			clear(m.Pad)
+			for i := range m.Items {
+				m.Items[i].OnPad = false
+			}
+		}
 		h.Recovering = m.Health.Recovering
 		h.QueueLen, h.QueueFull = m.Health.QueueLen, m.Health.QueueFull
 		m.Health = h

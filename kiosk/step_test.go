@@ -806,8 +806,13 @@ func TestLanguageResetAfterSession(t *testing.T) {
 	if v := m.View(); v.Screen != ScreenWelcome || v.Lang != "da" || v.LargeText {
 		t.Fatalf("after goodbye: screen %v lang %q large %v", v.Screen, v.Lang, v.LargeText)
 	}
-	// Chosen on the welcome screen, then left alone.
+	// Chosen on the welcome screen long after the last session, then left
+	// alone: kept for an idle timeout from the touch, then reset.
+	m.Now = m.Now.Add(3 * o.IdleTimeout)
 	m, _ = run(m, in(InLanguage{Lang: "de"}))
+	if m, _ = Step(m, EvTick{}); m.View().Lang != "de" {
+		t.Fatal("a language chosen on an idle welcome screen is undone at once")
+	}
 	m.Now = m.Now.Add(o.IdleTimeout / 2)
 	if m, _ = Step(m, EvTick{}); m.View().Lang != "de" {
 		t.Fatal("language reset before the idle timeout")
@@ -866,6 +871,24 @@ func TestAlreadyLentPolicies(t *testing.T) {
 				t.Fatalf("refuse policy: checkout sent %v, item %+v", sent, v)
 			}
 		}
+	}
+}
+
+// A reader that goes away makes the core forget the pad: an item lying there
+// before is not lent to the next patron unless the reader reports it again.
+func TestReaderDownForgetsPad(t *testing.T) {
+	m := welcome(testOpts())
+	m, _ = Step(m, EvPadItem{Item: pad("item-1")})
+	h := m.Health
+	h.Reader = false
+	m, _ = Step(m, EvHealth{Health: h})
+	h.Reader = true
+	m, _ = Step(m, EvHealth{Health: h})
+	evs := append([]Event{in(InChoose{Screen: ScreenLoan}), EvScan{Text: []byte(testCPR)}}, keys(testPIN)...)
+	m, _ = run(m, evs...)
+	_, effs := Step(m, EvAuth{Session: m.Session, Status: PatronStatus{ValidPatron: "Y", ValidPIN: "Y"}})
+	if count[EffCheckout](effs) != 0 {
+		t.Fatal("an item from before the reader went away was lent")
 	}
 }
 

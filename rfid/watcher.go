@@ -40,7 +40,9 @@ const (
 	// UnreadableGone: an unreadable tag left the pad.
 	UnreadableGone
 	// ReaderDown: the reader is unplugged (at once) or inventories failed
-	// three times in a row; Err is the cause. Item state is frozen until ReaderUp.
+	// three times in a row; Err is the cause. The watcher forgets the pad:
+	// what lies on it after ReaderUp is reported again as ItemAdded, and a
+	// consumer should forget the pad too.
 	ReaderDown
 	// ReaderUp: inventories work again.
 	ReaderUp
@@ -411,6 +413,10 @@ func (w *Watcher) setDown(err error) {
 		return
 	}
 	w.down = true
+	// Items may be taken off or put on while the reader is away: nothing
+	// known before can be trusted afterwards.
+	w.tags = map[UID]*tagState{}
+	w.items = map[string]Item{}
 	w.log.WithError(err).Warn("rfid: reader down")
 	w.emit(Event{Kind: ReaderDown, Err: err})
 }

@@ -146,11 +146,16 @@ func (r *Renderer) show(v kiosk.View) {
 // working reports whether an item or a loan of v is still being read or
 // registered, so that a script does not photograph a half-finished list.
 func working(v kiosk.View) bool {
-	for _, list := range [][]kiosk.ItemView{v.Items, v.Loans} {
-		for _, it := range list {
-			if it.State == kiosk.ItemReading || it.State == kiosk.ItemWorking {
-				return true
-			}
+	for _, it := range v.Items {
+		if it.State == kiosk.ItemReading || it.State == kiosk.ItemWorking {
+			return true
+		}
+	}
+	// A loan is never on the pad, so only a renewal in flight counts; the
+	// zero State (reading) of a loan means nothing.
+	for _, l := range v.Loans {
+		if l.State == kiosk.ItemWorking {
+			return true
 		}
 	}
 	return false

@@ -118,6 +118,10 @@ func checkStep(s Step) error {
 type Screen interface {
 	Press(name string) error
 	Snapshot() ui.Snapshot
+	// ShownSince returns the screens rendered after the render numbered
+	// seq (a Snapshot's Seq), oldest first, so that a wait also sees a
+	// screen that came and went between two polls.
+	ShownSince(seq uint64) []ui.Shown
 	Capture() image.Image
 	Render(kiosk.View)
 }
@@ -141,7 +145,10 @@ type Player struct {
 	World  World
 	// Dir receives the screenshots (NAME.png) and receipts (receipt-NN.png).
 	Dir string
-	// Timeout is the default timeout of wait commands. Default 15 s.
+	// Timeout is the default timeout of wait commands, and the shortest
+	// one: a timeout written in the scenario only lengthens a wait, so that
+	// a generous default (a loaded machine) covers the whole scenario.
+	// Default 15 s.
 	Timeout time.Duration
 	// Settle is how long a shot waits for the last frame to be painted.
 	// Default 400 ms.
@@ -150,6 +157,12 @@ type Player struct {
 	Log func(format string, args ...any)
 
 	saved int // receipts already written
+	// since is the render number (Snapshot.Seq) at the start of the
+	// previous command, started the one at the start of the current one.
+	// A wait accepts what was rendered after since: whatever the previous
+	// command brought up, even if it is gone again, but nothing older,
+	// which belongs to an earlier step of the scenario.
+	since, started uint64
 }
 
 // Run plays steps in order and stops at the first failure. Receipts printed
@@ -174,6 +187,7 @@ func (p *Player) Run(ctx context.Context, steps []Step) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		p.since, p.started = p.started, p.Screen.Snapshot().Seq
 		p.Log("scenario line %d: %s %s", s.line, s.cmd, strings.Join(s.args, " "))
 		if err := p.do(ctx, s); err != nil {
 			return fmt.Errorf("scenario line %d (%s): %w", s.line, s.cmd, err)
@@ -269,15 +283,17 @@ func (p *Player) wait(ctx context.Context, a []string) error {
 		if err != nil {
 			return fmt.Errorf("timeout: %w", err)
 		}
-		timeout = d
+		timeout = max(timeout, d)
 	}
 	switch a[0] {
 	case "screen":
-		return p.waitFor(ctx, timeout, func(s ui.Snapshot) bool { return s.Screen.String() == a[1] })
+		return p.waitShown(ctx, timeout, "the "+a[1]+" screen", func(sc kiosk.Screen, _ []string) bool { return sc.String() == a[1] })
 	case "text":
-		return p.waitFor(ctx, timeout, func(s ui.Snapshot) bool { return hasText(s, a[1]) })
+		return p.waitShown(ctx, timeout, fmt.Sprintf("the text %q", a[1]), func(_ kiosk.Screen, texts []string) bool { return containsText(texts, a[1]) })
 	case "idle":
-		return p.waitFor(ctx, timeout, func(s ui.Snapshot) bool { return !s.Busy })
+		// Rows still being read or registered count as busy too, so a shot
+		// after "wait idle" shows how each item ended.
+		return p.waitFor(ctx, timeout, func(s ui.Snapshot) bool { return !s.Busy && !s.Working })
 	case "receipt":
 		want := p.saved + 1
 		deadline := time.Now().Add(timeout)
@@ -315,8 +331,10 @@ func (p *Player) expect(a []string) error {
 	return nil
 }
 
-func hasText(s ui.Snapshot, want string) bool {
-	for _, t := range s.Texts {
+func hasText(s ui.Snapshot, want string) bool { return containsText(s.Texts, want) }
+
+func containsText(texts []string, want string) bool {
+	for _, t := range texts {
 		if strings.Contains(t, want) {
 			return true
 		}
@@ -334,6 +352,39 @@ func (p *Player) waitFor(ctx context.Context, timeout time.Duration, ok func(ui.
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("timed out after %v on the %s screen (texts: %q)", timeout, s.Screen, s.Texts)
+		}
+		if err := Sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// waitShown polls until ok holds for the screen now or for one shown since
+// the previous command began. A screen that shows for a few seconds (the
+// goodbye screen) can be gone before the wait starts when the machine is
+// busy; the wait still succeeds, and says so in the log, because what the
+// scenario waited for did happen.
+func (p *Player) waitShown(ctx context.Context, timeout time.Duration, what string, ok func(kiosk.Screen, []string) bool) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		s := p.Screen.Snapshot()
+		if ok(s.Screen, s.Texts) {
+			return nil
+		}
+		shown := p.Screen.ShownSince(p.since)
+		for _, sh := range shown {
+			if ok(sh.Screen, sh.Texts) {
+				p.Log("scenario: %s was shown since the previous command and is gone: the screen is %s now", what, s.Screen)
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			var names []string
+			for _, sh := range shown {
+				names = append(names, sh.Screen.String())
+			}
+			return fmt.Errorf("timed out after %v on the %s screen (shown since the previous command: %s; texts: %q)",
+				timeout, s.Screen, strings.Join(names, ", "), s.Texts)
 		}
 		if err := Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err

@@ -2,10 +2,12 @@ package scenario
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,14 +57,33 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// fakeScreen shows a scripted sequence of snapshots: each Snapshot call
-// after a press advances to the next one.
+// fakeScreen is a screen whose presses show what onPress says. Like the
+// renderer, it numbers what it shows and keeps the history of screens.
 type fakeScreen struct {
 	mu      sync.Mutex
 	presses []string
 	snap    ui.Snapshot
-	onPress func(name string, s *ui.Snapshot)
+	shown   []ui.Shown
+	onPress func(name string, show func(ui.Snapshot))
 	renders []kiosk.View
+}
+
+func newFakeScreen(first ui.Snapshot) *fakeScreen {
+	f := &fakeScreen{}
+	f.show(first)
+	return f
+}
+
+// show makes s the current screen. It runs with f.mu held.
+func (f *fakeScreen) show(s ui.Snapshot) {
+	s.Seq = f.snap.Seq + 1
+	f.snap = s
+	if n := len(f.shown); n > 0 && f.shown[n-1].Screen == s.Screen {
+		f.shown[n-1].Last = s.Seq
+		f.shown[n-1].Texts = append(f.shown[n-1].Texts, s.Texts...)
+		return
+	}
+	f.shown = append(f.shown, ui.Shown{First: s.Seq, Last: s.Seq, Screen: s.Screen, Texts: s.Texts})
 }
 
 func (f *fakeScreen) Press(name string) error {
@@ -70,7 +91,7 @@ func (f *fakeScreen) Press(name string) error {
 	defer f.mu.Unlock()
 	f.presses = append(f.presses, name)
 	if f.onPress != nil {
-		f.onPress(name, &f.snap)
+		f.onPress(name, f.show)
 	}
 	return nil
 }
@@ -79,6 +100,18 @@ func (f *fakeScreen) Snapshot() ui.Snapshot {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.snap
+}
+
+func (f *fakeScreen) ShownSince(seq uint64) []ui.Shown {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []ui.Shown
+	for _, s := range f.shown {
+		if s.Last > seq {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (f *fakeScreen) Capture() image.Image {
@@ -91,12 +124,15 @@ func (f *fakeScreen) Render(v kiosk.View) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.renders = append(f.renders, v)
-	f.snap = ui.Snapshot{Screen: v.Screen, Lang: v.Lang}
+	f.show(ui.Snapshot{Screen: v.Screen, Lang: v.Lang})
 }
 
 type fakeWorld struct {
 	log      []string
 	receipts [][]byte
+	// onReceipts, if set, runs at every Receipts call, as printing goes on
+	// while the player waits.
+	onReceipts func()
 }
 
 func (w *fakeWorld) Scan(card string) error { w.log = append(w.log, "scan "+card); return nil }
@@ -119,7 +155,12 @@ func (w *fakeWorld) SetReader(plugged bool) error {
 	w.log = append(w.log, "reader "+onOff(plugged))
 	return nil
 }
-func (w *fakeWorld) Receipts() [][]byte { return w.receipts }
+func (w *fakeWorld) Receipts() [][]byte {
+	if w.onReceipts != nil {
+		w.onReceipts()
+	}
+	return w.receipts
+}
 
 func onOff(b bool) string {
 	if b {
@@ -130,10 +171,10 @@ func onOff(b bool) string {
 
 func TestPlayerDrivesScreenAndWorld(t *testing.T) {
 	dir := t.TempDir()
-	scr := &fakeScreen{snap: ui.Snapshot{Screen: kiosk.ScreenWelcome, Texts: []string{"Velkommen"}}}
-	scr.onPress = func(name string, s *ui.Snapshot) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenWelcome, Texts: []string{"Velkommen"}})
+	scr.onPress = func(name string, show func(ui.Snapshot)) {
 		if name == "ui.button.borrow" {
-			*s = ui.Snapshot{Screen: kiosk.ScreenIdentify, Texts: []string{"Scan dit kort"}}
+			show(ui.Snapshot{Screen: kiosk.ScreenIdentify, Texts: []string{"Scan dit kort"}})
 		}
 	}
 	w := &fakeWorld{receipts: [][]byte{[]byte("png1"), []byte("png2")}}
@@ -179,7 +220,7 @@ wait receipt 1s
 }
 
 func TestPlayerReportsFailures(t *testing.T) {
-	scr := &fakeScreen{snap: ui.Snapshot{Screen: kiosk.ScreenWelcome, Texts: []string{"Velkommen"}}}
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenWelcome, Texts: []string{"Velkommen"}})
 	w := &fakeWorld{receipts: [][]byte{[]byte("png")}}
 	for _, c := range []struct{ src, want string }{
 		{"wait screen loan 100ms", "scenario line 1 (wait): timed out after 100ms on the welcome screen"},
@@ -192,7 +233,7 @@ func TestPlayerReportsFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		err = (&Player{Screen: scr, World: w, Dir: dir}).Run(context.Background(), steps)
+		err = (&Player{Screen: scr, World: w, Dir: dir, Timeout: 50 * time.Millisecond}).Run(context.Background(), steps)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
 		}
@@ -200,6 +241,156 @@ func TestPlayerReportsFailures(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "receipt-01.png")); err != nil {
 			t.Errorf("%q: receipt not saved after a failure: %v", c.src, err)
 		}
+	}
+}
+
+// goodbyeThenWelcome is a screen on which "ui.button.no_receipt" shows the
+// goodbye screen and, before the player can look, the welcome screen: the
+// goodbye screen of a loaded machine, gone before the wait polls.
+func goodbyeThenWelcome() *fakeScreen {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenReceipt, Texts: []string{"Kvittering"}})
+	scr.onPress = func(name string, show func(ui.Snapshot)) {
+		switch name {
+		case "ui.button.no_receipt":
+			show(ui.Snapshot{Screen: kiosk.ScreenGoodbye, Texts: []string{"Tak for besøget"}})
+			show(ui.Snapshot{Screen: kiosk.ScreenWelcome, Texts: []string{"Velkommen"}})
+		case "ui.button.return":
+			show(ui.Snapshot{Screen: kiosk.ScreenReturn, Texts: []string{"Aflevér"}})
+		}
+	}
+	return scr
+}
+
+func run(t *testing.T, scr Screen, timeout time.Duration, src string) error {
+	t.Helper()
+	steps, err := Parse(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: t.TempDir(), Timeout: timeout, Settle: time.Millisecond}
+	return p.Run(context.Background(), steps)
+}
+
+// TestWaitSeesAScreenShownAndGone: a screen that came and went after the
+// previous command began satisfies "wait screen" and "wait text", without
+// waiting for the timeout.
+func TestWaitSeesAScreenShownAndGone(t *testing.T) {
+	for _, src := range []string{
+		"tap ui.button.no_receipt\nwait screen goodbye",
+		"tap ui.button.no_receipt\nwait text \"Tak for besøget\"",
+	} {
+		scr := goodbyeThenWelcome()
+		start := time.Now()
+		if err := run(t, scr, 5*time.Second, src); err != nil {
+			t.Errorf("%q: %v", src, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%q: the wait took %v instead of seeing the screen already shown", src, d)
+		}
+		if s := scr.Snapshot(); s.Screen != kiosk.ScreenWelcome {
+			t.Fatalf("the fake shows %s; the test needs the goodbye screen gone", s.Screen)
+		}
+	}
+}
+
+// TestWaitSeesGoodbyeDuringReceiptWait is the walkthrough's case: the
+// goodbye screen comes and goes while the player waits for the receipt, the
+// command before "wait screen goodbye".
+func TestWaitSeesGoodbyeDuringReceiptWait(t *testing.T) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenReceipt})
+	w := &fakeWorld{}
+	w.onReceipts = func() {
+		scr.mu.Lock()
+		defer scr.mu.Unlock()
+		scr.show(ui.Snapshot{Screen: kiosk.ScreenGoodbye, Texts: []string{"Tak for besøget"}})
+		scr.show(ui.Snapshot{Screen: kiosk.ScreenWelcome, Texts: []string{"Velkommen"}})
+		w.receipts = [][]byte{[]byte("png")}
+	}
+	steps, err := Parse(strings.NewReader("tap ui.button.print\nwait receipt\nwait screen goodbye\nexpect screen welcome"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	p := &Player{Screen: scr, World: w, Dir: t.TempDir(), Timeout: 5 * time.Second,
+		Log: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }}
+	start := time.Now()
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("the wait took %v instead of seeing the goodbye screen already shown", d)
+	}
+	// The log says that the screen was gone, since a shot right after the
+	// wait shows the next screen.
+	if !slices.ContainsFunc(logged, func(l string) bool { return strings.Contains(l, "the goodbye screen was shown") }) {
+		t.Errorf("no log line about the screen already gone in %q", logged)
+	}
+}
+
+// TestWaitIgnoresScreensOfEarlierSteps: only what was shown since the
+// previous command began counts; a goodbye screen two commands back belongs
+// to an earlier step and must not satisfy the wait.
+func TestWaitIgnoresScreensOfEarlierSteps(t *testing.T) {
+	scr := goodbyeThenWelcome()
+	err := run(t, scr, 200*time.Millisecond, "tap ui.button.no_receipt\ntap ui.button.return\nwait screen goodbye")
+	want := "scenario line 3 (wait): timed out after 200ms on the return screen (shown since the previous command: return;"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+// TestWaitTimeoutIsAtLeastTheDefault: a timeout in the scenario lengthens a
+// wait but never shortens it below the player's default, so a longer
+// default (--wait) helps every wait of a loaded machine.
+func TestWaitTimeoutIsAtLeastTheDefault(t *testing.T) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenWelcome})
+	for _, c := range []struct {
+		src  string
+		want string
+	}{
+		{"wait screen loan 10ms", "timed out after 150ms"},
+		{"wait screen loan 300ms", "timed out after 300ms"},
+	} {
+		start := time.Now()
+		err := run(t, scr, 150*time.Millisecond, c.src)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want %q", c.src, err, c.want)
+		}
+		if d := time.Since(start); d < 140*time.Millisecond {
+			t.Errorf("%q gave up after %v", c.src, d)
+		}
+	}
+}
+
+// idleScreen reports busy, then items still registering, then done, one
+// step per Snapshot call.
+type idleScreen struct {
+	fakeScreen
+	calls int
+}
+
+func (s *idleScreen) Snapshot() ui.Snapshot {
+	s.calls++
+	snap := ui.Snapshot{Screen: kiosk.ScreenLoan, Busy: s.calls < 3, Working: s.calls < 6}
+	return snap
+}
+
+// TestWaitIdleWaitsForItems: "wait idle" holds while rows are still being
+// read or registered, not only while the core says it is busy.
+func TestWaitIdleWaitsForItems(t *testing.T) {
+	scr := &idleScreen{}
+	if err := run(t, scr, 5*time.Second, "wait idle"); err != nil {
+		t.Fatal(err)
+	}
+	// The player takes one snapshot to mark the command's start; the wait
+	// must then poll until the sixth, the first without working rows.
+	if scr.calls != 6 {
+		t.Errorf("wait idle returned after %d snapshots, want 6", scr.calls)
+	}
+
+	stuck := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenLoan, Working: true})
+	if err := run(t, stuck, 100*time.Millisecond, "wait idle"); err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Errorf("wait idle with a row still registering: error %v, want a timeout", err)
 	}
 }
 
