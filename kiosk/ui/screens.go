@@ -138,6 +138,10 @@ func (r *Renderer) banners() []fyne.CanvasObject {
 		out = append(out, r.banner(r.t("ui.banner.returns_only"), reason, theme.NewWarningThemedResource(theme.WarningIcon()), colBannerWarn))
 	case kiosk.ModeNoReceipt:
 		out = append(out, r.banner(r.t("ui.banner.no_receipt"), "", theme.NewWarningThemedResource(theme.DocumentPrintIcon()), colBannerWarn))
+	case kiosk.ModeNormal:
+		if v.ModeReason.ID == kiosk.MsgModeCheckinDisabled {
+			out = append(out, r.banner(r.text(v.ModeReason), "", theme.NewWarningThemedResource(theme.WarningIcon()), colBannerWarn))
+		}
 	}
 	if !empty(v.Blocked) && (v.Screen == kiosk.ScreenLoan || v.Screen == kiosk.ScreenAccount) {
 		out = append(out, r.banner(r.t("ui.blocked"), r.text(v.Blocked), theme.NewErrorThemedResource(theme.ErrorIcon()), colBannerErr))
@@ -187,9 +191,11 @@ func (r *Renderer) welcome() screen {
 	// patron back at the menu of a session) refuses even returns.
 	returnsOnly := v.Mode >= kiosk.ModeReturnsOnly
 	outOfOrder := v.Mode == kiosk.ModeOutOfOrder
+	// 98 checkin ok = N: the library system takes no returns just now.
+	noReturns := outOfOrder || v.ModeReason.ID == kiosk.MsgModeCheckinDisabled
 	tiles := container.NewGridWithColumns(2,
 		r.tile("ui.button.borrow", theme.DownloadIcon(), kiosk.ScreenLoan, returnsOnly),
-		r.tile("ui.button.return", theme.UploadIcon(), kiosk.ScreenReturn, outOfOrder),
+		r.tile("ui.button.return", theme.UploadIcon(), kiosk.ScreenReturn, noReturns),
 		r.tile("ui.button.renew", theme.HistoryIcon(), kiosk.ScreenRenew, returnsOnly),
 		r.tile("ui.button.account", theme.AccountIcon(), kiosk.ScreenAccount, returnsOnly),
 	)

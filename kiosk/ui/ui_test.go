@@ -653,3 +653,21 @@ func TestSnapshotWorking(t *testing.T) {
 		t.Error("a loan being renewed does not count as working")
 	}
 }
+
+// TestReturnsSwitchedOff: when the library system takes no returns (98
+// checkin ok = N), the welcome screen says so and offers no Return, while
+// Borrow stays.
+func TestReturnsSwitchedOff(t *testing.T) {
+	r, _, _ := setup(t)
+	r.Render(kiosk.View{Screen: kiosk.ScreenWelcome, Lang: "en", Mode: kiosk.ModeNormal,
+		ModeReason: kiosk.Text{ID: kiosk.MsgModeCheckinDisabled}})
+	if !containsText(r.Snapshot().Texts, "Returns are switched off right now. You can borrow items.") {
+		t.Errorf("no notice that returns are off: %q", r.Snapshot().Texts)
+	}
+	if err := r.Press("ui.button.return"); err == nil {
+		t.Error("Return can be pressed while returns are switched off")
+	}
+	if err := r.Press("ui.button.borrow"); err != nil {
+		t.Errorf("Borrow cannot be pressed: %v", err)
+	}
+}
