@@ -49,6 +49,9 @@ type Library struct {
 	Branch    string   `toml:"branch"`
 	HomeISILs []string `toml:"home_isils"` // owners whose items count as the library's own
 	PayWhere  string   `toml:"pay_where"`  // where patrons pay fees, shown on the account screen
+	// PayWhereIn gives pay_where per language (da, en, …) for sessions
+	// in that language; pay_where is used for the others.
+	PayWhereIn map[string]string `toml:"pay_where_in"`
 }
 
 // SIP2 is the connection to the library system.
@@ -333,6 +336,14 @@ func (c *Config) Validate() error {
 		func() error { return oneOf("kiosk.log_level", c.Kiosk.LogLevel, "debug", "info", "warn", "error") },
 		func() error {
 			return oneOf("kiosk.language", c.Kiosk.Language, "da", "en", "de", "sv", "uk", "pl", "tr")
+		},
+		func() error {
+			for l := range c.Library.PayWhereIn {
+				if err := oneOf("library.pay_where_in", l, "da", "en", "de", "sv", "uk", "pl", "tr"); err != nil {
+					return err
+				}
+			}
+			return nil
 		},
 		func() error {
 			for l := range c.Printer.Footers {

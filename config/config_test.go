@@ -29,6 +29,9 @@ func TestExampleLoads(t *testing.T) {
 	if c.Kiosk.IdleWarning.Duration != 20*time.Second {
 		t.Errorf("idle_warning = %v", c.Kiosk.IdleWarning)
 	}
+	if c.Library.PayWhereIn["en"] == "" {
+		t.Errorf("library.pay_where_in = %v", c.Library.PayWhereIn)
+	}
 	if c.Printer.Footers["en"] == "" {
 		t.Errorf("printer.footers = %v", c.Printer.Footers)
 	}
@@ -73,6 +76,7 @@ func TestInvalidValuesNameKeyValueAndAllowed(t *testing.T) {
 		{"[kiosk]\nlanguage = \"fr\"\n", "kiosk.language", `"fr"`, "da, en"},
 		{"[rfid]\nafi_on_loan = 7\n", "rfid.afi_on_loan", "0x07", "different from rfid.afi_secured"},
 		{"[printer.footers]\nfr = \"Merci\"\n", "printer.footers", `"fr"`, "da, en"},
+		{"[library]\npay_where_in = { fr = \"Payez\" }\n", "library.pay_where_in", `"fr"`, "da, en"},
 		{"[rfid]\nafi_secured = 0\n", "rfid.afi_secured", "0x00", "0x01–0xFF"},
 		{"[rfid]\nafi_on_loan = 0x00\n", "rfid.afi_on_loan", "0x00", "0x01–0xFF"},
 		{"[rfid]\nafi_secured = 0x100\n", "rfid.afi_secured", "0x100", "0x01–0xFF"},

@@ -108,6 +108,9 @@ type Options struct {
 	// "Betaling sker via kommunens opkrævning." left empty here: the config
 	// supplies it.
 	PayWhere string
+	// PayWhereIn overrides PayWhere for sessions in a language (the
+	// library's own words, which no catalog translates). Default none.
+	PayWhereIn map[string]string
 	// Currency of fees when the ACS gives none. Default "DKK".
 	Currency string
 	// HealthEvery is how often the runner probes the library system and the

@@ -27,7 +27,9 @@ func (m Model) View() View {
 	if v.Currency == "" {
 		v.Currency = "DKK"
 	}
-	if m.Opts.PayWhere != "" {
+	if w := m.Opts.PayWhereIn[m.Lang]; w != "" {
+		v.PayWhere = Text{Raw: w}
+	} else if m.Opts.PayWhere != "" {
 		v.PayWhere = Text{Raw: m.Opts.PayWhere}
 	}
 	if m.IdleWarning {

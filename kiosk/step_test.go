@@ -892,6 +892,25 @@ func TestReaderDownForgetsPad(t *testing.T) {
 	}
 }
 
+// Where to pay is shown in the session's language when the library gave it.
+func TestPayWhereInSessionLanguage(t *testing.T) {
+	o := testOpts()
+	o.PayWhere = "Betal i skranken"
+	o.PayWhereIn = map[string]string{"en": "Pay at the desk"}
+	m := welcome(o)
+	if v := m.View(); v.PayWhere.Raw != "Betal i skranken" {
+		t.Fatalf("da: %q", v.PayWhere.Raw)
+	}
+	m, _ = run(m, in(InLanguage{Lang: "en"}))
+	if v := m.View(); v.PayWhere.Raw != "Pay at the desk" {
+		t.Fatalf("en: %q", v.PayWhere.Raw)
+	}
+	m, _ = run(m, in(InLanguage{Lang: "de"}))
+	if v := m.View(); v.PayWhere.Raw != "Betal i skranken" {
+		t.Fatalf("de falls back: %q", v.PayWhere.Raw)
+	}
+}
+
 func TestRefusalKeepsTitle(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1",

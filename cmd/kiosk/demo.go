@@ -39,6 +39,7 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	o.Kiosk.ReceiptName = cfg.Printer.PrintPatronName
 	o.Kiosk.Language = cfg.Kiosk.Language
 	o.Kiosk.PayWhere = cfg.Library.PayWhere
+	o.Kiosk.PayWhereIn = cfg.Library.PayWhereIn
 	if cfg.Kiosk.IdleTimeout.Duration > cfg.Kiosk.IdleWarning.Duration && cfg.Kiosk.IdleWarning.Duration > 0 {
 		o.Kiosk.IdleTimeout, o.Kiosk.IdleWarning = cfg.Kiosk.IdleTimeout.Duration, cfg.Kiosk.IdleWarning.Duration
 	}

@@ -130,6 +130,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	o.Language = cfg.Kiosk.Language
 	o.SortBins = cfg.Returns.SortBins
 	o.PayWhere = cfg.Library.PayWhere
+	o.PayWhereIn = cfg.Library.PayWhereIn
 	return o
 }
 
