@@ -205,10 +205,8 @@ func (s *stepper) input(in Input) {
 		}
 	case InToggleRenew:
 		if m.State == StateRenew {
-			for i := range m.Loans {
-				if m.Loans[i].ItemID == x.ItemID && !m.Loans[i].Renewing {
-					m.Loans[i].Selected = !m.Loans[i].Selected
-				}
+			if l := m.findLoan(x.ItemID); l != nil && !l.Renewing {
+				l.Selected = !l.Selected
 			}
 		}
 	case InRenewChosen:
@@ -720,15 +718,18 @@ func (s *stepper) start(i int) {
 	s.emit(EffJournal{Open: true, ItemID: id, Op: "checkin"}, EffCheckin{ItemID: id, OwnerISIL: it.Pad.OwnerISIL})
 }
 
-// hasLoan reports whether the patron's account lists the item as lent.
-func (m *Model) hasLoan(itemID string) bool {
-	for _, l := range m.Loans {
-		if l.ItemID == itemID {
-			return true
+// findLoan returns the patron's loan of the item, or nil.
+func (m *Model) findLoan(itemID string) *loan {
+	for i := range m.Loans {
+		if m.Loans[i].ItemID == itemID {
+			return &m.Loans[i]
 		}
 	}
-	return false
+	return nil
 }
+
+// hasLoan reports whether the patron's account lists the item as lent.
+func (m *Model) hasLoan(itemID string) bool { return m.findLoan(itemID) != nil }
 
 // returnsOff reports that the library system is online but refuses
 // returns (98 checkin ok = N).
@@ -1087,11 +1088,7 @@ func (s *stepper) renewResult(e EvRenew) {
 	if e.Session != m.Session {
 		return
 	}
-	for i := range m.Loans {
-		l := &m.Loans[i]
-		if l.ItemID != e.ItemID || !l.Renewing {
-			continue
-		}
+	if l := m.findLoan(e.ItemID); l != nil && l.Renewing {
 		l.Renewing = false
 		switch {
 		case isUnknown(e.Err):
@@ -1117,11 +1114,7 @@ func (s *stepper) renewChecked(e EvRenewChecked) {
 	if e.Session != m.Session {
 		return
 	}
-	for i := range m.Loans {
-		l := &m.Loans[i]
-		if l.ItemID != e.ItemID || !l.Checking {
-			continue
-		}
+	if l := m.findLoan(e.ItemID); l != nil && l.Checking {
 		l.Renewing, l.Checking = false, false
 		switch {
 		case e.Err != nil || !e.Status.Charged() || e.Status.Due.IsZero():

@@ -75,46 +75,15 @@ func TestTLSClientCertificate(t *testing.T) {
 	pki := newTestPKI(t)
 	var served atomic.Int32
 	peers := make(chan string, 4)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+	addr := tlsEchoObserved(t, &tls.Config{
 		Certificates: []tls.Certificate{pki.server},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		ClientCAs:    pki.pool,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer nc.Close()
-				// The handshake is where the server checks the client
-				// certificate; frames are served only after it passed.
-				tc := nc.(*tls.Conn)
-				if err := tc.Handshake(); err != nil {
-					return
-				}
-				if pc := tc.ConnectionState().PeerCertificates; len(pc) > 0 {
-					peers <- pc[0].Subject.CommonName
-				}
-				fr := NewFrameReader(nc, 0)
-				for {
-					if _, err := fr.ReadFrame(); err != nil {
-						return
-					}
-					served.Add(1)
-					if err := WriteFrame(nc, []byte("941")); err != nil {
-						return
-					}
-				}
-			}()
+	}, func(st tls.ConnectionState) {
+		if pc := st.PeerCertificates; len(pc) > 0 {
+			peers <- pc[0].Subject.CommonName
 		}
-	}()
-	addr := ln.Addr().String()
+	}, &served)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 

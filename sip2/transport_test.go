@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -51,6 +52,13 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 
 // tlsEcho serves one SIP2 answer ("941") per frame over TLS.
 func tlsEcho(t *testing.T, cfg *tls.Config) string {
+	return tlsEchoObserved(t, cfg, nil, nil)
+}
+
+// tlsEchoObserved is tlsEcho that finishes each handshake before reading
+// (that is where a server checks a client certificate), passes the
+// connection state to peer and counts the frames it served.
+func tlsEchoObserved(t *testing.T, cfg *tls.Config, peer func(tls.ConnectionState), served *atomic.Int32) string {
 	t.Helper()
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
@@ -65,10 +73,20 @@ func tlsEcho(t *testing.T, cfg *tls.Config) string {
 			}
 			go func() {
 				defer nc.Close()
+				tc := nc.(*tls.Conn)
+				if err := tc.Handshake(); err != nil {
+					return
+				}
+				if peer != nil {
+					peer(tc.ConnectionState())
+				}
 				fr := NewFrameReader(nc, 0)
 				for {
 					if _, err := fr.ReadFrame(); err != nil {
 						return
+					}
+					if served != nil {
+						served.Add(1)
 					}
 					if err := WriteFrame(nc, []byte("941")); err != nil {
 						return
