@@ -10,7 +10,7 @@ TAGS := gles
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all setup build lint test test-only bench fuzz demo image image-test clean
+.PHONY: all setup build lint test test-only bench fuzz demo soak image image-test clean
 
 all: build
 
@@ -43,6 +43,11 @@ fuzz: setup
 
 demo: setup
 	@bash scripts/demo.sh
+
+# The UI soak (docs/soak.md): 500 sessions through the real kiosk under Xvfb,
+# failing on memory growth. Not part of `make test`: it takes about 40 minutes.
+soak: setup
+	@bash scripts/soak.sh
 
 # The kiosk OS image (packaging/image/README.md): needs root, mmdebstrap and
 # network access to a Debian mirror; not part of `make test`.

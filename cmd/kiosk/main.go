@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +24,7 @@ import (
 	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/internal/uibench"
 	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/kiosk/ui"
 	"github.com/danbib/kiosk/logging"
@@ -137,6 +139,7 @@ func run(o options) error {
 	notifySystemd(ctx, log, fwd.alive)
 	attachWedge(w, cfg, fwd.scan)
 
+	var firstFrame atomic.Pointer[time.Time]
 	scriptDone := make(chan error, 1)
 	if o.script != "" {
 		f, err := os.Open(o.script)
@@ -149,7 +152,13 @@ func run(o options) error {
 			return err
 		}
 		p := &scenario.Player{Screen: r, World: wld, Dir: o.shots, Timeout: o.timeout,
-			Log: func(f string, a ...any) { log.Infof(f, a...) }}
+			Log: func(f string, a ...any) { log.Infof(f, a...) }, Stats: sampleProcess,
+			FirstFrame: func() time.Time {
+				if t := firstFrame.Load(); t != nil {
+					return *t
+				}
+				return time.Time{}
+			}}
 		go func() {
 			// Give the window time to appear before the first command.
 			_ = scenario.Sleep(ctx, time.Second)
@@ -164,6 +173,15 @@ func run(o options) error {
 	}
 	w.SetOnClosed(cancel)
 	w.Show()
+	if o.script != "" {
+		// For `bench firstframe` (make bench): when the window first showed
+		// content. Only scenarios watch for it, since it captures frames.
+		go func() {
+			if t := uibench.WaitFirstFrame(w, time.Minute); !t.IsZero() {
+				firstFrame.Store(&t)
+			}
+		}()
+	}
 	if panel != nil {
 		panel()
 	}

@@ -64,7 +64,7 @@ func (r *Renderer) build() fyne.CanvasObject {
 		// away, so the next person in the queue sees nothing of the session.
 		main = r.idleScreen()
 	}
-	return container.NewThemeOverride(container.NewStack(canvas.NewRectangle(colBackground), main), r.th)
+	return container.NewStack(canvas.NewRectangle(colBackground), main)
 }
 
 // header is the blue bar: the kiosk's name, the patron's greeting on the
@@ -228,13 +228,11 @@ func (r *Renderer) welcome() screen {
 // tile is a big welcome-screen choice.
 func (r *Renderer) tile(key string, res fyne.Resource, to kiosk.Screen, disabled bool) fyne.CanvasObject {
 	label := r.t(key)
-	b := widget.NewButtonWithIcon(label, res, r.sendAction(key, label, kiosk.InChoose{Screen: to}))
-	b.Importance = widget.HighImportance
+	tap := r.sendAction(key, label, kiosk.InChoose{Screen: to})
 	if disabled {
-		b.Disable()
 		delete(r.actions, key)
 	}
-	return withMin(r.bigger(b, sizeTile), 400, 120)
+	return withMin(r.bigButton(label, res, widget.HighImportance, sizeTile, tap, disabled), 400, 120)
 }
 
 // keypad is the on-screen number pad shared by the identify and PIN screens.
@@ -242,8 +240,7 @@ func (r *Renderer) keypad() fyne.CanvasObject {
 	var keys []fyne.CanvasObject
 	digit := func(d rune) fyne.CanvasObject {
 		s := string(d)
-		b := widget.NewButton(s, r.sendAction("key:"+s, "", kiosk.InKey{Key: d}))
-		return withMin(r.bigger(b, sizeKey), 140, 88)
+		return withMin(r.bigButton(s, nil, widget.MediumImportance, sizeKey, r.sendAction("key:"+s, "", kiosk.InKey{Key: d}), false), 140, 88)
 	}
 	for _, d := range "123456789" {
 		keys = append(keys, digit(d))
@@ -251,21 +248,15 @@ func (r *Renderer) keypad() fyne.CanvasObject {
 	bsLabel := r.t("ui.button.backspace")
 	bs := widget.NewButtonWithIcon(bsLabel, theme.NavigateBackIcon(), r.sendAction("ui.button.backspace", bsLabel, kiosk.InBackspace{}))
 	okLabel := r.t("ui.button.ok")
-	ok := widget.NewButton(okLabel, r.sendAction("ui.button.ok", okLabel, kiosk.InSubmit{}))
-	ok.Importance = widget.HighImportance
-	keys = append(keys, withMin(bs, 140, 88), digit('0'), withMin(r.bigger(ok, sizeKey), 140, 88))
+	ok := r.bigButton(okLabel, nil, widget.HighImportance, sizeKey, r.sendAction("ui.button.ok", okLabel, kiosk.InSubmit{}), false)
+	keys = append(keys, withMin(bs, 140, 88), digit('0'), withMin(ok, 140, 88))
 	return container.NewGridWithColumns(3, keys...)
 }
 
 // identify: scan a card, or type its number.
 func (r *Renderer) identify() screen {
-	v := r.view
-	shown := v.Typed
-	mask := container.NewHBox()
-	if shown > 0 {
-		mask.Add(dots(min(shown, 14), min(shown, 14), 40))
-	}
-	field := panel(withMin(container.NewCenter(mask), 440, 72), colRow, colSeparator)
+	r.mask = r.maskDots()
+	field := panel(withMin(container.NewCenter(r.mask), 440, 72), colRow, colSeparator)
 	left := container.NewVBox(
 		r.heading("ui.identify.heading"),
 		r.hint("ui.identify.hint"),
@@ -276,11 +267,26 @@ func (r *Renderer) identify() screen {
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
 }
 
+// maxCardDots is the most dots the card-number field shows; a longer number
+// still fills it.
+const maxCardDots = 14
+
+// maskDots draws what was typed as dots: one filled dot per card-number
+// character (no hollow ones, since card numbers differ in length), or the
+// PIN's filled and hollow dots.
+func (r *Renderer) maskDots() *fyne.Container {
+	v := r.view
+	if v.Screen == kiosk.ScreenIdentify {
+		n := min(v.Typed, maxCardDots)
+		return dots(n, n, 40)
+	}
+	return dots(v.PINDigits, max(v.PINLength, v.PINDigits, 4), 64)
+}
+
 // pin: the masked PIN and the keypad.
 func (r *Renderer) pin() screen {
-	v := r.view
-	total := max(v.PINLength, v.PINDigits, 4)
-	field := panel(withMin(container.NewCenter(dots(v.PINDigits, total, 64)), 440, 72), colRow, colSeparator)
+	r.mask = r.maskDots()
+	field := panel(withMin(container.NewCenter(r.mask), 440, 72), colRow, colSeparator)
 	left := container.NewVBox(
 		r.heading("ui.pin.heading"),
 		r.hint("ui.pin.hint"),
@@ -351,7 +357,7 @@ func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
 		detail = r.text(it.Reason)
 		imp, res = widget.WarningImportance, theme.NewWarningThemedResource(theme.WarningIcon())
 	}
-	texts := container.NewVBox(line(title, true, widget.MediumImportance), line(status, true, imp))
+	texts := lines(line(title, true, widget.MediumImportance), line(status, true, imp))
 	if detail != "" {
 		texts.Add(para(detail, widget.MediumImportance))
 	}
@@ -366,8 +372,8 @@ func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
 		dest.Wrapping = fyne.TextWrapWord
 		texts.Add(dest)
 	}
-	row := container.NewBorder(nil, nil, container.NewCenter(icon(res, 56)), nil, inset(texts, 16, 0, 0, 0))
-	return inset(panel(r.tighten(row), colRow, nil), 0, 0, 0, 12)
+	row := iconRow(icon(res, 56), inset(texts, 16, 0, 0, 0))
+	return inset(panel(row, colRow, nil), 0, 0, 0, 12)
 }
 
 // renew: the patron's loans to tick, renew the ticked ones or all.
@@ -423,7 +429,7 @@ func (r *Renderer) renewRow(it kiosk.ItemView) fyne.CanvasObject {
 	if title == "" {
 		title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
 	}
-	texts := container.NewVBox(line(title, true, widget.MediumImportance), r.dueLine(it))
+	texts := lines(line(title, true, widget.MediumImportance), r.dueLine(it))
 	switch {
 	case it.Renewed, it.State == kiosk.ItemWorking, it.State == kiosk.ItemRefused, it.State == kiosk.ItemSeeStaff:
 		// The row then says how the renewal went instead of offering a tick.
@@ -432,7 +438,7 @@ func (r *Renderer) renewRow(it kiosk.ItemView) fyne.CanvasObject {
 		}
 		return r.itemRow(it, "renew")
 	}
-	row := panel(r.tighten(container.NewBorder(nil, nil, container.NewCenter(icon(tick, 56)), nil, inset(texts, 16, 0, 0, 0))), colRow, nil)
+	row := panel(iconRow(icon(tick, 56), inset(texts, 16, 0, 0, 0)), colRow, nil)
 	name := "toggle:" + it.ItemID
 	tap := newTapArea(row, r.sendAction(name, "", kiosk.InToggleRenew{ItemID: it.ItemID}))
 	return inset(tap, 0, 0, 0, 12)
@@ -459,7 +465,7 @@ func (r *Renderer) account() screen {
 		if title == "" {
 			title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
 		}
-		loans.Add(inset(panel(r.tighten(container.NewVBox(line(title, true, widget.MediumImportance), r.dueLine(it))), colRow, nil), 0, 0, 0, 10))
+		loans.Add(inset(panel(lines(line(title, true, widget.MediumImportance), r.dueLine(it)), colRow, nil), 0, 0, 0, 10))
 	}
 	if len(v.Loans) == 0 {
 		loans.Add(para(r.t("ui.account.no_loans"), widget.MediumImportance))
@@ -470,7 +476,7 @@ func (r *Renderer) account() screen {
 		if !h.LastDay.IsZero() {
 			where = r.t("ui.account.pickup_until", map[string]any{"Place": h.PickupAt, "Date": r.loc.Date(h.LastDay)})
 		}
-		holds.Add(inset(panel(r.tighten(container.NewVBox(line(h.Title, true, widget.MediumImportance), para(where, widget.SuccessImportance))), colRow, nil), 0, 0, 0, 10))
+		holds.Add(inset(panel(lines(line(h.Title, true, widget.MediumImportance), para(where, widget.SuccessImportance)), colRow, nil), 0, 0, 0, 10))
 	}
 	if len(v.Holds) == 0 {
 		holds.Add(para(r.t("ui.account.no_holds"), widget.MediumImportance))
@@ -512,18 +518,22 @@ func (r *Renderer) receipt() screen {
 	}
 	choices := container.NewVBox()
 	for _, c := range v.ReceiptChoices {
-		var b fyne.CanvasObject
+		var key string
+		var res fyne.Resource
+		imp := widget.HighImportance
 		switch c {
 		case "print":
-			b = r.iconButton("ui.button.print", theme.DocumentPrintIcon(), widget.HighImportance, kiosk.InReceipt{Choice: c})
+			key, res = "ui.button.print", theme.DocumentPrintIcon()
 		case "qr":
-			b = r.iconButton("ui.button.qr", theme.GridIcon(), widget.HighImportance, kiosk.InReceipt{Choice: c})
+			key, res = "ui.button.qr", theme.GridIcon()
 		case "none":
-			b = r.iconButton("ui.button.no_receipt", theme.CancelIcon(), widget.MediumImportance, kiosk.InReceipt{Choice: c})
+			key, res, imp = "ui.button.no_receipt", theme.CancelIcon(), widget.MediumImportance
 		default:
 			continue
 		}
-		choices.Add(inset(withMin(r.bigger(b, theme.SizeNameSubHeadingText), 640, 110), 0, 0, 0, 16))
+		label := r.t(key)
+		b := r.bigButton(label, res, imp, theme.SizeNameSubHeadingText, r.sendAction(key, label, kiosk.InReceipt{Choice: c}), false)
+		choices.Add(inset(withMin(b, 640, 110), 0, 0, 0, 16))
 	}
 	body := container.NewBorder(r.heading("ui.receipt.heading"), nil, nil, nil, container.NewCenter(choices))
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
@@ -562,13 +572,12 @@ func (r *Renderer) idleScreen() *fyne.Container {
 	}
 	still := r.t("ui.button.still_here")
 	stillFn := r.sendAction("ui.button.still_here", still, kiosk.InStillHere{})
-	btn := widget.NewButtonWithIcon(still, theme.AccountIcon(), stillFn)
-	btn.Importance = widget.HighImportance
+	btn := r.bigButton(still, theme.AccountIcon(), widget.HighImportance, theme.SizeNameSubHeadingText, stillFn, false)
 	card := panel(container.NewVBox(
 		r.heading("ui.idle.heading"),
 		para(r.loc.N("ui.idle.countdown", secs), widget.MediumImportance),
 		para(r.t("ui.idle.tap"), widget.MediumImportance),
-		inset(withMin(r.bigger(btn, theme.SizeNameSubHeadingText), 640, 110), 0, 16, 0, 8),
+		inset(withMin(btn, 640, 110), 0, 16, 0, 8),
 	), colRow, colPrimary)
 	return container.NewStack(newTapArea(container.NewCenter(withMin(card, 1000, 0)), stillFn))
 }

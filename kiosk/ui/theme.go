@@ -139,31 +139,3 @@ func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	}
 	return theme.DefaultTheme().Size(n)
 }
-
-// sized is a theme that changes the body text size, used to give a button
-// (whose label always uses the body size) bigger text.
-type sized struct {
-	fyne.Theme
-	text fyne.ThemeSizeName
-}
-
-func (s sized) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameText {
-		return s.Theme.Size(s.text)
-	}
-	return s.Theme.Size(n)
-}
-
-// tight is the theme of list rows: less padding around each line, so that
-// more items fit on the screen without scrolling.
-type tight struct{ fyne.Theme }
-
-func (t tight) Size(n fyne.ThemeSizeName) float32 {
-	switch n {
-	case theme.SizeNameInnerPadding:
-		return 4
-	case theme.SizeNamePadding:
-		return 4
-	}
-	return t.Theme.Size(n)
-}

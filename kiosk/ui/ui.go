@@ -6,11 +6,23 @@
 //
 // The whole window content is rebuilt from each View, so nothing of a past
 // session can linger in a widget once the core has published a clean View.
+// The one exception is a key press on the card-number or PIN keypad, which
+// changes only the masked dots: those are redrawn in place, so that a dot
+// appears within a frame (the rebuild of a whole screen took up to a second
+// on a loaded kiosk).
+//
+// No render makes a Fyne theme override: Fyne parses and caches the fonts
+// once per override scope and never frees them, so a fresh override per
+// render leaked about 0.6 GB per patron session (issue 10). The larger-text
+// toggle switches the app's theme between two themes made once, and the
+// few places that need other sizes draw them themselves (bigButton, the
+// row layouts in widgets.go).
 package ui
 
 import (
 	"fmt"
 	"image"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -61,6 +73,8 @@ type Renderer struct {
 	view     kiosk.View
 	loc      *i18n.Localizer
 	th       *Theme
+	themes   [2]*Theme       // normal and larger text, made once
+	mask     *fyne.Container // the masked dots of the identify or PIN screen
 	actions  map[string]func()
 	labels   map[string]string // visible button text → action name
 	fyneLang string
@@ -80,7 +94,8 @@ func New(win fyne.Window, bundle *i18n.Bundle, send Sender, log logrus.FieldLogg
 	if len(opts.Languages) == 0 {
 		opts.Languages = DefaultOptions().Languages
 	}
-	return &Renderer{win: win, bundle: bundle, send: send, log: log, opts: opts}
+	return &Renderer{win: win, bundle: bundle, send: send, log: log, opts: opts,
+		themes: [2]*Theme{NewTheme(false), NewTheme(true)}}
 }
 
 // Render shows v. It never blocks: the view is copied and handed to the
@@ -104,9 +119,29 @@ func cloneView(v kiosk.View) kiosk.View {
 
 // show rebuilds the window content from v. It runs on the UI goroutine.
 func (r *Renderer) show(v kiosk.View) {
+	if r.mask != nil && onlyMaskChanged(r.view, v) {
+		r.view = v
+		r.mask.Objects = r.maskDots().Objects
+		r.mask.Refresh()
+		r.mu.Lock()
+		r.snap.Seq++
+		r.snap.Masked = masked(v)
+		r.record(r.snap)
+		r.mu.Unlock()
+		return
+	}
 	r.view = v
 	r.loc = r.bundle.Localizer(v.Lang)
-	r.th = NewTheme(v.LargeText)
+	r.th = r.themes[0]
+	if v.LargeText {
+		r.th = r.themes[1]
+	}
+	if app := fyne.CurrentApp(); app != nil && app.Settings().Theme() != r.th {
+		// Fyne drops its parsed fonts on a theme change, so the toggle
+		// costs one parse and keeps nothing.
+		app.Settings().SetTheme(r.th)
+	}
+	r.mask = nil
 	r.actions = map[string]func(){}
 	r.labels = map[string]string{}
 	if r.fyneLang != r.loc.Lang() {
@@ -135,12 +170,39 @@ func (r *Renderer) show(v kiosk.View) {
 		Lang:        r.loc.Lang(),
 		Busy:        v.Busy,
 		Working:     working(v),
+		Items:       len(v.Items),
+		Masked:      masked(v),
 		IdleWarning: v.IdleWarning,
 		Texts:       texts,
 		Buttons:     buttons,
 	}
 	r.record(r.snap)
 	r.mu.Unlock()
+}
+
+// onlyMaskChanged reports whether next differs from the view on screen only
+// in how many characters were typed on the identify or PIN keypad, so that
+// only the dots need drawing.
+func onlyMaskChanged(cur, next kiosk.View) bool {
+	if cur.Screen != next.Screen || (next.Screen != kiosk.ScreenPIN && next.Screen != kiosk.ScreenIdentify) || next.IdleWarning {
+		return false
+	}
+	if cur.PINDigits == next.PINDigits && cur.Typed == next.Typed {
+		return false
+	}
+	cur.PINDigits, cur.Typed = next.PINDigits, next.Typed
+	return reflect.DeepEqual(cur, next)
+}
+
+// masked is the number of filled dots the screen of v shows.
+func masked(v kiosk.View) int {
+	switch v.Screen {
+	case kiosk.ScreenPIN:
+		return v.PINDigits
+	case kiosk.ScreenIdentify:
+		return min(v.Typed, maxCardDots)
+	}
+	return 0
 }
 
 // working reports whether an item or a loan of v is still being read or
@@ -225,6 +287,8 @@ type Snapshot struct {
 	Lang        string
 	Busy        bool
 	Working     bool // an item or loan is still being read or registered
+	Items       int  // rows of the loan or return list
+	Masked      int  // dots filled on the identify or PIN screen
 	IdleWarning bool
 	Texts       []string // every text on screen, in tree order
 	Buttons     []string // names Press accepts (catalog keys, key:N, lang:xx, toggle:ID)

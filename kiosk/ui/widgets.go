@@ -112,15 +112,120 @@ func line(s string, bold bool, imp widget.Importance) *widget.Label {
 	return l
 }
 
-// bigger gives o's text the theme size named n (buttons always use the body
-// size, so a bigger button label needs its own theme).
-func (r *Renderer) bigger(o fyne.CanvasObject, n fyne.ThemeSizeName) fyne.CanvasObject {
-	return container.NewThemeOverride(o, sized{Theme: r.th, text: n})
+// bigButton is a button whose label is drawn at the theme size named size:
+// a Fyne button always uses the body size for its label. The label (and
+// icon) are drawn over an empty button, which still takes the tap, shows the
+// press and looks disabled when disabled. The kiosk once gave such buttons a
+// theme override of their own instead, but Fyne parses and keeps the fonts
+// again for every override scope, so each render leaked about 0.6 GB per
+// patron session (issue 10); this keeps one set of parsed fonts for the app.
+func (r *Renderer) bigButton(label string, res fyne.Resource, imp widget.Importance, size fyne.ThemeSizeName, tap func(), disabled bool) fyne.CanvasObject {
+	b := widget.NewButton("", tap)
+	b.Importance = imp
+	if disabled {
+		b.Disable()
+	}
+	fg := theme.ColorNameForeground
+	switch {
+	case disabled:
+		fg = theme.ColorNameDisabled
+	case imp == widget.HighImportance:
+		fg = theme.ColorNameForegroundOnPrimary
+	}
+	text := canvas.NewText(label, r.th.Color(fg, theme.VariantLight))
+	text.TextSize = r.th.Size(size)
+	text.TextStyle.Bold = true
+	content := container.NewHBox()
+	if res != nil {
+		ic := widget.NewIcon(theme.NewColoredResource(res, fg))
+		content.Add(container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(r.th.Size(theme.SizeNameInlineIcon)), ic)))
+	}
+	content.Add(container.NewCenter(text))
+	return container.NewStack(b, container.NewCenter(content))
 }
 
-// tighten lays o out with the row theme.
-func (r *Renderer) tighten(o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewThemeOverride(o, tight{r.th})
+// The list rows are laid out tighter than the rest of the screen (4 units
+// between lines and inside labels instead of the theme's 8 and 12), so that
+// more items fit without scrolling. These layouts do that without a theme
+// override, for the reason given at bigButton.
+const rowGap = 4
+
+// rowShrink is how much of a label's inner padding a row takes back on each
+// side: the theme's inner padding less the row's.
+func rowShrink() float32 { return max(theme.InnerPadding()-rowGap, 0) }
+
+// shrinkOf is the padding taken back from o: only labels have inner padding.
+func shrinkOf(o fyne.CanvasObject) float32 {
+	if _, ok := o.(*widget.Label); ok {
+		return rowShrink()
+	}
+	return 0
+}
+
+// rowLines stacks lines of a list row with rowGap between them.
+type rowLines struct{}
+
+func (rowLines) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		k := shrinkOf(o)
+		m := o.MinSize()
+		w = max(w, m.Width-2*k)
+		h += m.Height - 2*k
+		n++
+	}
+	if n > 1 {
+		h += float32(n-1) * rowGap
+	}
+	return fyne.NewSize(w, h)
+}
+
+func (rowLines) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var y float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		k := shrinkOf(o)
+		// A wrapped label reports its height for the width it has, so it
+		// gets its width first.
+		o.Resize(fyne.NewSize(size.Width+2*k, o.Size().Height))
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(-k, y-k))
+		o.Resize(fyne.NewSize(size.Width+2*k, h))
+		y += h - 2*k + rowGap
+	}
+}
+
+// lines is a row's stack of lines.
+func lines(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(rowLines{}, objs...)
+}
+
+// rowWithIcon puts lead (an icon) at the left of a row, centred over the
+// row's height, and body to its right.
+type rowWithIcon struct{}
+
+func (rowWithIcon) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	lead, body := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(lead.Width+rowGap+body.Width, max(lead.Height, body.Height))
+}
+
+func (rowWithIcon) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	lw := objs[0].MinSize().Width
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(lw, size.Height))
+	objs[1].Move(fyne.NewPos(lw+rowGap, 0))
+	objs[1].Resize(fyne.NewSize(size.Width-lw-rowGap, size.Height))
+}
+
+// iconRow is a list row: an icon and the row's lines.
+func iconRow(lead, body fyne.CanvasObject) *fyne.Container {
+	return container.New(rowWithIcon{}, container.NewCenter(lead), body)
 }
 
 // icon is a themed icon at a fixed square size.
@@ -247,7 +352,7 @@ func touchScroll(content fyne.CanvasObject) *container.Scroll {
 // dots draws n filled circles followed by (total-n) hollow ones: the masked
 // PIN or card number. Circles are drawn, not typed as "●", so the mask does
 // not depend on which fonts have that glyph.
-func dots(n, total int, size float32) fyne.CanvasObject {
+func dots(n, total int, size float32) *fyne.Container {
 	var objs []fyne.CanvasObject
 	for i := 0; i < total; i++ {
 		c := canvas.NewCircle(color.Transparent)
@@ -275,8 +380,6 @@ func collectTexts(o fyne.CanvasObject) []string {
 			for _, c := range w.Objects {
 				walk(c)
 			}
-		case *container.ThemeOverride:
-			walk(w.Content)
 		case *container.Scroll:
 			walk(w.Content)
 		case *tapArea:

@@ -15,6 +15,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -95,6 +97,7 @@ var argCounts = map[string][2]int{
 	"wait": {1, 3}, "sleep": {1, 1}, "shot": {1, 1},
 	"paper": {1, 1}, "offline": {1, 1}, "reader": {1, 1},
 	"view": {1, 2}, "receipts": {0, 0}, "expect": {2, 2},
+	"memstats": {1, 1}, "bench": {1, 3},
 }
 
 func checkStep(s Step) error {
@@ -105,11 +108,24 @@ func checkStep(s Step) error {
 	if len(s.args) < n[0] || len(s.args) > n[1] {
 		return fmt.Errorf("%s takes %d to %d arguments, got %d", s.cmd, n[0], n[1], len(s.args))
 	}
-	if s.cmd == "wait" && s.args[0] != "screen" && s.args[0] != "text" && s.args[0] != "idle" && s.args[0] != "receipt" {
-		return fmt.Errorf("wait %q: use wait screen NAME, wait text TEXT, wait idle or wait receipt", s.args[0])
-	}
-	if s.cmd == "wait" && (s.args[0] == "screen" || s.args[0] == "text") && len(s.args) < 2 {
-		return fmt.Errorf("wait %s needs what to wait for", s.args[0])
+	if s.cmd == "wait" {
+		switch s.args[0] {
+		case "screen", "text", "button", "items":
+			if len(s.args) < 2 {
+				return fmt.Errorf("wait %s needs what to wait for", s.args[0])
+			}
+		case "idle", "receipt":
+			if len(s.args) > 2 {
+				return fmt.Errorf("wait %s takes at most a timeout", s.args[0])
+			}
+		default:
+			return fmt.Errorf("wait %q: use wait screen NAME, wait text TEXT, wait button NAME, wait items N, wait idle or wait receipt", s.args[0])
+		}
+		if s.args[0] == "items" {
+			if n, err := strconv.Atoi(s.args[1]); err != nil || n < 0 {
+				return fmt.Errorf("wait items %q: give the number of rows", s.args[1])
+			}
+		}
 	}
 	return nil
 }
@@ -155,6 +171,14 @@ type Player struct {
 	Settle time.Duration
 	// Log receives one line per command; nil is silent.
 	Log func(format string, args ...any)
+	// Stats samples the process for the memstats command (the soak test,
+	// docs/soak.md). It is set only when the kiosk plays a scenario, so the
+	// production kiosk has no such hook; nil makes memstats fail.
+	Stats func() Sample
+	// FirstFrame tells when the window first showed content (zero until
+	// then), for the command bench firstframe; like Stats, it is set only
+	// when the kiosk plays a scenario.
+	FirstFrame func() time.Time
 
 	saved int // receipts already written
 	// since is the render number (Snapshot.Seq) at the start of the
@@ -260,8 +284,53 @@ func (p *Player) do(ctx context.Context, s Step) error {
 		return fmt.Errorf("no sample view %q", a[0])
 	case "receipts":
 		return p.saveReceipts()
+	case "memstats":
+		return p.memstats(a[0])
+	case "bench":
+		return p.bench(ctx, a)
 	}
 	return fmt.Errorf("unknown command %q", s.cmd)
+}
+
+// Sample is what the memstats command records of the kiosk process.
+type Sample struct {
+	Label       string
+	RSS         uint64 // resident set size, bytes
+	HeapAfterGC uint64 // live Go heap right after a forced collection, bytes
+	Goroutines  int
+	Threads     int
+}
+
+// StatsFile is the file in Dir to which memstats appends its samples.
+const StatsFile = "memstats.tsv"
+
+// StatsHeader is the first line of StatsFile.
+const StatsHeader = "label\trss_bytes\theap_after_gc_bytes\tgoroutines\tthreads"
+
+// memstats appends one sample of the process to Dir/StatsFile, writing the
+// header first when the file is new.
+func (p *Player) memstats(label string) error {
+	if p.Stats == nil {
+		return errors.New("memstats: this kiosk was started without a process sampler")
+	}
+	s := p.Stats()
+	s.Label = label
+	path := filepath.Join(p.Dir, StatsFile)
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("memstats: %w", err)
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		fmt.Fprintln(f, StatsHeader)
+	}
+	fmt.Fprintf(f, "%s\t%d\t%d\t%d\t%d\n", s.Label, s.RSS, s.HeapAfterGC, s.Goroutines, s.Threads)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("memstats: %w", err)
+	}
+	p.Log("memstats %s: rss %.1f MB, heap after GC %.1f MB, %d goroutines, %d threads",
+		s.Label, float64(s.RSS)/(1<<20), float64(s.HeapAfterGC)/(1<<20), s.Goroutines, s.Threads)
+	return nil
 }
 
 // Sleep waits for d or until ctx ends.
@@ -290,6 +359,12 @@ func (p *Player) wait(ctx context.Context, a []string) error {
 		return p.waitShown(ctx, timeout, "the "+a[1]+" screen", func(sc kiosk.Screen, _ []string) bool { return sc.String() == a[1] })
 	case "text":
 		return p.waitShown(ctx, timeout, fmt.Sprintf("the text %q", a[1]), func(_ kiosk.Screen, texts []string) bool { return containsText(texts, a[1]) })
+	case "button":
+		return p.waitFor(ctx, timeout, func(s ui.Snapshot) bool { return slices.Contains(s.Buttons, a[1]) })
+	case "items":
+		// A list with fewer rows than items placed is still reading the pad.
+		n, _ := strconv.Atoi(a[1])
+		return p.waitFor(ctx, timeout, func(s ui.Snapshot) bool { return s.Items >= n && !s.Busy && !s.Working })
 	case "idle":
 		// Rows still being read or registered count as busy too, so a shot
 		// after "wait idle" shows how each item ended.

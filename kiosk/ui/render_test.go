@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"image/color"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+
+	"github.com/danbib/kiosk/kiosk"
+)
+
+// No screen may contain a theme override: Fyne parses and keeps the fonts
+// once per override scope, so an override made per render leaked about
+// 0.6 GB per patron session (issue 10). The larger-text toggle must switch
+// the app's theme instead, to one of two themes made once.
+func TestNoThemeOverrideInAnyScreen(t *testing.T) {
+	r, w, _ := setup(t)
+	for _, lang := range []string{"da", "en", "de", "uk"} {
+		for _, s := range Samples(lang) {
+			for _, large := range []bool{false, true} {
+				v := s.View
+				v.LargeText = large
+				r.Render(v)
+				for _, o := range rendered(w.Content()) {
+					if _, ok := o.(*container.ThemeOverride); ok {
+						t.Fatalf("%s %s (large %v): the screen holds a theme override", lang, s.Name, large)
+					}
+				}
+				want := r.themes[0]
+				if large {
+					want = r.themes[1]
+				}
+				if got := fyne.CurrentApp().Settings().Theme(); got != want {
+					t.Fatalf("%s %s (large %v): the app's theme is %p, want the renderer's %p", lang, s.Name, large, got, want)
+				}
+			}
+		}
+	}
+	if r.themes[0] == r.themes[1] || r.themes[0].large || !r.themes[1].large {
+		t.Fatal("the renderer's two themes are not normal and large")
+	}
+}
+
+// filledDots counts the filled circles of the masked field.
+func filledDots(w fyne.Window) int {
+	n := 0
+	for _, o := range rendered(w.Content()) {
+		if c, ok := o.(*canvas.Circle); ok && c.FillColor != color.Transparent && c.FillColor != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// A key press on the PIN or card-number keypad changes only the dots: they
+// are redrawn in place, without rebuilding the screen, and the snapshot
+// counts them. Any other change rebuilds the screen.
+func TestKeyPressRedrawsOnlyTheDots(t *testing.T) {
+	r, w, _ := setup(t)
+	for _, screen := range []kiosk.Screen{kiosk.ScreenPIN, kiosk.ScreenIdentify} {
+		v := kiosk.View{Screen: screen, Lang: "da", PINLength: 4}
+		r.Render(v)
+		root := w.Content()
+		seq := r.Snapshot().Seq
+		for i := 1; i <= 4; i++ {
+			if screen == kiosk.ScreenPIN {
+				v.PINDigits = i
+			} else {
+				v.Typed = i
+			}
+			r.Render(v)
+			if w.Content() != root {
+				t.Fatalf("%s: key press %d rebuilt the screen", screen, i)
+			}
+			if got := filledDots(w); got != i {
+				t.Fatalf("%s: key press %d shows %d filled dots", screen, i, got)
+			}
+			s := r.Snapshot()
+			if s.Masked != i || s.Seq != seq+uint64(i) {
+				t.Fatalf("%s: key press %d: snapshot masked %d seq %d, want %d and %d", screen, i, s.Masked, s.Seq, i, seq+uint64(i))
+			}
+		}
+		// A message (a wrong PIN) is more than the dots.
+		v.PINDigits, v.Typed = 0, 0
+		v.Message = kiosk.Text{ID: kiosk.MsgLoginWrongPIN, Data: map[string]any{"Left": 2}}
+		r.Render(v)
+		if w.Content() == root {
+			t.Fatalf("%s: a new message did not rebuild the screen", screen)
+		}
+		if filledDots(w) != 0 {
+			t.Fatalf("%s: dots left after the PIN was cleared", screen)
+		}
+	}
+}
+
+func TestOnlyMaskChanged(t *testing.T) {
+	pin := kiosk.View{Screen: kiosk.ScreenPIN, Lang: "da", PINLength: 4, PINDigits: 1}
+	more := pin
+	more.PINDigits = 2
+	lang := more
+	lang.Lang = "en"
+	idle := more
+	idle.IdleWarning = true
+	same := pin
+	loan := kiosk.View{Screen: kiosk.ScreenLoan, Typed: 1}
+	loan2 := loan
+	loan2.Typed = 2
+	for _, c := range []struct {
+		name     string
+		cur, nxt kiosk.View
+		want     bool
+	}{
+		{"one more digit", pin, more, true},
+		{"digit and language", pin, lang, false},
+		{"idle warning", pin, idle, false},
+		{"nothing changed", pin, same, false},
+		{"not a keypad screen", loan, loan2, false},
+	} {
+		if got := onlyMaskChanged(c.cur, c.nxt); got != c.want {
+			t.Errorf("%s: onlyMaskChanged = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
