@@ -151,15 +151,17 @@ func (g *gen) session(i int) {
 		g.giveBack()
 	case KindRenew:
 		g.login("ui.button.renew", pick(g.rng, renewers), "renew")
+		// Loans at their renewal limit are refused, and a session that
+		// renewed nothing has no receipt to offer.
 		g.printf("wait idle 30s\ntap ui.button.renew_all\nwait idle 30s\nsleep 500ms\nwait idle 30s\ntap ui.button.finish\n")
-		g.receipt()
+		g.printf("wait screen receipt|goodbye 30s\ntapif ui.button.no_receipt\nwait screen goodbye 30s\ntapif ui.button.done\nwait screen welcome 30s\n")
 	case KindAccount:
 		g.login("ui.button.account", pick(g.rng, borrowers), "account")
-		g.printf("wait idle 30s\ntap ui.button.finish\nwait screen welcome 30s\n")
+		g.printf("wait idle 30s\ntap ui.button.finish\nwait screen goodbye 30s\ntapif ui.button.done\nwait screen welcome 30s\n")
 	case KindWrongPIN:
 		g.lastWrong = i
 		g.printf("tap ui.button.account\nwait screen identify\nscan %s\nwait screen pin\nkey 9999\nwait idle 30s\nwait screen pin\n", pick(g.rng, borrowers))
-		g.printf("key 1234\nwait screen account 30s\nwait idle 30s\ntap ui.button.finish\nwait screen welcome 30s\n")
+		g.printf("key 1234\nwait screen account 30s\nwait idle 30s\ntap ui.button.finish\nwait screen goodbye 30s\ntapif ui.button.done\nwait screen welcome 30s\n")
 	case KindIdle:
 		g.login("ui.button.borrow", pick(g.rng, borrowers), "loan")
 		g.printf("wait screen welcome %ds\n", g.o.IdleTimeoutSeconds+30)
@@ -216,7 +218,13 @@ func (g *gen) receipt() {
 	default:
 		g.printf("tap ui.button.no_receipt\n")
 	}
-	g.printf("wait screen goodbye 30s\nclear\nwait screen welcome 30s\n")
+	// Done ends the goodbye at once; a patron who walks away waits for
+	// its timer. Both happen.
+	g.printf("wait screen goodbye 30s\n")
+	if g.rng.IntN(4) != 0 {
+		g.printf("tapif ui.button.done\n")
+	}
+	g.printf("clear\nwait screen welcome 30s\n")
 }
 
 func pick(rng *rand.Rand, from []string) string { return from[rng.IntN(len(from))] }

@@ -118,8 +118,12 @@ type Demo struct {
 	// Close; empty when the caller chose the directory.
 	stateDir string
 
-	mu      sync.Mutex
-	placed  map[string][]*rfidtest.Tag // item id → its tags on the pad
+	mu     sync.Mutex
+	placed map[string][]*rfidtest.Tag // item id → its tags on the pad
+	// shelf keeps the tags of items lifted off the pad as they were when
+	// lifted: a physical tag keeps its UID and its security bit, so an
+	// item placed again must come back with both, not as a new tag.
+	shelf   map[string][]*rfidtest.Tag
 	nextUID uint32
 	watch   []func() // called after a change, e.g. by the panel
 }
@@ -148,7 +152,7 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)
 	}
-	d := &Demo{log: log, Library: lib, srv: srv, placed: map[string][]*rfidtest.Tag{}, nextUID: 0x1000}
+	d := &Demo{log: log, Library: lib, srv: srv, placed: map[string][]*rfidtest.Tag{}, shelf: map[string][]*rfidtest.Tag{}, nextUID: 0x1000}
 	// From here on a failure must stop what was started, or a test that
 	// retries would leak listeners and temporary directories.
 	defer func() {
@@ -295,6 +299,11 @@ func (d *Demo) Place(itemID string, parts []int) error {
 		if slices.ContainsFunc(d.placed[itemID], func(t *rfidtest.Tag) bool { return partOf(t) == n }) {
 			continue
 		}
+		if i := slices.IndexFunc(d.shelf[itemID], func(t *rfidtest.Tag) bool { return partOf(t) == n }); i >= 0 {
+			tags = append(tags, d.shelf[itemID][i])
+			d.shelf[itemID] = slices.Delete(d.shelf[itemID], i, i+1)
+			continue
+		}
 		t, err := rfidtest.NewItemTag(rfidtest.TestUID(d.nextUID), itemID, owner, total, n)
 		if err != nil {
 			d.mu.Unlock()
@@ -322,27 +331,41 @@ func partOf(t *rfidtest.Tag) int {
 // Remove lifts every tag of an item off the pad.
 func (d *Demo) Remove(itemID string) error {
 	d.mu.Lock()
-	tags := d.placed[itemID]
-	delete(d.placed, itemID)
-	d.mu.Unlock()
-	if len(tags) == 0 {
+	if len(d.placed[itemID]) == 0 {
+		d.mu.Unlock()
 		return fmt.Errorf("kioskdemo: item %s is not on the pad", itemID)
 	}
-	var uids []feig.UID
-	for _, t := range tags {
-		uids = append(uids, t.UID)
-	}
-	d.pad.Remove(uids...)
+	d.liftLocked(itemID)
+	d.mu.Unlock()
 	d.changed()
 	return nil
+}
+
+// liftLocked takes the tags of the items with ids off the pad and keeps
+// them as they were at that moment (with the security bit the kiosk wrote)
+// for when the items come back. It runs with d.mu held.
+func (d *Demo) liftLocked(ids ...string) {
+	for _, id := range ids {
+		var uids []feig.UID
+		for _, t := range d.placed[id] {
+			uids = append(uids, t.UID)
+		}
+		for _, t := range d.pad.Take(uids...) {
+			d.shelf[id] = append(d.shelf[id], &t)
+		}
+		delete(d.placed, id)
+	}
 }
 
 // ClearPad lifts everything off the pad.
 func (d *Demo) ClearPad() error {
 	d.mu.Lock()
-	d.placed = map[string][]*rfidtest.Tag{}
-	d.mu.Unlock()
+	for id := range d.placed {
+		d.liftLocked(id)
+	}
+	// Tags the demo did not place (none today) go too.
 	d.pad.Clear()
+	d.mu.Unlock()
 	d.changed()
 	return nil
 }

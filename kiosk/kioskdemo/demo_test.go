@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/rfid/rfidtest"
 	"github.com/danbib/kiosk/sip2/acs"
 )
 
@@ -322,5 +323,51 @@ func TestStateDir(t *testing.T) {
 	}
 	if _, err := os.Stat(o.Kiosk.StateDir); err != nil {
 		t.Errorf("the caller's state directory is gone: %v", err)
+	}
+}
+
+// A lent item lifted off the pad and placed again is the same physical tag:
+// the same UID, and the security bit the kiosk wrote (unsecured for a
+// loan), not a fresh secured tag with a new UID.
+func TestLiftedTagsComeBack(t *testing.T) {
+	t.Parallel()
+	d := start(t)
+	logIn(t, d)
+	id := d.Available(1)[0].ID
+	if err := d.Place(id, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitView(t, d, "item lent", func(v kiosk.View) bool {
+		it, ok := item(v, id)
+		return ok && it.State == kiosk.ItemDone
+	})
+	before := d.pad.Tags()
+	if len(before) != 1 || before[0].AFI == rfidtest.AFISecured {
+		t.Fatalf("after the loan the pad holds %+v, want one unsecured tag", before)
+	}
+	if err := d.ClearPad(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.pad.Tags()); n != 0 {
+		t.Fatalf("%d tags on the pad after ClearPad", n)
+	}
+	if err := d.Place(id, nil); err != nil {
+		t.Fatal(err)
+	}
+	after := d.pad.Tags()
+	if len(after) != 1 || after[0].UID != before[0].UID || after[0].AFI != before[0].AFI {
+		t.Fatalf("placed again: %+v, want UID %s and AFI %#x", after, before[0].UID, before[0].AFI)
+	}
+	if err := d.Remove(id); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Place(id, nil); err != nil {
+		t.Fatal(err)
+	}
+	if again := d.pad.Tags(); len(again) != 1 || again[0].UID != before[0].UID {
+		t.Fatalf("after Remove and Place: %+v", again)
+	}
+	if err := d.Remove("3800000958"); err == nil {
+		t.Fatal("removing an item that is not on the pad gave no error")
 	}
 }

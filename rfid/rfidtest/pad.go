@@ -169,6 +169,22 @@ func (p *Pad) Place(tags ...*Tag) {
 	}
 }
 
+// Take lifts tags off the pad and returns them as they were at that moment
+// (with the security bit last written), so a simulation can put the same
+// physical tags back later. Unknown UIDs are ignored.
+func (p *Pad) Take(uids ...feig.UID) []Tag {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Tag
+	for _, u := range uids {
+		if t, ok := p.tags[u]; ok {
+			out = append(out, *t.clone())
+			p.removeLocked(u)
+		}
+	}
+	return out
+}
+
 // Remove takes tags off the pad; unknown UIDs are ignored.
 func (p *Pad) Remove(uids ...feig.UID) {
 	p.mu.Lock()

@@ -135,6 +135,10 @@ func (p *Player) benchScan(ctx context.Context, card string, n int) error {
 			_ = p.Screen.Press("ui.button.done")
 		}
 	}
+	// The next command starts from the welcome screen, not from a goodbye.
+	if err := p.waitFor(ctx, p.Timeout, func(s ui.Snapshot) bool { return s.Screen == kiosk.ScreenWelcome }); err != nil {
+		return fmt.Errorf("bench scan: %w", err)
+	}
 	return p.benchLine(fmt.Sprintf("scan_to_pin_ms_p50=%.1f scan_to_pin_ms_p95=%.1f scans=%d", pct(took, 50), pct(took, 95), n))
 }
 
@@ -161,7 +165,7 @@ func pct(ds []time.Duration, q int) float64 {
 	slices.Sort(s)
 	i := (q*len(s) + 99) / 100
 	i = min(max(i, 1), len(s))
-	return float64(s[i-1].Microseconds()) / 1000
+	return float64(s[i-1]) / float64(time.Millisecond)
 }
 
 func (p *Player) benchLine(line string) error {

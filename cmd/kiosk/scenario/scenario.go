@@ -92,7 +92,7 @@ func splitArgs(s string) ([]string, error) {
 
 // argCounts gives the allowed number of arguments of each command.
 var argCounts = map[string][2]int{
-	"lang": {1, 1}, "tap": {1, 1}, "key": {1, 1}, "scan": {1, 1},
+	"lang": {1, 1}, "tap": {1, 1}, "tapif": {1, 1}, "key": {1, 1}, "scan": {1, 1},
 	"place": {1, 2}, "remove": {1, 1}, "clear": {0, 0},
 	"wait": {1, 3}, "sleep": {1, 1}, "shot": {1, 1},
 	"paper": {1, 1}, "offline": {1, 1}, "reader": {1, 1},
@@ -227,6 +227,15 @@ func (p *Player) do(ctx context.Context, s Step) error {
 		return p.Screen.Press("lang:" + a[0])
 	case "tap":
 		return p.Screen.Press(a[0])
+	case "tapif":
+		// For a button that may already be gone, such as Done on the
+		// goodbye screen, which ends by itself after a few seconds.
+		if slices.Contains(p.Screen.Snapshot().Buttons, a[0]) {
+			if err := p.Screen.Press(a[0]); err != nil {
+				p.Log("scenario: %s was gone before the tap: %v", a[0], err)
+			}
+		}
+		return nil
 	case "key":
 		for _, r := range a[0] {
 			if err := p.Screen.Press("key:" + string(r)); err != nil {
@@ -356,7 +365,10 @@ func (p *Player) wait(ctx context.Context, a []string) error {
 	}
 	switch a[0] {
 	case "screen":
-		return p.waitShown(ctx, timeout, "the "+a[1]+" screen", func(sc kiosk.Screen, _ []string) bool { return sc.String() == a[1] })
+		// "receipt|goodbye" waits for either, for a step whose outcome the
+		// library system decides (a renewal refused leaves no receipt).
+		names := strings.Split(a[1], "|")
+		return p.waitShown(ctx, timeout, "the "+a[1]+" screen", func(sc kiosk.Screen, _ []string) bool { return slices.Contains(names, sc.String()) })
 	case "text":
 		return p.waitShown(ctx, timeout, fmt.Sprintf("the text %q", a[1]), func(_ kiosk.Screen, texts []string) bool { return containsText(texts, a[1]) })
 	case "button":

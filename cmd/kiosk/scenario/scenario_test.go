@@ -428,3 +428,100 @@ func TestBundledWalkthroughParses(t *testing.T) {
 		t.Errorf("the walkthrough takes only %d screenshots", shots)
 	}
 }
+
+// wait items waits for as many rows as items were placed, none of them
+// pending; wait button for a button to appear; both time out otherwise.
+func TestWaitItemsAndButton(t *testing.T) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenLoan, Items: 1, Working: true})
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		scr.mu.Lock()
+		scr.show(ui.Snapshot{Screen: kiosk.ScreenLoan, Items: 2, Working: true})
+		scr.mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		scr.mu.Lock()
+		scr.show(ui.Snapshot{Screen: kiosk.ScreenLoan, Items: 2, Buttons: []string{"ui.button.finish"}})
+		scr.mu.Unlock()
+	}()
+	steps, err := Parse(strings.NewReader("wait items 2 2s\nwait button ui.button.finish\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: t.TempDir(), Timeout: time.Second}
+	start := time.Now()
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) < 50*time.Millisecond {
+		t.Fatal("wait items returned before the second row was done")
+	}
+	steps, _ = Parse(strings.NewReader("wait items 3\n"))
+	p = &Player{Screen: scr, World: &fakeWorld{}, Dir: t.TempDir(), Timeout: 100 * time.Millisecond}
+	if err := p.Run(context.Background(), steps); err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("three rows never came: %v", err)
+	}
+	for _, bad := range []string{"wait items many", "wait button", "wait idle 1s 2s"} {
+		if _, err := Parse(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// memstats appends one row per sample under a header, and fails without a
+// sampler (the production kiosk has none).
+func TestMemstats(t *testing.T) {
+	dir := t.TempDir()
+	n := 0
+	p := &Player{Screen: newFakeScreen(ui.Snapshot{}), World: &fakeWorld{}, Dir: dir,
+		Stats: func() Sample { n++; return Sample{RSS: uint64(100 * n), HeapAfterGC: 7, Goroutines: 3, Threads: 2} }}
+	steps, _ := Parse(strings.NewReader("memstats 0\nmemstats 50\n"))
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, StatsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := StatsHeader + "\n0\t100\t7\t3\t2\n50\t200\t7\t3\t2\n"
+	if string(got) != want {
+		t.Fatalf("memstats file:\n%q\nwant\n%q", got, want)
+	}
+	p.Stats = nil
+	if err := p.Run(context.Background(), steps); err == nil || !strings.Contains(err.Error(), "without a process sampler") {
+		t.Fatalf("no sampler: %v", err)
+	}
+}
+
+// bench keys presses a digit and a backspace per round and reports the
+// percentiles of the time until the dot shows.
+func TestBenchKeys(t *testing.T) {
+	dir := t.TempDir()
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenPIN})
+	scr.onPress = func(name string, show func(ui.Snapshot)) {
+		s := ui.Snapshot{Screen: kiosk.ScreenPIN}
+		if name == "key:1" {
+			s.Masked = 1
+		}
+		show(s)
+	}
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: dir, Timeout: time.Second}
+	steps, _ := Parse(strings.NewReader("bench keys 5\n"))
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, BenchFile))
+	if !strings.HasPrefix(string(got), "key_to_render_ms_p50=") || !strings.Contains(string(got), "presses=5") {
+		t.Fatalf("bench file: %q", got)
+	}
+	if len(scr.presses) != 10 || scr.presses[0] != "key:1" || scr.presses[1] != "ui.button.backspace" {
+		t.Fatalf("presses: %v", scr.presses)
+	}
+	if d := pct([]time.Duration{5, 1, 4, 2, 3}, 50); d != 3e-6 {
+		t.Fatalf("median of 1..5 ns = %v ms", d)
+	}
+	// Not on the PIN screen: a clear error.
+	p.Screen = newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenWelcome})
+	if err := p.Run(context.Background(), steps); err == nil || !strings.Contains(err.Error(), "want pin") {
+		t.Fatalf("bench keys on welcome: %v", err)
+	}
+}
