@@ -18,8 +18,14 @@ setup:
 	@bash scripts/setup-deps.sh
 	@$(GO) mod download
 
+# The version and commit every binary reports (-version), from git when the
+# checkout has its history; "dev" otherwise.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/danbib/kiosk/internal/version.Version=$(VERSION) -X github.com/danbib/kiosk/internal/version.Commit=$(COMMIT)
+
 build: setup
-	$(GO) build -tags $(TAGS) -o bin/ ./cmd/...
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
 
 lint: setup
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -25,6 +25,7 @@ import (
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/internal/uibench"
+	"github.com/danbib/kiosk/internal/version"
 	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/kiosk/ui"
 	"github.com/danbib/kiosk/logging"
@@ -49,7 +50,12 @@ func main() {
 	flag.BoolVar(&o.windowed, "windowed", false, "run in a window instead of fullscreen")
 	flag.StringVar(&o.size, "size", "1920x1080", "window size `WxH` when windowed (the demo is always windowed)")
 	flag.DurationVar(&o.timeout, "wait", 15*time.Second, "with --script: default timeout of wait commands")
+	showVersion := flag.Bool("version", false, "print the version and commit and exit")
 	flag.Parse()
+	if *showVersion {
+		fmt.Println(version.String("kiosk"))
+		return
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)

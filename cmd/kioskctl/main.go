@@ -11,6 +11,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/danbib/kiosk/internal/version"
 )
 
 // command is one technician subcommand. Run gets the arguments after the
@@ -35,6 +37,10 @@ func main() {
 }
 
 func mainImpl(args []string, out, errOut io.Writer) int {
+	if len(args) == 1 && (args[0] == "-version" || args[0] == "--version") {
+		fmt.Fprintln(out, version.String("kioskctl"))
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(errOut)
 		if len(args) == 0 {
