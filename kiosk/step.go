@@ -196,6 +196,10 @@ func (s *stepper) input(in Input) {
 		}
 	case InFinish:
 		switch m.State {
+		case StateGoodbye:
+			// The goodbye screen's Done button: the patron is finished, so
+			// the next one need not wait for the goodbye timer.
+			m.endGoodbye()
 		case StateIdentify, StatePIN, StateReceipt:
 			s.endSession("finish")
 		case StateWelcome, StateLoan, StateReturn, StateRenew, StateAccount:
@@ -261,8 +265,7 @@ func (s *stepper) choose(sc Screen) {
 	switch m.State {
 	case StateGoodbye:
 		// The next patron need not wait for the goodbye screen to pass.
-		m.State = StateWelcome
-		m.resetLook()
+		m.endGoodbye()
 		if m.Mode == ModeOutOfOrder {
 			m.State = StateOutOfOrder
 			return
@@ -1346,8 +1349,7 @@ func (p phase) String() string {
 func (s *stepper) tick() {
 	m := s.m
 	if m.State == StateGoodbye && !m.Now.Before(m.GoodbyeUntil) {
-		m.State = StateWelcome
-		m.resetLook()
+		m.endGoodbye()
 		return
 	}
 	if m.State == StateWelcome && !m.LoggedIn && (m.Lang != m.Opts.startLang() || m.LargeText) &&
@@ -1383,6 +1385,15 @@ func (s *stepper) tick() {
 	case idle >= m.Opts.IdleTimeout-m.Opts.IdleWarning:
 		m.IdleWarning = true
 	}
+}
+
+// endGoodbye gives the goodbye screen way to the welcome screen. Whether the
+// timer ran out or the patron pressed Done, the next patron gets the same
+// start: the kiosk's language and normal text size. (applyMode then shows
+// the out-of-order screen instead when the kiosk cannot serve.)
+func (m *Model) endGoodbye() {
+	m.State = StateWelcome
+	m.resetLook()
 }
 
 // resetLook returns the language and text size to the kiosk's defaults.

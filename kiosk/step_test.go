@@ -828,6 +828,56 @@ func TestLanguageResetAfterSession(t *testing.T) {
 	}
 }
 
+// The goodbye screen's Done button ends the goodbye at once, with what the
+// goodbye timer would have done: back to the welcome screen in the kiosk's
+// language and normal text size, nothing of the patron left.
+func TestFinishEndsGoodbyeAtOnce(t *testing.T) {
+	o := testOpts()
+	m := welcome(o)
+	m, _ = run(m, in(InLanguage{Lang: "en"}), in(InLargeText{On: true}))
+	m = func() Model {
+		evs := append([]Event{in(InChoose{Screen: ScreenLoan}), EvScan{Text: []byte(testCPR)}}, keys(testPIN)...)
+		m, _ := run(m, evs...)
+		m, _ = Step(m, EvAuth{Session: m.Session, Status: PatronStatus{ValidPatron: "Y", ValidPIN: "Y", Name: []byte("Testa Testesen")}})
+		return m
+	}()
+	m, _ = run(m, in(InFinish{}))
+	if v := m.View(); v.Screen != ScreenGoodbye {
+		t.Fatalf("after Finish: screen %v, want goodbye", v.Screen)
+	}
+	// Well before the goodbye timer: Done must not wait for it.
+	m.Now = m.Now.Add(o.GoodbyeFor / 10)
+	m, effs := run(m, in(InFinish{}))
+	v := m.View()
+	if v.Screen != ScreenWelcome || v.Lang != "da" || v.LargeText || v.InSession {
+		t.Fatalf("after Done on goodbye: screen %v lang %q large %v in session %v", v.Screen, v.Lang, v.LargeText, v.InSession)
+	}
+	if _, ok := find[EffEndSession](effs); ok {
+		t.Fatal("Done on the goodbye screen ended the (already ended) session again")
+	}
+	if !m.Sec.Empty() || m.LoggedIn {
+		t.Fatal("patron data left after the goodbye")
+	}
+	// The goodbye timer running out later changes nothing more.
+	m.Now = m.Now.Add(o.GoodbyeFor)
+	if m, _ = Step(m, EvTick{}); m.State != StateWelcome {
+		t.Fatalf("state %v after the goodbye timer", m.State)
+	}
+
+	// A kiosk that cannot serve shows the out-of-order screen instead.
+	m, _ = run(m, in(InChoose{Screen: ScreenReturn}), in(InFinish{}))
+	if m.State != StateGoodbye {
+		t.Fatalf("state %v, want goodbye after a return session", m.State)
+	}
+	m, _ = Step(m, EvHealth{Health: Health{ACSOnline: true, CheckoutOK: true, CheckinOK: true, Reader: false, Paper: PaperOK, ClockSet: true}})
+	if m.State != StateGoodbye {
+		t.Fatalf("state %v: the goodbye must not be cut short by a health change", m.State)
+	}
+	if m, _ = Step(m, in(InFinish{})); m.State != StateOutOfOrder {
+		t.Fatalf("Done on goodbye with the reader gone: state %v, want out of order", m.State)
+	}
+}
+
 // A 98 with checkin ok = N switches returns off and says so; loans go on.
 func TestCheckinDisabled(t *testing.T) {
 	m := welcome(testOpts())

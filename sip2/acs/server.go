@@ -223,6 +223,35 @@ func (s *Server) acceptLoop(ln net.Listener) {
 	}
 }
 
+// ErrOffline is returned by ServeConn while the server is off line (see
+// SetOffline): a client dialling then would have its connection refused.
+var ErrOffline = errors.New("acs: off line")
+
+// ServeConn serves raw SIP2 on an established connection, one end of a
+// net.Pipe for example, as if a listener had accepted it: faults, SetOffline
+// (which closes it) and Close apply to it like to a TCP connection. It
+// returns at once; the connection is served in its own goroutine. While the
+// server is off line or closed it closes nc and returns ErrOffline, as a
+// refused dial would fail.
+//
+// In-memory connections let tests run the server inside a testing/synctest
+// bubble, where real sockets would not count as durably blocked.
+func (s *Server) ServeConn(nc net.Conn) error {
+	s.mu.Lock()
+	if s.closed || s.offline {
+		s.mu.Unlock()
+		nc.Close()
+		return ErrOffline
+	}
+	s.nconn++
+	id := s.nconn
+	s.conns[nc] = id
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.serveStream(nc, id)
+	return nil
+}
+
 // ListenHTTPS serves FBS-style SIP2 over HTTPS: POST /rest/sip2/DK-<agency>
 // with the XML envelope. A nil cfg serves plain HTTP (loopback tests only).
 func (s *Server) ListenHTTPS(addr string, cfg *tls.Config) (net.Addr, error) {
