@@ -187,6 +187,24 @@ func (p *Pad) removeLocked(u feig.UID) {
 	p.order = slices.DeleteFunc(p.order, func(x feig.UID) bool { return x == u })
 }
 
+// Take lifts tags off the pad and returns them as they were at that moment
+// (unknown UIDs are skipped). Reading a tag and removing it in one step
+// matters when the kiosk may be writing its AFI concurrently: a Tag followed
+// by a Remove could miss a write in between and carry a stale security bit
+// away from the pad.
+func (p *Pad) Take(uids ...feig.UID) []*Tag {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*Tag
+	for _, u := range uids {
+		if t, ok := p.tags[u]; ok {
+			out = append(out, t.clone())
+			p.removeLocked(u)
+		}
+	}
+	return out
+}
+
 // Clear takes every tag off the pad.
 func (p *Pad) Clear() {
 	p.mu.Lock()
