@@ -702,8 +702,8 @@ func (s *soak) session(n int) {
 	s.finish(receipt)
 	s.clearPad()
 	s.checkPrivacy(p)
-	s.checkQueue()
-	s.checkLoans(p, kind, before)
+	forwarded := s.checkQueue()
+	s.checkLoans(p, kind, before, forwarded)
 	s.checkTags()
 }
 
@@ -972,10 +972,11 @@ func (s *soak) checkPrivacy(p soakPatron) {
 }
 
 // checkQueue: once the library system is back, the offline queue drains
-// and every return queued while off line is in the ACS.
-func (s *soak) checkQueue() {
+// and every return queued while off line is in the ACS. It returns the
+// returns it saw forwarded.
+func (s *soak) checkQueue() map[string]bool {
 	if s.offline {
-		return
+		return nil
 	}
 	for try := 0; s.k.Queue().Len() > 0 || s.k.View().Mode != ModeNormal && s.k.View().Mode != ModeNoReceipt; try++ {
 		if try == 5 {
@@ -988,7 +989,7 @@ func (s *soak) checkQueue() {
 		s.settle()
 	}
 	if len(s.queued) == 0 {
-		return
+		return nil
 	}
 	loans := s.loansByItem()
 	for id := range s.queued {
@@ -997,12 +998,14 @@ func (s *soak) checkQueue() {
 		}
 	}
 	s.logf("offline queue drained: %v", slices.Sorted(mapKeys(s.queued)))
-	clear(s.queued)
+	forwarded := s.queued
+	s.queued = map[string]bool{}
+	return forwarded
 }
 
 // checkLoans compares the ACS's loans before and after the session with
 // what the patron was told.
-func (s *soak) checkLoans(p soakPatron, kind string, before map[string]acs.Loan) {
+func (s *soak) checkLoans(p soakPatron, kind string, before map[string]acs.Loan, forwarded map[string]bool) {
 	after := s.loansByItem()
 	s.ui.mu.Lock()
 	items, loans, staff, unknown := s.ui.items, s.ui.loans, s.ui.staff, s.ui.unknown
@@ -1053,7 +1056,7 @@ func (s *soak) checkLoans(p soakPatron, kind string, before map[string]acs.Loan)
 			}
 		case had && !has:
 			switch {
-			case s.queued[id]:
+			case forwarded[id]:
 				// An offline return forwarded now.
 			case told:
 			case !loanFlow && wasShown && shown.State == ItemDone:

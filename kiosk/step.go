@@ -1125,7 +1125,15 @@ func (s *stepper) renewChecked(e EvRenewChecked) {
 		case e.Status.Due.After(l.Due):
 			l.Renewed, l.Reason = true, Text{}
 			l.Due, l.Overdue = e.Status.Due, false
+		case l.Due.After(m.Now):
+			// The due date did not move, but a renewal would not have
+			// moved it either when the loan (or its last renewal) was
+			// made today: the new due date is today plus the loan
+			// period, the old one. "Not renewed, try again" could make
+			// the patron spend a second renewal.
+			l.Reason = Text{ID: MsgRenewOutcomeUnknown}
 		default:
+			// Due already: a renewal would have moved the date.
 			l.Reason = Text{ID: MsgRenewNotDone}
 		}
 	}
