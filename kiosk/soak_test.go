@@ -700,6 +700,11 @@ func (s *soak) session(n int) {
 		s.settle()
 	}
 	s.finish(receipt)
+	// Faults the session did not use up would strike the next one, or the
+	// forwarding checked below; each session gets only its own.
+	if n := s.srv.ClearInjected(); n > 0 {
+		s.logf("%d faults not used", n)
+	}
 	s.clearPad()
 	s.checkPrivacy(p)
 	forwarded := s.checkQueue()
@@ -952,6 +957,17 @@ func (s *soak) checkPrivacy(p soakPatron) {
 	add(m.Intent != ScreenWelcome, "intent")
 	add(v.Greeting != "" || v.PINDigits != 0 || v.Typed != 0 || v.InSession, "view: greeting, PIN or typed digits")
 	add(len(v.Items) > 0 || len(v.Loans) > 0 || len(v.Holds) > 0 || v.ReceiptQR != "", "view: items, loans, holds or receipt")
+	s.ui.mu.Lock()
+	ended := slices.Contains(s.ui.screens, ScreenGoodbye)
+	s.ui.mu.Unlock()
+	if !ended && (v.Lang != s.opts.startLang() || v.LargeText) {
+		// No session began (returns only, card refused): the welcome
+		// screen keeps the language chosen there for an idle timeout from
+		// the last touch, then must reset it for the next patron.
+		time.Sleep(s.opts.IdleTimeout + time.Second)
+		s.settle()
+		v = s.k.View()
+	}
 	add(v.Lang != s.opts.startLang() || v.LargeText, "view: the patron's language or text size")
 	// The dump without times: a monotonic clock reading could contain the
 	// canary PIN's digits by chance.
@@ -979,7 +995,7 @@ func (s *soak) checkQueue() map[string]bool {
 		return nil
 	}
 	for try := 0; s.k.Queue().Len() > 0 || s.k.View().Mode != ModeNormal && s.k.View().Mode != ModeNoReceipt; try++ {
-		if try == 5 {
+		if try == 3 {
 			s.fail("offline queue not drained with the library system back: %d left, mode %v %s",
 				s.k.Queue().Len(), s.k.View().Mode, s.k.View().ModeReason.ID)
 		}
@@ -1054,9 +1070,12 @@ func (s *soak) checkLoans(p soakPatron, kind string, before map[string]acs.Loan,
 			if a.Renewals != 0 {
 				s.fail("item %s checked out twice: a new loan with %d renewals", id, a.Renewals)
 			}
+			if wasShown && shown.State == ItemDone && !sameDay(shown.Due, a.Due) {
+				s.fail("item %s shown as lent until %v, but the ACS has it due %v", id, shown.Due, a.Due)
+			}
 		case had && !has:
 			switch {
-			case forwarded[id]:
+			case forwarded[id] || s.queued[id]:
 				// An offline return forwarded now.
 			case told:
 			case !loanFlow && wasShown && shown.State == ItemDone:
@@ -1066,20 +1085,33 @@ func (s *soak) checkLoans(p soakPatron, kind string, before map[string]acs.Loan,
 		case b.Patron != a.Patron:
 			s.fail("item %s went from %s to %s without a return", id, b.Patron, a.Patron)
 		default:
+			// The same patron before and after: at most the one renewal the
+			// patron was told about. A loan shown as lent again (a checkout
+			// of an item the patron already had) may or may not have been
+			// a renewal; its due date must be the ACS's.
 			delta := a.Renewals - b.Renewals
-			toldRenewed := wasShown && shown.State == ItemDone && loanFlow
-			if l, ok := loans[id]; ok && l.Renewed {
-				toldRenewed = true
+			lentShown := loanFlow && wasShown && shown.State == ItemDone
+			renewedShown := lentShown && shown.Renewed
+			l, onRenewScreen := loans[id]
+			if onRenewScreen && l.Renewed {
+				renewedShown = true
+				if !sameDay(l.Due, a.Due) {
+					s.fail("item %s shown renewed until %v, but the ACS has it due %v", id, l.Due, a.Due)
+				}
 			}
 			switch {
 			case delta > 1:
 				s.fail("item %s renewed %d times in one session", id, delta)
-			case delta == 1 && !toldRenewed && !told && !unknown[id]:
-				s.fail("item %s renewed in the ACS, but the patron was told %+v / %+v", id, shown, loans[id])
-			case delta == 0 && toldRenewed:
-				s.fail("item %s shown as renewed, but the ACS did not renew it", id)
+			case delta == 1 && !renewedShown && !lentShown && !told && !unknown[id]:
+				s.fail("item %s renewed in the ACS, but the patron was told %+v / %+v", id, shown, l)
+			case delta == 0 && renewedShown:
+				s.fail("item %s shown as renewed (%+v / %+v), but the ACS did not renew it: before %+v after %+v",
+					id, shown, l, b, a)
 			case delta == 1:
 				s.stats.renewed++
+			}
+			if lentShown && !shown.Due.IsZero() && !sameDay(shown.Due, a.Due) {
+				s.fail("item %s shown as lent until %v, but the ACS has it due %v", id, shown.Due, a.Due)
 			}
 		}
 	}
@@ -1124,4 +1156,8 @@ func (s *syncBuffer) reset() {
 	s.mu.Lock()
 	s.b.Reset()
 	s.mu.Unlock()
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.Format(time.DateOnly) == b.Format(time.DateOnly)
 }
