@@ -254,8 +254,9 @@ type soak struct {
 	offline  bool
 	paperOut bool
 
-	stats soakStats
-	trace []string
+	stats   soakStats
+	traceMu sync.Mutex
+	trace   []string
 	n     int // session number
 }
 
@@ -360,7 +361,7 @@ func newSoak(t *testing.T, seed uint64, stateDir string) *soak {
 	s.ctx, s.stop = context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); s.k.Run(s.ctx) }()
-	go func() { defer s.wg.Done(); FeedWatcher(s.ctx, s.watch, s.k) }()
+	go func() { defer s.wg.Done(); FeedWatcher(s.ctx, s.watch, soakSink{k: s.k, s: s}) }()
 	s.poll(2)
 	s.settle()
 	if v := s.k.View(); v.Screen != ScreenWelcome {
@@ -377,14 +378,46 @@ func (s *soak) close() {
 }
 
 func (s *soak) logf(format string, args ...any) {
+	s.traceMu.Lock()
 	s.trace = append(s.trace, fmt.Sprintf(format, args...))
+	s.traceMu.Unlock()
+}
+
+// soakSink passes the watcher's events to the kiosk and writes them into
+// the session trace.
+type soakSink struct {
+	k *Kiosk
+	s *soak
+}
+
+func (p soakSink) PadItem(it PadItem) {
+	p.s.logf("pad: %s parts %v of %d tags %v", it.ItemID, it.Present, it.Parts, it.Tags)
+	p.k.PadItem(it)
+}
+
+func (p soakSink) PadRemoved(id string) {
+	p.s.logf("pad: %s removed", id)
+	p.k.PadRemoved(id)
+}
+
+func (p soakSink) PadUnreadable() {
+	p.s.logf("pad: unreadable tag")
+	p.k.PadUnreadable()
+}
+
+func (p soakSink) SetReader(present bool) {
+	p.s.logf("pad: reader present %v", present)
+	p.k.SetReader(present)
 }
 
 // fail reports a broken invariant with everything needed to understand it.
 func (s *soak) fail(format string, args ...any) {
 	s.t.Helper()
+	s.traceMu.Lock()
+	trace := strings.Join(s.trace, "\n  ")
+	s.traceMu.Unlock()
 	s.t.Fatalf("core soak: session %d (seed %d): %s\nsession trace:\n  %s\nscreens: %v\ncore log:\n%s",
-		s.n, s.seed, fmt.Sprintf(format, args...), strings.Join(s.trace, "\n  "), s.ui.screens, s.logs.String())
+		s.n, s.seed, fmt.Sprintf(format, args...), trace, s.ui.screens, s.logs.String())
 }
 
 func (s *soak) chance(p float64) bool { return s.rnd.Float64() < p }
@@ -422,7 +455,9 @@ func working(v View) bool {
 func (s *soak) settle() {
 	for range 180 {
 		synctest.Wait()
-		if !working(s.k.View()) {
+		// Forwarding the offline queue and settling the journal run
+		// behind the screens: the view does not show them.
+		if m := s.k.Model(); !working(m.View()) && !m.Forwarding && !m.Settling {
 			return
 		}
 		time.Sleep(time.Second)
@@ -612,7 +647,9 @@ func (s *soak) setPaper(out bool) {
 
 func (s *soak) session(n int) {
 	s.n = n
+	s.traceMu.Lock()
 	s.trace = s.trace[:0]
+	s.traceMu.Unlock()
 	s.ui.reset()
 	s.logs.reset()
 	s.prn.Reset()
@@ -973,6 +1010,7 @@ func (s *soak) checkPrivacy(p soakPatron) {
 	// canary PIN's digits by chance.
 	mm := m
 	mm.Now, mm.LastActivity, mm.GoodbyeUntil, mm.ReceiptAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	mm.Session = 0 // a counter that could spell the canary PIN
 	vv := v
 	vv.IdleLeft = 0
 	dump := fmt.Sprintf("%+v %+v %+v", mm, *m.Sec, vv)
@@ -1146,8 +1184,15 @@ func (s *soak) checkTags() {
 				}
 				break
 			}
-			s.fail("item %s: tag %v has AFI %#x but the ACS says on loan = %v, and the patron was never sent to staff",
-				id, tg.UID, tg.AFI, lent)
+			var afis []string
+			for _, t := range it.Tags {
+				afis = append(afis, fmt.Sprintf("%v=%#x", t.UID, t.AFI))
+			}
+			s.ui.mu.Lock()
+			shown := s.ui.items[id]
+			s.ui.mu.Unlock()
+			s.fail("item %s: tag %v has AFI %#x but the ACS says on loan = %v, and the patron was never sent to staff (tags %v; shown %+v)",
+				id, tg.UID, tg.AFI, lent, afis, shown)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -610,13 +611,29 @@ func (s *stepper) padItem(p PadItem) {
 	if i := s.find(p.ItemID); i >= 0 {
 		it := &m.Items[i]
 		it.OnPad = true
-		it.Pad.Present, it.Pad.Parts, it.Pad.Tags = p.Present, p.Parts, p.Tags
+		// The tags are kept, not replaced: a part that drops out of one
+		// inventory while the library system is asked (a tag at the edge
+		// of the field) must still get its security bit written, or the
+		// set leaves lent with one part secured (found by the core soak).
+		// A part that really left fails its write and goes to staff.
+		it.Pad.Present, it.Pad.Parts, it.Pad.Tags = p.Present, p.Parts, unionTags(it.Pad.Tags, p.Tags)
 		if it.Phase == phaseIncomplete && s.active(it.Flow) {
 			s.start(i)
 		}
 		return
 	}
 	s.startPending()
+}
+
+// unionTags returns the tags of had followed by those of now not in had.
+func unionTags(had, now []string) []string {
+	out := append([]string(nil), had...)
+	for _, t := range now {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // active reports whether items of flow f are being processed now.

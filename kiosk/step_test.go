@@ -3,6 +3,7 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -410,6 +411,37 @@ func TestIncompleteSet(t *testing.T) {
 	_, effs = run(m, EvPadItem{Item: set})
 	if _, ok := find[EffCheckout](effs); !ok {
 		t.Fatal("complete set not checked out")
+	}
+}
+
+// A part of a set that drops out of an inventory while the checkout or
+// checkin is in flight (a tag at the edge of the field) still gets its
+// security bit written: writing only the parts seen last would leave the
+// set lent with a part secured, or returned with a part unsecured, and the
+// patron told all is well (found by the core soak).
+func TestSetPartFlickerStillWritten(t *testing.T) {
+	full := PadItem{ItemID: "item-1", Parts: 2, Present: []int{1, 2}, Tags: []string{"T1", "T2"}}
+	flick := PadItem{ItemID: "item-1", Parts: 2, Present: []int{1}, Tags: []string{"T1"}}
+	ok := CheckoutResult{OK: true, Desensitize: "Y", Due: t0.AddDate(0, 0, 28)}
+
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, effs := run(m, EvPadItem{Item: full})
+	if _, started := find[EffCheckout](effs); !started {
+		t.Fatal("complete set not checked out")
+	}
+	m, _ = Step(m, EvPadItem{Item: flick})
+	_, effs = Step(m, EvCheckout{ItemID: "item-1", Result: ok})
+	sec, found := find[EffSecure](effs)
+	if !found || !slices.Equal(sec.Item.Tags, []string{"T1", "T2"}) || sec.Secured {
+		t.Fatalf("unsecure after a flicker writes %+v, want both parts", sec)
+	}
+
+	m = welcome(testOpts())
+	m, _ = run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: full})
+	m, _ = Step(m, EvPadItem{Item: flick})
+	_, effs = Step(m, EvCheckin{ItemID: "item-1", Result: CheckinResult{OK: true, Resensitize: "Y"}})
+	if sec, found = find[EffSecure](effs); !found || !slices.Equal(sec.Item.Tags, []string{"T1", "T2"}) || !sec.Secured {
+		t.Fatalf("re-secure after a flicker writes %+v, want both parts", sec)
 	}
 }
 
