@@ -257,14 +257,14 @@ type soak struct {
 	stats   soakStats
 	traceMu sync.Mutex
 	trace   []string
-	n     int // session number
+	n       int // session number
 }
 
 func newSoak(t *testing.T, seed uint64, stateDir string) *soak {
 	s := &soak{t: t, seed: seed, rnd: rand.New(rand.NewPCG(seed, seed^0x5eed)),
 		items: map[string]*soakItem{}, onPad: map[string]bool{}, queued: map[string]bool{},
 		stats: soakStats{kinds: map[string]int{}, faults: map[string]int{}}}
-	s.clock = soakClock{off: time.Date(2026, 11, 24, 9, 0, 0, 0, time.Local).Sub(time.Now())}
+	s.clock = soakClock{off: time.Until(time.Date(2026, 11, 24, 9, 0, 0, 0, time.Local))}
 
 	sd, err := acs.DemoSeed()
 	if err != nil {
@@ -1017,9 +1017,7 @@ func (s *soak) checkPrivacy(p soakPatron) {
 	first, _, _ := strings.Cut(p.Name, " ")
 	add(strings.Contains(dump, p.ID), "the patron id in the model")
 	add(first != "" && strings.Contains(dump, first), "the patron's name in the model")
-	for _, leak := range findCanary("model after the session", dump) {
-		bad = append(bad, leak)
-	}
+	bad = append(bad, findCanary("model after the session", dump)...)
 	if len(bad) > 0 {
 		s.fail("patron data left after the session: %s\nmodel: %s", strings.Join(bad, "; "), dump)
 	}
