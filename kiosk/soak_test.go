@@ -457,7 +457,9 @@ func (s *soak) settle() {
 		synctest.Wait()
 		// Forwarding the offline queue and settling the journal run
 		// behind the screens: the view does not show them.
-		if m := s.k.Model(); !working(m.View()) && !m.Forwarding && !m.Settling {
+		// (Model's copy shares the secrets with the running core: only the
+		// view is built under the core's lock.)
+		if m := s.k.Model(); !working(s.k.View()) && !m.Forwarding && !m.Settling {
 			return
 		}
 		time.Sleep(time.Second)
