@@ -625,6 +625,13 @@ func (s *soak) setOffline(off bool) {
 		s.stats.faults["acs:offline"]++
 	}
 	s.logf("library system off line = %v", off)
+	if !off && s.k.Queue().Len() > 0 && s.chance(0.3) {
+		// Forwarding the offline queue stalls on its first return until
+		// the next health probe.
+		s.srv.InjectOnce(acs.FaultCloseAfterCommit, sip2.MsgCheckin)
+		s.stats.faults["forward:stalled"]++
+		s.logf("fault: forwarding stalls")
+	}
 	s.k.ProbeNow(s.ctx)
 	s.settle()
 }
@@ -818,6 +825,18 @@ func (s *soak) loan(p soakPatron) {
 		ids = s.pick(n, func(id string) bool { _, ok := loans[id]; return ok })
 	default:
 		ids = s.pick(n, func(id string) bool { _, ok := loans[id]; return !ok })
+	}
+	if s.k.Queue().Len() > 0 && s.chance(0.5) {
+		// The patron who returned an item while the library system was
+		// off line takes it from the return shelf again before the return
+		// reached the library system.
+		for _, id := range slices.Sorted(mapKeys(s.queued)) {
+			if l, ok := loans[id]; ok && l.Patron == p.ID && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+				s.logf("%s from the offline queue is borrowed again", id)
+				break
+			}
+		}
 	}
 	s.injectSIP(s.rnd.IntN(3), sip2.MsgCheckout, sip2.MsgCheckout, sip2.MsgItemInfo, sip2.MsgPatronInfo, sip2.MsgCheckin, "")
 	incomplete := ""
@@ -1073,6 +1092,8 @@ func (s *soak) checkLoans(p soakPatron, kind string, before map[string]acs.Loan,
 			if l, ok := after[id]; !ok || l.Patron != p.ID {
 				s.fail("item %s shown as lent (due %v) but the ACS has %+v", id, v.Due, after[id])
 			}
+			// Lent again: no longer a return waiting in the library.
+			delete(s.queued, id)
 			s.stats.lent++
 		case v.State == ItemDone && v.Destination.ID == MsgDestOffline:
 			s.queued[id] = true

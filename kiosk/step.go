@@ -706,8 +706,9 @@ func (s *stepper) start(i int) {
 			it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalOtherLibrary}
 		case m.Blocked.ID != "" || m.Blocked.Raw != "":
 			it.Phase, it.Reason = phaseRefused, m.Blocked
-		case !m.Health.ACSOnline || !m.Health.CheckoutOK:
-			// Loans are never accepted offline.
+		case !m.Health.ACSOnline || !m.Health.CheckoutOK || m.Health.QueueLen > 0:
+			// Loans are never accepted offline, nor before the returns
+			// taken off line have reached the library system.
 			it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalUnavailable}
 		case m.Opts.AlreadyLent == AlreadyLentRefuse && m.hasLoan(id):
 			// Known from the account loaded behind the loan screen; an ACS
@@ -1456,6 +1457,13 @@ func (m Model) computeMode() (Mode, Text) {
 		return ModeOutOfOrder, Text{ID: MsgModeCirculationOff}
 	case !h.CheckoutOK:
 		return ModeReturnsOnly, Text{ID: MsgModeCheckoutDisabled}
+	case h.QueueLen > 0:
+		// Returns taken off line go to the library system before any
+		// other circulation (reliability.md §3): a patron who borrowed
+		// again an item whose return is still queued would be told "lent"
+		// (a renewal of the open loan), and then the forwarded return
+		// would end that loan behind their back (found by the core soak).
+		return ModeReturnsOnly, Text{ID: MsgModeReturnsOnly}
 	case !h.PrinterNone && h.Paper != PaperOK && h.Paper != PaperNearEnd && h.Paper != "":
 		return ModeNoReceipt, Text{ID: MsgModeNoPaper}
 	case !h.CheckinOK:

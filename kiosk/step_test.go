@@ -638,6 +638,45 @@ func TestOfflineReturns(t *testing.T) {
 	}
 }
 
+// Back on line with returns still queued, the kiosk forwards them before it
+// lends anything: a patron who borrowed again an item whose return is still
+// queued would be told "lent" (a renewal of the open loan), and the
+// forwarded return would then end that loan (found by the core soak).
+func TestNoLoansBeforeQueueForwarded(t *testing.T) {
+	m := NewModel(testOpts(), nil, t0)
+	m, effs := Step(m, EvStarted{QueueLen: 1})
+	if _, ok := find[EffForwardQueue](effs); !ok {
+		t.Fatalf("queue not forwarded at start: %v", effs)
+	}
+	if m.Mode != ModeReturnsOnly {
+		t.Fatalf("mode %v with returns still queued, want returns only", m.Mode)
+	}
+	m, _ = run(m, in(InChoose{Screen: ScreenLoan}))
+	if m.State != StateWelcome || m.Message.ID != MsgModeReturnsOnly {
+		t.Fatalf("loan chosen while forwarding: state %v message %q", m.State, m.Message.ID)
+	}
+	m, _ = Step(m, EvQueueForwarded{Len: 0})
+	if m.Mode != ModeNormal {
+		t.Fatalf("mode %v after forwarding", m.Mode)
+	}
+
+	// A session already under way when the library system comes back with
+	// returns queued lends nothing until they are forwarded.
+	m = loggedIn(t, testOpts(), PatronStatus{})
+	h := m.Health
+	h.ACSOnline = false
+	m, _ = Step(m, EvHealth{Health: h})
+	m, _ = run(m, EvQueued{ItemID: "item-9", Len: 1})
+	h.ACSOnline = true
+	m, effs = run(m, EvHealth{Health: h}, EvPadItem{Item: pad("item-1")})
+	if _, ok := find[EffCheckout](effs); ok {
+		t.Fatal("checkout sent with an offline return not yet forwarded")
+	}
+	if v := m.View(); len(v.Items) != 1 || v.Items[0].State != ItemRefused {
+		t.Fatalf("items %+v", v.Items)
+	}
+}
+
 func TestQueueFullPutsOutOfOrder(t *testing.T) {
 	m := welcome(testOpts())
 	m, _ = run(m, in(InChoose{Screen: ScreenReturn}), EvPadItem{Item: pad("item-1")}, EvCheckin{ItemID: "item-1", Err: ErrOffline},
