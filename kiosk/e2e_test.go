@@ -479,9 +479,8 @@ func TestE2EOfflineReturnQueued(t *testing.T) {
 	}
 	e.k.ProbeNow(context.Background())
 	e.eventually(t, "forwarded", func() bool { return e.k.Queue().Len() == 0 && e.chargedTo(item) == "" })
-	if e.k.View().Mode != ModeNormal {
-		t.Fatalf("mode %v", e.k.View().Mode)
-	}
+	// Loans come back once the core has seen the queue forwarded.
+	e.eventually(t, "normal mode", func() bool { return e.k.View().Mode == ModeNormal })
 }
 
 func TestE2ERenewAndAccount(t *testing.T) {

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -610,13 +611,29 @@ func (s *stepper) padItem(p PadItem) {
 	if i := s.find(p.ItemID); i >= 0 {
 		it := &m.Items[i]
 		it.OnPad = true
-		it.Pad.Present, it.Pad.Parts, it.Pad.Tags = p.Present, p.Parts, p.Tags
+		// The tags are kept, not replaced: a part that drops out of one
+		// inventory while the library system is asked (a tag at the edge
+		// of the field) must still get its security bit written, or the
+		// set leaves lent with one part secured (found by the core soak).
+		// A part that really left fails its write and goes to staff.
+		it.Pad.Present, it.Pad.Parts, it.Pad.Tags = p.Present, p.Parts, unionTags(it.Pad.Tags, p.Tags)
 		if it.Phase == phaseIncomplete && s.active(it.Flow) {
 			s.start(i)
 		}
 		return
 	}
 	s.startPending()
+}
+
+// unionTags returns the tags of had followed by those of now not in had.
+func unionTags(had, now []string) []string {
+	out := append([]string(nil), had...)
+	for _, t := range now {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // active reports whether items of flow f are being processed now.
@@ -689,8 +706,9 @@ func (s *stepper) start(i int) {
 			it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalOtherLibrary}
 		case m.Blocked.ID != "" || m.Blocked.Raw != "":
 			it.Phase, it.Reason = phaseRefused, m.Blocked
-		case !m.Health.ACSOnline || !m.Health.CheckoutOK:
-			// Loans are never accepted offline.
+		case !m.Health.ACSOnline || !m.Health.CheckoutOK || m.Health.QueueLen > 0:
+			// Loans are never accepted offline, nor before the returns
+			// taken off line have reached the library system.
 			it.Phase, it.Reason = phaseRefused, Text{ID: MsgRefusalUnavailable}
 		case m.Opts.AlreadyLent == AlreadyLentRefuse && m.hasLoan(id):
 			// Known from the account loaded behind the loan screen; an ACS
@@ -1125,7 +1143,15 @@ func (s *stepper) renewChecked(e EvRenewChecked) {
 		case e.Status.Due.After(l.Due):
 			l.Renewed, l.Reason = true, Text{}
 			l.Due, l.Overdue = e.Status.Due, false
+		case l.Due.After(m.Now):
+			// The due date did not move, but a renewal would not have
+			// moved it either when the loan (or its last renewal) was
+			// made today: the new due date is today plus the loan
+			// period, the old one. "Not renewed, try again" could make
+			// the patron spend a second renewal.
+			l.Reason = Text{ID: MsgRenewOutcomeUnknown}
 		default:
+			// Due already: a renewal would have moved the date.
 			l.Reason = Text{ID: MsgRenewNotDone}
 		}
 	}
@@ -1431,6 +1457,13 @@ func (m Model) computeMode() (Mode, Text) {
 		return ModeOutOfOrder, Text{ID: MsgModeCirculationOff}
 	case !h.CheckoutOK:
 		return ModeReturnsOnly, Text{ID: MsgModeCheckoutDisabled}
+	case h.QueueLen > 0:
+		// Returns taken off line go to the library system before any
+		// other circulation (reliability.md §3): a patron who borrowed
+		// again an item whose return is still queued would be told "lent"
+		// (a renewal of the open loan), and then the forwarded return
+		// would end that loan behind their back (found by the core soak).
+		return ModeReturnsOnly, Text{ID: MsgModeReturnsOnly}
 	case !h.PrinterNone && h.Paper != PaperOK && h.Paper != PaperNearEnd && h.Paper != "":
 		return ModeNoReceipt, Text{ID: MsgModeNoPaper}
 	case !h.CheckinOK:

@@ -222,10 +222,10 @@ func (c *Client) dropLocked() error {
 }
 
 // unsafeOps are the requests whose blind repetition changes state: a second
-// 11 may renew, a second 29 spends a renewal, a second 09 reports "not on
-// loan".
+// 11 may renew, a second 29 spends a renewal, a second 65 spends one on every
+// loan, a second 09 reports "not on loan".
 func unsafeOp(code Code) bool {
-	return code == MsgCheckout || code == MsgRenew || code == MsgCheckin
+	return code == MsgCheckout || code == MsgRenew || code == MsgRenewAll || code == MsgCheckin
 }
 
 // Do sends any request and returns its response, with the full

@@ -375,6 +375,29 @@ func TestClientCheckoutEOFThenSettle(t *testing.T) {
 	}
 }
 
+// Renew All whose reply is lost with the connection must not be sent again
+// on a fresh one: the ACS may have renewed every loan already, and a second
+// 65 spends another renewal on each (found by the core soak).
+func TestClientRenewAllConnLostIsUnknownNotResent(t *testing.T) {
+	p := &fakePeer{t: t}
+	p.handler = defaultHandler(t, func(conn int, raw []byte, m *Message) (peerAction, bool) {
+		if m.Code == MsgRenewAll {
+			// Commit, then lose the reply.
+			return peerAction{close: true}, true
+		}
+		return peerAction{}, false
+	})
+	c := newTestClient(p)
+	defer c.Close()
+	_, err := c.RenewAll(context.Background(), "0101700001", "1234")
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
+	}
+	if got := strings.Join(p.codes(), ","); got != "93,65" {
+		t.Errorf("frames %s, want 93,65 (no second 65)", got)
+	}
+}
+
 func TestSettleOutcomes(t *testing.T) {
 	cases := []struct {
 		op     Code

@@ -350,9 +350,7 @@ func (d *Demo) liftLocked(ids ...string) {
 		for _, t := range d.placed[id] {
 			uids = append(uids, t.UID)
 		}
-		for _, t := range d.pad.Take(uids...) {
-			d.shelf[id] = append(d.shelf[id], &t)
-		}
+		d.shelf[id] = append(d.shelf[id], d.pad.Take(uids...)...)
 		delete(d.placed, id)
 	}
 }

@@ -169,22 +169,6 @@ func (p *Pad) Place(tags ...*Tag) {
 	}
 }
 
-// Take lifts tags off the pad and returns them as they were at that moment
-// (with the security bit last written), so a simulation can put the same
-// physical tags back later. Unknown UIDs are ignored.
-func (p *Pad) Take(uids ...feig.UID) []Tag {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []Tag
-	for _, u := range uids {
-		if t, ok := p.tags[u]; ok {
-			out = append(out, *t.clone())
-			p.removeLocked(u)
-		}
-	}
-	return out
-}
-
 // Remove takes tags off the pad; unknown UIDs are ignored.
 func (p *Pad) Remove(uids ...feig.UID) {
 	p.mu.Lock()
@@ -201,6 +185,24 @@ func (p *Pad) removeLocked(u feig.UID) {
 	delete(p.wfaults, u)
 	delete(p.rfaults, u)
 	p.order = slices.DeleteFunc(p.order, func(x feig.UID) bool { return x == u })
+}
+
+// Take lifts tags off the pad and returns them as they were at that moment
+// (unknown UIDs are skipped). Reading a tag and removing it in one step
+// matters when the kiosk may be writing its AFI concurrently: a Tag followed
+// by a Remove could miss a write in between and carry a stale security bit
+// away from the pad.
+func (p *Pad) Take(uids ...feig.UID) []*Tag {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*Tag
+	for _, u := range uids {
+		if t, ok := p.tags[u]; ok {
+			out = append(out, t.clone())
+			p.removeLocked(u)
+		}
+	}
+	return out
 }
 
 // Clear takes every tag off the pad.

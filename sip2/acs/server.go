@@ -357,6 +357,16 @@ func (s *Server) InjectOnce(kind FaultKind, code sip2.Code) {
 	s.mu.Unlock()
 }
 
+// ClearInjected drops the one-shot faults not used up yet and returns how
+// many there were, so a test can give each scenario only its own faults.
+func (s *Server) ClearInjected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.once)
+	s.once = nil
+	return n
+}
+
 // SetOffline takes the server off line (TCP and TLS refuse connections and
 // open ones are closed; HTTPS answers 503) or back on line.
 func (s *Server) SetOffline(off bool) error {
