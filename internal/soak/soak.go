@@ -81,7 +81,7 @@ func Generate(w io.Writer, o Options) (map[string]int, error) {
 			// Sampled on the welcome screen, when no session holds
 			// anything, after the screens of the last session have been
 			// replaced.
-			g.printf("wait screen welcome 60s\nsleep 1s\nmemstats %d\n", i)
+			g.printf("wait screen welcome 60s\nsleep 1s\nmemstats %d\nheapprofile heap-%d\n", i, i)
 		}
 	}
 	if _, err := io.WriteString(w, g.buf.String()); err != nil {

@@ -15,6 +15,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,7 +99,7 @@ var argCounts = map[string][2]int{
 	"wait": {1, 3}, "sleep": {1, 1}, "shot": {1, 1},
 	"paper": {1, 1}, "offline": {1, 1}, "reader": {1, 1},
 	"view": {1, 2}, "receipts": {0, 0}, "expect": {2, 2},
-	"memstats": {1, 1}, "bench": {1, 3},
+	"memstats": {1, 1}, "bench": {1, 3}, "heapprofile": {1, 1},
 }
 
 func checkStep(s Step) error {
@@ -297,6 +299,8 @@ func (p *Player) do(ctx context.Context, s Step) error {
 		return p.memstats(a[0])
 	case "bench":
 		return p.bench(ctx, a)
+	case "heapprofile":
+		return p.heapProfile(a[0])
 	}
 	return fmt.Errorf("unknown command %q", s.cmd)
 }
@@ -315,6 +319,21 @@ const StatsFile = "memstats.tsv"
 
 // StatsHeader is the first line of StatsFile.
 const StatsHeader = "label\trss_bytes\theap_after_gc_bytes\tgoroutines\tthreads"
+
+// heapProfile writes the live heap, after a collection, to Dir/NAME.pprof
+// for `go tool pprof -base`: where a soak's growth comes from.
+func (p *Player) heapProfile(name string) error {
+	f, err := os.Create(filepath.Join(p.Dir, name+".pprof"))
+	if err != nil {
+		return fmt.Errorf("heapprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("heapprofile: %w", err)
+	}
+	return f.Close()
+}
 
 // memstats appends one sample of the process to Dir/StatsFile, writing the
 // header first when the file is new.

@@ -525,3 +525,17 @@ func TestBenchKeys(t *testing.T) {
 		t.Fatalf("bench keys on welcome: %v", err)
 	}
 }
+
+// heapprofile writes a heap profile pprof can read (gzip-compressed).
+func TestHeapProfile(t *testing.T) {
+	dir := t.TempDir()
+	p := &Player{Screen: newFakeScreen(ui.Snapshot{}), World: &fakeWorld{}, Dir: dir}
+	steps, _ := Parse(strings.NewReader("heapprofile at-50\n"))
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "at-50.pprof"))
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile: %d bytes, err %v", len(b), err)
+	}
+}
