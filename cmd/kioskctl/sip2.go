@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -75,8 +74,7 @@ flags:
 // is given. Frames are decoded with the connection's character set before
 // they are masked and printed, so CP850 and Latin-1 replies print as UTF-8.
 func runSIP2Probe(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("sip2 probe", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("sip2 probe", out)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), probeUsage)
 		fs.PrintDefaults()
