@@ -323,6 +323,16 @@ func Render(r Receipt, l Localizer, o Options) ([]byte, error) {
 			align = a
 		}
 	}
+	setPlain := func() {
+		if bold {
+			b.Bold(false)
+			bold = false
+		}
+		if double {
+			b.Size(1, 1)
+			double = false
+		}
+	}
 	for _, bl := range d.blocks {
 		switch bl.kind {
 		case blockText:
@@ -341,9 +351,17 @@ func Render(r Receipt, l Localizer, o Options) ([]byte, error) {
 			}
 			b.Line(bl.text)
 		case blockRule:
+			// Rules and blank lines would otherwise keep the bold (and
+			// size) of the text before them, so one rule would print
+			// heavier than the others.
+			setPlain()
 			setAlign(escpos.AlignLeft)
 			b.Line(strings.Repeat("-", d.cols))
 		case blockBlank:
+			if bold {
+				b.Bold(false)
+				bold = false
+			}
 			b.LF()
 		case blockCode128:
 			setAlign(bl.align)

@@ -418,7 +418,8 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 			return lost(err)
 		}
 		c.lastUsed = c.opts.Now()
-		resp, derr := Decode(raw, DecodeOptions{Charset: c.charset(), VerifyChecksum: c.stream && c.opts.ErrorDetection})
+		ed := c.stream && c.opts.ErrorDetection
+		resp, derr := Decode(raw, DecodeOptions{Charset: c.charset(), VerifyChecksum: ed, ErrorDetection: ed})
 		if derr != nil {
 			c.warnf("sip2: garbled response to %s: %v", req.Code, derr)
 			if c.stream && resends > 0 {

@@ -132,6 +132,10 @@ type DecodeOptions struct {
 	// message is still returned for logging). Clients set it when reading
 	// responses. A missing AZ is accepted: many ACSes never send one.
 	VerifyChecksum bool
+	// ErrorDetection says the connection uses AY/AZ. Only then is a
+	// trailing AY<digit> without an AZ after it read as a sequence number;
+	// otherwise it is the end of the last value (a location "BAY1").
+	ErrorDetection bool
 	// Delimiter overrides '|' for ACSes configured otherwise.
 	Delimiter byte
 }
@@ -141,7 +145,9 @@ type DecodeOptions struct {
 // or, with VerifyChecksum, when AZ is wrong (ErrChecksum, message returned
 // too). Short fixed parts leave the missing fixed values empty, a '|' right
 // after the fixed part is skipped, and a last field without delimiter is
-// kept.
+// kept. A fixed date may be short or carry a digit zone; its width is the
+// one after which the message continues with a field. AY and AZ are taken
+// off the end only where a field can start (see splitTrailer).
 func Decode(frame []byte, opts DecodeOptions) (*Message, error) {
 	delim := opts.Delimiter
 	if delim == 0 {
@@ -164,41 +170,71 @@ func Decode(frame []byte, opts DecodeOptions) (*Message, error) {
 		return nil, fmt.Errorf("%w: no message code in %d bytes", ErrMalformed, len(raw))
 	}
 	m := &Message{Code: Code(raw[:2])}
-	body := raw
-	if n := len(body); n >= 6 && body[n-6] == 'A' && body[n-5] == 'Z' {
-		if _, ok := parseHex4(body[n-4:]); ok {
-			m.Checksum = string(body[n-4:])
-			m.ChecksumOK = VerifyChecksum(raw)
-			body = body[:n-6]
-		}
-	}
-	if n := len(body); n >= 5 && body[n-3] == 'A' && body[n-2] == 'Y' && isDigit(body[n-1]) {
-		m.Seq = int(body[n-1] - '0')
-		m.HasSeq = true
-		body = body[:n-3]
-	}
+	err := decodeBody(m, raw, delim, opts)
 	if m.Checksum != "" && !m.ChecksumOK && (opts.VerifyChecksum || opts.Strict) {
-		// Still decode the rest so callers can log the message.
-		decodeBody(m, body, delim, opts)
+		// The rest is decoded anyway so callers can log the message.
 		return m, fmt.Errorf("%w: %s has AZ%s, want %s", ErrChecksum, m.Code, m.Checksum, Checksum(raw[:len(raw)-4]))
+	}
+	if err != nil {
+		return nil, err
 	}
 	if opts.Strict && m.Checksum != "" && strings.ToUpper(m.Checksum) != m.Checksum {
 		return nil, fmt.Errorf("%w: lower-case checksum %q", ErrMalformed, m.Checksum)
 	}
-	if err := decodeBody(m, body, delim, opts); err != nil {
-		return nil, err
-	}
 	return m, nil
 }
 
-func decodeBody(m *Message, body []byte, delim byte, opts DecodeOptions) error {
-	text := opts.Charset.Decode(body[2:])
+// splitTrailer takes the error-detection trailer (AY<digit> and AZ<4 hex>)
+// off the end of the variable part rest and records it in m. Both are
+// fields, so they count only where a field can start: at the start of rest
+// (right after the fixed part) or after a delimiter; otherwise the letters
+// belong to the value before them, as in fsip2's "|ANBAY1" (location BAY1).
+// An AZ whose checksum verifies is taken wherever it stands, since a
+// matching sum over the bytes before it cannot be chance. Without an AZ, a
+// trailing AY<digit> is a sequence number only on a connection that uses
+// error detection (opts.ErrorDetection; Strict too, which checks our own
+// output). raw is the whole frame, for the checksum.
+func splitTrailer(m *Message, rest string, raw []byte, delim byte, opts DecodeOptions) string {
+	fieldStart := func(i int) bool { return i == 0 || rest[i-1] == delim }
+	n := len(rest)
+	hasAZ := false
+	if n >= 6 && rest[n-6] == 'A' && rest[n-5] == 'Z' {
+		if _, ok := parseHex4([]byte(rest[n-4:])); ok {
+			ok := VerifyChecksum(raw)
+			afterSeq := n >= 9 && rest[n-9] == 'A' && rest[n-8] == 'Y' && isDigit(rest[n-7]) && fieldStart(n-9)
+			if ok || fieldStart(n-6) || afterSeq {
+				m.Checksum = rest[n-4:]
+				m.ChecksumOK = ok
+				rest = rest[:n-6]
+				hasAZ = true
+			}
+		}
+	}
+	n = len(rest)
+	if n >= 3 && rest[n-3] == 'A' && rest[n-2] == 'Y' && isDigit(rest[n-1]) && fieldStart(n-3) &&
+		(hasAZ || opts.ErrorDetection || opts.Strict) {
+		m.Seq = int(rest[n-1] - '0')
+		m.HasSeq = true
+		rest = rest[:n-3]
+	}
+	return rest
+}
+
+// decodeBody decodes everything after the message code of raw into m,
+// including the AY/AZ trailer, which can only be told apart from the last
+// value once the end of the fixed part is known.
+func decodeBody(m *Message, raw []byte, delim byte, opts DecodeOptions) error {
+	// The charsets are ASCII-compatible, so the trailer, which is ASCII,
+	// is found in the decoded text just as in the bytes.
+	text := opts.Charset.Decode(raw[2:])
 	spec, known := specs[m.Code]
 	if !known {
+		// Without a table row the fixed width is unknown; any position
+		// may start a field.
+		m.Unparsed = splitTrailer(m, text, raw, delim, opts)
 		if opts.Strict {
 			return fmt.Errorf("%w: unknown message code %q", ErrMalformed, m.Code)
 		}
-		m.Unparsed = text
 		return nil
 	}
 	pos := 0
@@ -230,7 +266,7 @@ func decodeBody(m *Message, body []byte, delim byte, opts DecodeOptions) error {
 		}
 		w := f.Width
 		if f.Date {
-			w = lenientDateWidth(rest)
+			w = pickDateWidth(text, pos, spec, i, delim)
 		}
 		if w > len(rest) {
 			w = len(rest)
@@ -241,7 +277,7 @@ func decodeBody(m *Message, body []byte, delim byte, opts DecodeOptions) error {
 		m.Fixed[i].Value = strings.ToValidUTF8(rest[:w], "\uFFFD")
 		pos += w
 	}
-	rest := text[pos:]
+	rest := splitTrailer(m, text[pos:], raw, delim, opts)
 	if len(rest) > 0 && rest[0] == delim {
 		if opts.Strict {
 			return fmt.Errorf("%w: %s has a delimiter right after the fixed part", ErrMalformed, m.Code)
@@ -327,24 +363,74 @@ func strictDate(v string) bool {
 	return true
 }
 
-// lenientDateWidth returns how many bytes a fixed date occupies at the start
-// of s: 18 for any spec form, otherwise the width of a short form such as
-// "20080228 145537" (8 digits, up to 4 non-digits, 6 digits).
-func lenientDateWidth(s string) int {
-	if len(s) >= 18 && strictDate(s[:18]) {
-		return 18
+// lenientDates returns the widths a fixed date at the start of s may
+// occupy, the likelier first: 18 for the full form, whose zone may also be
+// four digits (Sierra, and Polaris in 36, fill it with "0000"), and the
+// width of a short form such as "20080228 145537" or "20080228145537"
+// (8 digits, up to 4 non-digits, 6 digits). A digit zone makes the two
+// ambiguous: "201610050000114837" is both 2016-10-05 11:48:37 with zone
+// 0000 and a 14-digit date followed by "4837"; pickDateWidth settles it by
+// what follows.
+func lenientDates(s string) []int {
+	var out []int
+	if len(s) >= 18 && fullDate(s[:18]) {
+		out = append(out, 18)
 	}
-	if len(s) < 14 || !allDigits(s[:8]) {
-		return 18
+	if len(s) >= 14 && allDigits(s[:8]) {
+		j := 8
+		for j < 12 && j < len(s) && !isDigit(s[j]) {
+			j++
+		}
+		if j+6 <= len(s) && allDigits(s[j:j+6]) && (len(out) == 0 || j+6 != 18) {
+			out = append(out, j+6)
+		}
 	}
-	j := 8
-	for j < 12 && j < len(s) && !isDigit(s[j]) {
-		j++
+	if len(out) == 0 {
+		out = append(out, 18)
 	}
-	if j+6 <= len(s) && allDigits(s[j:j+6]) {
-		return j + 6
+	return out
+}
+
+// fullDate accepts an 18-character date whose zone is spaces or letters
+// (the spec forms) or four digits (seen in production).
+func fullDate(v string) bool {
+	if strictDate(v) {
+		return true
 	}
-	return 18
+	return len(v) == 18 && allDigits(v)
+}
+
+// pickDateWidth chooses among the lenient widths of the date fixed field i
+// that starts at text[pos:] the first after which the remaining fixed
+// fields end where a field can start: at the end of the frame, at a
+// delimiter, or at the id of a field the message carries (or AY/AZ). If
+// none does, the likeliest width wins.
+func pickDateWidth(text string, pos int, spec MessageSpec, i int, delim byte) int {
+	ws := lenientDates(text[pos:])
+	if len(ws) == 1 {
+		return ws[0]
+	}
+	after := 0
+	for _, f := range spec.Fixed[i+1:] {
+		after += f.Width
+	}
+	for _, w := range ws {
+		end := pos + w + after
+		if end > len(text) {
+			continue
+		}
+		rest := text[end:]
+		if rest == "" || rest[0] == delim {
+			return w
+		}
+		if len(rest) >= 2 {
+			id := rest[:2]
+			if _, ok := spec.Field(id); ok || id == FieldSequence || id == FieldChecksum {
+				return w
+			}
+		}
+	}
+	return ws[0]
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -74,9 +74,20 @@ type vector struct {
 	msg       string
 }
 
+// loadVectors reads the public test-suite vectors and the production
+// frames of issue 17, which share their columns.
 func loadVectors(t *testing.T) []vector {
 	t.Helper()
-	f, err := os.Open("testdata/sip2_vectors.tsv")
+	out := readVectors(t, "testdata/sip2_vectors.tsv")
+	if len(out) < 100 {
+		t.Fatalf("only %d vectors", len(out))
+	}
+	return append(out, readVectors(t, "testdata/sip2_production.tsv")...)
+}
+
+func readVectors(t *testing.T, name string) []vector {
+	t.Helper()
+	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,12 +103,9 @@ func loadVectors(t *testing.T) []vector {
 		}
 		p := strings.SplitN(line, "\t", 5)
 		if len(p) != 5 {
-			t.Fatalf("line %d: %d columns", n, len(p))
+			t.Fatalf("%s line %d: %d columns", name, n, len(p))
 		}
 		out = append(out, vector{n, p[0], p[1], p[2], p[3], p[4]})
-	}
-	if len(out) < 100 {
-		t.Fatalf("only %d vectors", len(out))
 	}
 	return out
 }

@@ -28,7 +28,8 @@ func FormatDate(t time.Time) string {
 
 // ParseDate parses a fixed SIP2 date leniently: the 18-character form with a
 // blank zone (local time, interpreted in loc) or with a zone letter such as
-// "   Z" (UTC), and the short forms real ACSes send ("20080228 145537",
+// "   Z" (UTC) or with four digits such as "0000" (local time, as Sierra
+// sends it), and the short forms real ACSes send ("20080228 145537",
 // "20080228145537", "20080228"). A blank or all-zero value yields the zero
 // time and no error. loc nil means time.Local.
 func ParseDate(s string, loc *time.Location) (time.Time, error) {
@@ -44,6 +45,11 @@ func ParseDate(s string, loc *time.Location) (time.Time, error) {
 	}
 	day := t[:8]
 	rest := t[8:]
+	if len(t) == 18 && allDigits(t) {
+		// A four-digit zone (Sierra's and Polaris's "0000") names no zone
+		// the spec knows; it is read as local time like a blank one.
+		rest = t[12:]
+	}
 	// The time of day is the trailing run of digits; what lies between is
 	// the zone (spaces, or a letter such as Z).
 	i := len(rest)

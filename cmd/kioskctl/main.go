@@ -6,6 +6,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -69,15 +71,76 @@ func mainImpl(args []string, out, errOut io.Writer) int {
 		}
 	}
 	if best < 0 {
+		// "kioskctl tag" and "kioskctl tag -h" name a group of commands:
+		// list the group rather than call it unknown.
+		if group := groupOf(args[0]); len(group) > 0 {
+			help := len(args) == 1 || isHelp(args[1])
+			if !help {
+				fmt.Fprintf(errOut, "kioskctl: unknown command %q\n\n", strings.Join(args, " "))
+			}
+			groupUsage(errOut, args[0], group)
+			if help && len(args) > 1 {
+				return 0
+			}
+			return 2
+		}
 		fmt.Fprintf(errOut, "kioskctl: unknown command %q\n\n", strings.Join(args, " "))
 		usage(errOut)
 		return 2
 	}
 	if err := commands[best].run(args[bestWords:], out); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			// The command printed its usage on -h; asking for help is
+			// not a failure.
+			return 0
+		}
 		fmt.Fprintf(errOut, "kioskctl %s: %v\n", commands[best].name, err)
 		return 1
 	}
 	return 0
+}
+
+func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "help" }
+
+// groupOf returns the commands whose first word is word and that have more
+// words ("tag decode", "tag encode" for "tag").
+func groupOf(word string) []command {
+	var out []command
+	for _, c := range commands {
+		w := strings.Fields(c.name)
+		if len(w) > 1 && w[0] == word {
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func groupUsage(w io.Writer, word string, group []command) {
+	fmt.Fprintf(w, "usage: kioskctl %s COMMAND [flags] [args]\n\ncommands:\n", word)
+	for _, c := range group {
+		fmt.Fprintf(w, "  %-22s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\n\"kioskctl %s COMMAND -h\" shows a command's flags.\n", word)
+}
+
+// newFlagSet returns the flag set of command name, whose -h prints the
+// command's summary and flags under a usage line. Commands with positional
+// arguments replace Usage with their own.
+func newFlagSet(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: kioskctl %s [flags]\n\n", name)
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Fprintf(fs.Output(), "%s\n\n", c.summary)
+			}
+		}
+		fmt.Fprintln(fs.Output(), "flags:")
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 func usage(w io.Writer) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -117,8 +116,7 @@ func testReceipt(now time.Time, l printer.Localizer) printer.Receipt {
 }
 
 func runPrintTest(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("print-test", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("print-test", out)
 	to := fs.String("to", "", "write the ESC/POS bytes to FILE instead of a printer")
 	pngOut := fs.String("png", "", "draw the receipt with the virtual printer into FILE (PNG)")
 	vid := fs.String("vid", "", "printer vendor id, hex (with -pid alone: Epson "+defaultPrinterVID+"; neither: the first printer-class device)")
@@ -190,8 +188,7 @@ func langCodes() string {
 }
 
 func runPrinterStatus(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("printer status", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("printer status", out)
 	vid := fs.String("vid", "", "printer vendor id, hex (with -pid alone: Epson "+defaultPrinterVID+"; neither: the first printer-class device)")
 	pid := fs.String("pid", "", "printer product id, hex")
 	virtual := fs.Bool("virtual", false, "ask the virtual printer (for trying the command)")
@@ -229,6 +226,15 @@ func runPrinterStatus(args []string, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	st, err := p.Status(ctx)
+	if st.Disconnected || errors.Is(err, printer.ErrNotConnected) {
+		// Without a printer there is no paper state to report; "paper:
+		// offline" read as if a printer had answered.
+		fmt.Fprintln(out, "no printer found")
+		if err == nil {
+			err = printer.ErrNotConnected
+		}
+		return fmt.Errorf("no printer: %w", err)
+	}
 	fmt.Fprintf(out, "state:      %s\n", st.State())
 	fmt.Fprintf(out, "paper:      %s\n", st.PaperWord())
 	fmt.Fprintf(out, "cover open: %v\n", st.CoverOpen)

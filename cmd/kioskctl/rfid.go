@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,8 +29,7 @@ func init() {
 }
 
 func runRFIDScan(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("rfid scan", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("rfid scan", out)
 	serialDev := fs.String("serial", "", "serial device of the reader, e.g. /dev/ttyUSB0")
 	baud := fs.Int("baud", 38400, "serial line speed")
 	parity := fs.String("parity", "even", "serial parity: even, odd or none")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +18,7 @@ func init() {
 }
 
 func runScan(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("scan", out)
 	vid := fs.String("vid", "", "scanner vendor id, hex (e.g. 05f9)")
 	pid := fs.String("pid", "", "scanner product id, hex (e.g. 2206)")
 	serial := fs.String("serial", "", "serial number, when several identical scanners are plugged in")

@@ -3,9 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ type probeConfig struct {
 	insecureSkipVerify    bool
 	resendUnsafe          bool
 	renewMustSucceed      bool
+	continueAfterPatron   bool
 }
 
 // probeUsage is printed by -h above the flags. It says what counts as a
@@ -53,6 +55,12 @@ one whose outcome is unknown, is reported but is not a failure, because many
 library systems refuse to renew a loan made a moment ago; -renew-must-succeed
 makes it one.
 
+When the patron check (23, 63) fails the probe stops before the checkout,
+since the circulation steps would only fail for the same reason; -continue
+runs them anyway. A refused login (93, or HTTP 401 over fbs) stops the run.
+With -repeat, times are taken only from replies the client accepted, and
+failed exchanges are counted per message type.
+
 flags:
 `
 
@@ -66,8 +74,7 @@ flags:
 // is given. Frames are decoded with the connection's character set before
 // they are masked and printed, so CP850 and Latin-1 replies print as UTF-8.
 func runSIP2Probe(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("sip2 probe", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("sip2 probe", out)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), probeUsage)
 		fs.PrintDefaults()
@@ -97,6 +104,7 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	fs.BoolVar(&cfg.resendUnsafe, "resend-unsafe", false, "resend 11, 29 and 09 after a read timeout, as sip2.resend_unsafe_on_timeout does\n"+
 		"(only for an ACS that drops repeats by AY/AZ, such as FOLIO edge-sip2; Koha would run them twice)")
 	fs.BoolVar(&cfg.renewMustSucceed, "renew-must-succeed", false, "count a refused renewal, or one with an unknown outcome, as a failed step")
+	fs.BoolVar(&cfg.continueAfterPatron, "continue", false, "run the circulation steps even when the patron check failed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,7 +126,8 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	if dialer.Stream() {
 		frameCharset = cfg.charset
 	}
-	rec := &probeRecorder{out: out, verbose: true, charset: frameCharset, times: map[sip2.Code][]time.Duration{}}
+	rec := &probeRecorder{out: out, verbose: true, charset: frameCharset, times: map[sip2.Code][]time.Duration{},
+		failed: map[sip2.Code]int{}}
 	opts := sip2.DefaultOptions()
 	opts.Dialer = &probeDialer{Dialer: dialer, rec: rec}
 	opts.Institution = sip2.NormalizeISIL(cfg.institution)
@@ -141,9 +150,13 @@ func runSIP2Probe(args []string, out io.Writer) error {
 			fmt.Fprintf(out, "… running %d more sessions quietly\n", cfg.repeat-1)
 		}
 		start := time.Now()
-		n := runProbeSession(cfg, opts, dialer.Stream(), rec, out, i == 0)
+		n, fatal := runProbeSession(cfg, opts, dialer.Stream(), rec, out, i == 0)
 		sessions = append(sessions, time.Since(start))
 		failures += n
+		if fatal {
+			// Every further session would be refused the same way.
+			break
+		}
 	}
 	if cfg.repeat > 1 {
 		fmt.Fprintf(out, "\nmedian per session: %s over %d sessions\n", median(sessions).Round(time.Microsecond), cfg.repeat)
@@ -212,11 +225,39 @@ func (cfg probeConfig) dialer(out io.Writer) (sip2.Dialer, error) {
 	return nil, fmt.Errorf("-transport must be tcp, tls or fbs, not %q", cfg.transport)
 }
 
-// runProbeSession runs one session and returns the number of failed steps.
-func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probeRecorder, out io.Writer, verbose bool) int {
+// loginRefused says why err means the ACS refused the SC's credentials, or
+// "" if it does not: a 94 with ok 0 on the stream transports, HTTP 401 from
+// FBS, whose login travels in every request's envelope.
+func loginRefused(err error) string {
+	if errors.Is(err, sip2.ErrLoginFailed) {
+		return "login refused, check -user/-password"
+	}
+	var fe *sip2.FBSError
+	if errors.As(err, &fe) && fe.HTTPStatus == http.StatusUnauthorized {
+		return "login refused by FBS (HTTP 401), check -user/-password"
+	}
+	return ""
+}
+
+// patronProblem puts a patron check that is not valid into words. BL says
+// whether the library knows the patron, CQ whether the PIN was right.
+func patronProblem(patron, bl, cq string) error {
+	switch {
+	case bl == "Y" && cq == "N":
+		return fmt.Errorf("wrong PIN for patron %s (CQ=%q)", patron, cq)
+	case bl != "Y":
+		return fmt.Errorf("patron %s not valid: unknown to the library or not allowed to borrow (BL=%q CQ=%q)", patron, bl, cq)
+	}
+	return fmt.Errorf("patron %s not valid: PIN not confirmed (BL=%q CQ=%q)", patron, bl, cq)
+}
+
+// runProbeSession runs one session and returns the number of failed steps
+// and whether the run should stop because the login was refused.
+func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probeRecorder, out io.Writer, verbose bool) (int, bool) {
 	c := sip2.NewClient(opts)
 	defer c.Close()
 	failures := 0
+	refused := false
 	step := func(name string, f func(ctx context.Context) (string, error)) bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 4*cfg.timeout)
 		defer cancel()
@@ -226,6 +267,11 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		summary, err := f(ctx)
 		if err != nil {
 			failures++
+			if why := loginRefused(err); why != "" {
+				refused = true
+				fmt.Fprintf(out, "  FAIL %s: %s (%v)\n", name, why, err)
+				return false
+			}
 			fmt.Fprintf(out, "  FAIL %s: %v\n", name, err)
 			return false
 		}
@@ -237,14 +283,14 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 	mask := sip2.MaskValue
 	if stream {
 		if !step("login (93)", func(ctx context.Context) (string, error) {
-			return "logged in as " + cfg.user, c.Login(ctx)
+			return "logged in as " + cfg.user, rec.track(sip2.MsgLogin, c.Login(ctx))
 		}) {
-			return failures
+			return failures, refused
 		}
 	}
 	step("SC status (99)", func(ctx context.Context) (string, error) {
 		st, err := c.SCStatus(ctx)
-		if err != nil {
+		if rec.track(sip2.MsgSCStatus, err) != nil {
 			return "", err
 		}
 		to := "unknown"
@@ -254,31 +300,46 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		return fmt.Sprintf("online=%v checkout=%v checkin=%v offline-ok=%v timeout=%s retries=%d library=%q",
 			st.Online, st.CheckoutOK, st.CheckinOK, st.OfflineOK, to, st.RetriesAllowed, st.LibraryName), nil
 	})
-	step("patron status (23)", func(ctx context.Context) (string, error) {
+	if refused {
+		// Over FBS the 99 is the first request; every later one would
+		// be refused with the same 401.
+		return failures, true
+	}
+	patronOK := step("patron status (23)", func(ctx context.Context) (string, error) {
 		ps, err := c.PatronStatus(ctx, cfg.patron, cfg.pin)
-		if err != nil {
+		if rec.track(sip2.MsgPatronStatus, err) != nil {
 			return "", err
 		}
 		if !ps.Valid() {
-			return "", fmt.Errorf("patron %s not valid (BL=%q CQ=%q)", mask(cfg.patron), ps.BL, ps.CQ)
+			return "", patronProblem(mask(cfg.patron), ps.BL, ps.CQ)
 		}
 		return fmt.Sprintf("valid, flags %q, fees %s %s", ps.Flags.String(), ps.FeeAmount, ps.Currency), nil
 	})
-	step("patron information (63)", func(ctx context.Context) (string, error) {
+	patronOK = step("patron information (63)", func(ctx context.Context) (string, error) {
 		pi, err := c.PatronInformation(ctx, cfg.patron, cfg.pin, sip2.PatronInfoRequest{Summary: sip2.SummaryCharged, Start: 1, End: 10})
-		if err != nil {
+		if rec.track(sip2.MsgPatronInfo, err) != nil {
 			return "", err
 		}
 		if !pi.Valid() {
-			return "", fmt.Errorf("patron %s not valid (BL=%q CQ=%q)", mask(cfg.patron), pi.BL, pi.CQ)
+			return "", patronProblem(mask(cfg.patron), pi.BL, pi.CQ)
 		}
 		return fmt.Sprintf("valid, %d charged, %d overdue, %d holds, %d fines; %d loans listed", pi.ChargedCount, pi.OverdueCount,
 			pi.HoldCount, pi.FineCount, len(pi.Loans)), nil
-	})
+	}) && patronOK
+	if refused {
+		return failures, true
+	}
+	if !patronOK && !cfg.continueAfterPatron {
+		// Checkout, renewal and the rest would fail for the same reason
+		// and bury the cause under more failures.
+		fmt.Fprintln(out, "\nstopped: the patron check failed (-continue runs the remaining steps anyway)")
+		return failures, false
+	}
 	checkedOut := step("checkout (11)", func(ctx context.Context) (string, error) {
 		r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
+		rec.track(sip2.MsgCheckout, err)
 		if sip2.IsOutcomeUnknown(err) {
-			return settleStep(ctx, c, sip2.MsgCheckout, cfg, err)
+			return settleStep(ctx, c, rec, sip2.MsgCheckout, cfg, err)
 		}
 		if err != nil {
 			return "", err
@@ -291,6 +352,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 	if checkedOut {
 		step("renew (29)", func(ctx context.Context) (string, error) {
 			r, err := c.Renew(ctx, sip2.RenewRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
+			rec.track(sip2.MsgRenew, err)
 			if sip2.IsOutcomeUnknown(err) {
 				if cfg.renewMustSucceed {
 					return "", fmt.Errorf("outcome unknown (a renewal cannot be settled without the old due date): %w", err)
@@ -311,15 +373,16 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 	}
 	step("item information (17)", func(ctx context.Context) (string, error) {
 		info, err := c.ItemInformation(ctx, cfg.item)
-		if err != nil {
+		if rec.track(sip2.MsgItemInfo, err) != nil {
 			return "", err
 		}
 		return fmt.Sprintf("circulation status %s, due %q, title %q", info.CirculationStatus, info.DueRaw, info.TitleID), nil
 	})
 	step("checkin (09)", func(ctx context.Context) (string, error) {
 		r, err := c.Checkin(ctx, sip2.CheckinRequest{ItemID: cfg.item})
+		rec.track(sip2.MsgCheckin, err)
 		if sip2.IsOutcomeUnknown(err) {
-			return settleStep(ctx, c, sip2.MsgCheckin, cfg, err)
+			return settleStep(ctx, c, rec, sip2.MsgCheckin, cfg, err)
 		}
 		if err != nil {
 			return "", err
@@ -331,20 +394,20 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 	})
 	step("end patron session (35)", func(ctx context.Context) (string, error) {
 		r, err := c.EndPatronSession(ctx, cfg.patron, cfg.pin)
-		if err != nil {
+		if rec.track(sip2.MsgEndSession, err) != nil {
 			return "", err
 		}
 		return fmt.Sprintf("ended=%v", r.Ended), nil
 	})
-	return failures
+	return failures, refused
 }
 
 // settleStep settles an unknown outcome with Item Information the way the
 // kiosk does: confirmed done counts as a pass (the link is flaky, the
 // transaction is sound), anything else as a failure.
-func settleStep(ctx context.Context, c *sip2.Client, op sip2.Code, cfg probeConfig, cause error) (string, error) {
+func settleStep(ctx context.Context, c *sip2.Client, rec *probeRecorder, op sip2.Code, cfg probeConfig, cause error) (string, error) {
 	s, err := c.Settle(ctx, op, cfg.item, cfg.patron)
-	if err != nil {
+	if rec.track(sip2.MsgItemInfo, err) != nil {
 		return "", fmt.Errorf("%w; settling with 17 failed: %w", cause, err)
 	}
 	if s.Outcome != sip2.ConfirmedDone {
@@ -353,8 +416,11 @@ func settleStep(ctx context.Context, c *sip2.Client, op sip2.Code, cfg probeConf
 	return fmt.Sprintf("RECOVERED: %v; settled with 17: %v", cause, s.Outcome), nil
 }
 
-// probeRecorder prints every frame (masked) and times each exchange per
-// message code.
+// probeRecorder prints every frame (masked) and times the exchanges per
+// message code. It sees frames at the connection, where a stale reply the
+// client throws away looks like any other, so a time is kept only when the
+// client call that owns the exchange succeeded (track): the client returns
+// as soon as it accepts a reply, so the last frame received is that reply.
 type probeRecorder struct {
 	out io.Writer
 	// charset decodes the frames before they are masked and printed: the
@@ -363,9 +429,29 @@ type probeRecorder struct {
 	charset sip2.Charset
 	mu      sync.Mutex
 	verbose bool
-	pending sip2.Code
 	sentAt  time.Time
-	times   map[sip2.Code][]time.Duration
+	// last is the round trip of the last frame received, and haveLast
+	// says there is one not yet claimed by track.
+	last     time.Duration
+	haveLast bool
+	times    map[sip2.Code][]time.Duration
+	failed   map[sip2.Code]int
+}
+
+// track ends one client call for request code: on success it keeps the
+// round trip of the reply the client accepted, on failure it counts one
+// failed exchange. It returns err for chaining.
+func (r *probeRecorder) track(code sip2.Code, err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err != nil:
+		r.failed[code]++
+	case r.haveLast:
+		r.times[code] = append(r.times[code], r.last)
+	}
+	r.haveLast = false
+	return err
 }
 
 func (r *probeRecorder) setVerbose(v bool) {
@@ -377,9 +463,6 @@ func (r *probeRecorder) setVerbose(v bool) {
 func (r *probeRecorder) sent(frame []byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(frame) >= 2 {
-		r.pending = sip2.Code(frame[:2])
-	}
 	r.sentAt = time.Now()
 	if r.verbose {
 		fmt.Fprintf(r.out, "  -> %s\n", sip2.MaskFrame(r.charset.Decode(frame)))
@@ -396,9 +479,7 @@ func (r *probeRecorder) received(frame []byte, err error) {
 		}
 		return
 	}
-	if r.pending != "" {
-		r.times[r.pending] = append(r.times[r.pending], d)
-	}
+	r.last, r.haveLast = d, true
 	if r.verbose {
 		fmt.Fprintf(r.out, "  <- %s  (%s)\n", sip2.MaskFrame(r.charset.Decode(frame)), d.Round(time.Microsecond))
 	}
@@ -407,19 +488,34 @@ func (r *probeRecorder) received(frame []byte, err error) {
 func (r *probeRecorder) printMedians(out io.Writer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	codes := make([]string, 0, len(r.times))
+	seen := map[sip2.Code]bool{}
 	for c := range r.times {
+		seen[c] = true
+	}
+	for c := range r.failed {
+		seen[c] = true
+	}
+	codes := make([]string, 0, len(seen))
+	for c := range seen {
 		codes = append(codes, string(c))
 	}
 	sort.Strings(codes)
-	fmt.Fprintln(out, "median per message type:")
+	fmt.Fprintln(out, "median per message type (accepted replies only):")
 	for _, c := range codes {
 		ds := r.times[sip2.Code(c)]
 		name := c
 		if s, ok := sip2.Spec(sip2.Code(c)); ok {
 			name = c + " " + s.Name
 		}
-		fmt.Fprintf(out, "  %-28s %10s  (n=%d)\n", name, median(ds).Round(time.Microsecond), len(ds))
+		med := "-"
+		if len(ds) > 0 {
+			med = median(ds).Round(time.Microsecond).String()
+		}
+		line := fmt.Sprintf("  %-28s %10s  (n=%d", name, med, len(ds))
+		if n := r.failed[sip2.Code(c)]; n > 0 {
+			line += fmt.Sprintf(", %d failed", n)
+		}
+		fmt.Fprintln(out, line+")")
 	}
 }
 

@@ -261,3 +261,97 @@ func TestSIP2ProbeHelpSaysRenewIsNotAFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestSIP2ProbeStopsAfterPatronCheck: a wrong PIN is said in words, and the
+// circulation steps only run with -continue.
+func TestSIP2ProbeStopsAfterPatronCheck(t *testing.T) {
+	tcp, _, _, _ := startSim(t)
+	var out bytes.Buffer
+	err := runSIP2Probe([]string{"-addr", tcp, "-pin", "9999"}, &out)
+	s := out.String()
+	if err == nil || !strings.Contains(err.Error(), "2 step(s) failed") {
+		t.Errorf("err = %v, want 2 failed steps (23, 63)", err)
+	}
+	for _, want := range []string{"FAIL patron status (23): wrong PIN", "FAIL patron information (63): wrong PIN", `CQ="N"`, "stopped: the patron check failed"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "checkout (11)") || strings.Contains(s, "-> 11") || strings.Contains(s, "-> 35") {
+		t.Errorf("the probe went on after the patron check:\n%s", s)
+	}
+	out.Reset()
+	_ = runSIP2Probe([]string{"-addr", tcp, "-pin", "9999", "-continue"}, &out)
+	if s := out.String(); !strings.Contains(s, "checkout (11)") || strings.Contains(s, "stopped:") {
+		t.Errorf("-continue did not run the checkout:\n%s", s)
+	}
+}
+
+// TestSIP2ProbeLoginRefused: a refused 93, and a 401 from FBS on the first
+// step, stop the run with one failure that names the flags to check.
+func TestSIP2ProbeLoginRefused(t *testing.T) {
+	_, tcp, _, https, ca := startSimWith(t, acs.DefaultOptions())
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"tcp", []string{"-addr", tcp, "-password", "wrong", "-repeat", "3"}, "FAIL login (93): login refused, check -user/-password"},
+		{"fbs", []string{"-addr", https, "-transport", "fbs", "-ca", ca, "-password", "wrong", "-repeat", "3"},
+			"FAIL SC status (99): login refused by FBS (HTTP 401), check -user/-password"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := runSIP2Probe(tc.args, &out)
+			s := out.String()
+			if err == nil || !strings.Contains(err.Error(), "1 step(s) failed") {
+				t.Errorf("err = %v, want exactly one failed step", err)
+			}
+			if !strings.Contains(s, tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, s)
+			}
+			if strings.Contains(s, "patron status (23)") || strings.Count(s, "FAIL") != 1 {
+				t.Errorf("the run went on after the refused login:\n%s", s)
+			}
+		})
+	}
+}
+
+// TestSIP2ProbeTimesOnlyAcceptedReplies answers every 17 with a wrong
+// sequence number, as fsip2 does with its constant AY0: the client throws
+// those replies away and the lookup fails. The medians must show no time
+// for 17 and count its failures, not time the discarded frames.
+func TestSIP2ProbeTimesOnlyAcceptedReplies(t *testing.T) {
+	tcp, _, _, _ := startSim(t)
+	proxy := rewriteProxy(t, tcp, func(frame []byte) []byte {
+		n := len(frame)
+		if !bytes.HasPrefix(frame, []byte("18")) || n < 9 || string(frame[n-9:n-7]) != "AY" {
+			return frame
+		}
+		// Another sequence number, with a checksum that matches it.
+		out := append([]byte(nil), frame[:n-4]...)
+		out[n-7] = '0' + (out[n-7]-'0'+5)%10
+		return append(out, sip2.Checksum(out)...)
+	})
+	var out bytes.Buffer
+	err := runSIP2Probe([]string{"-addr", proxy, "-error-detection", "-timeout", "300ms", "-repeat", "2"}, &out)
+	s := out.String()
+	if err == nil {
+		t.Fatalf("failed lookups passed:\n%s", s)
+	}
+	var line17, line11 string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "17 Item Information") {
+			line17 = l
+		}
+		if strings.Contains(l, "11 Checkout") {
+			line11 = l
+		}
+	}
+	if !strings.Contains(line17, "(n=0, 2 failed)") || !strings.Contains(line17, " - ") {
+		t.Errorf("17 line = %q, want no time and 2 failures:\n%s", line17, s)
+	}
+	if !strings.Contains(line11, "(n=2)") {
+		t.Errorf("11 line = %q, want 2 timed checkouts", line11)
+	}
+}

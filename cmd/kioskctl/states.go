@@ -1,9 +1,9 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/danbib/kiosk/kiosk"
 )
@@ -16,8 +16,7 @@ func init() {
 // runStates prints the table derived from kiosk.Step itself, so what the
 // technician sees is what the core does.
 func runStates(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("states", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("states", out)
 	dot := fs.Bool("dot", false, "print a Graphviz digraph instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -28,11 +27,18 @@ func runStates(args []string, out io.Writer) error {
 // runQueue lists what a crash or an outage left behind. Both files hold
 // item ids, owner ISILs and times only, so nothing personal is shown.
 func runQueue(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("queue", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("queue", out)
 	dir := fs.String("dir", kiosk.DefaultOptions().StateDir, "the kiosk's state directory")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Opening the journal would create a missing directory and report an
+	// empty queue: a mistyped -dir must not look like a kiosk with nothing
+	// queued.
+	if fi, err := os.Stat(*dir); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("state directory %s is not a directory", *dir)
 	}
 	j, err := kiosk.OpenJournal(*dir)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -19,8 +18,7 @@ func init() {
 // runTagDecode prints the fields of a tag's user memory given as hex (spaces
 // and colons allowed, so a reader dump can be pasted as it is).
 func runTagDecode(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("tag decode", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("tag decode", out)
 	accept := fs.Bool("accept-bad-crc", false, "show the fields even when the CRC does not hold")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: kioskctl tag decode [-accept-bad-crc] HEX")
@@ -69,11 +67,11 @@ func printDDMTag(out io.Writer, r ddm.Result) {
 
 // runTagEncode prints the memory for an item as one hex string.
 func runTagEncode(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("tag encode", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("tag encode", out)
 	usage := fs.Uint("usage", uint(ddm.UsageCirculation), "type of usage (1 = for circulation)")
 	fs.Usage = func() {
 		fmt.Fprintln(out, "usage: kioskctl tag encode [-usage N] ITEM ISIL [PARTS PART]")
+		fmt.Fprint(out, "\nITEM is printable ASCII, at most 16 characters; ISIL is a country code, a hyphen and\nup to 11 characters (ISO 15511), e.g. DK-718500.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -83,6 +81,11 @@ func runTagEncode(args []string, out io.Writer) error {
 	if len(a) != 2 && len(a) != 4 {
 		fs.Usage()
 		return fmt.Errorf("want ITEM ISIL [PARTS PART]")
+	}
+	// ddm.Encode accepts an empty owner, which decoded tags may have; a
+	// technician writing a tag must name the owner.
+	if err := ddm.CheckISIL(a[1]); err != nil {
+		return err
 	}
 	t := ddm.Tag{Usage: ddm.Usage(*usage), ItemID: a[0], OwnerISIL: a[1], Parts: 1, PartNo: 1}
 	if len(a) == 4 {

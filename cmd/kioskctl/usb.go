@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"github.com/danbib/kiosk/logging"
 	"io"
@@ -40,8 +39,7 @@ func parseUSBID(s string) (uint16, error) {
 }
 
 func runUSBList(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("usb list", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlagSet("usb list", out)
 	sysfs := fs.String("sysfs", "/sys", "sysfs root, for kernel driver bindings")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -3,6 +3,7 @@ package escpos
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Op is the kind of a decoded command.
@@ -42,6 +43,11 @@ const (
 	OpQRPrint                      // GS ( k … 31 51 30
 	OpRaster                       // GS v 0 m xL xH yL yH d…: N = m, Width = bytes per row, Height = dots, Data
 	OpStatusRequest                // DLE EOT n: N
+	OpCR                           // CR
+	OpTab                          // HT
+	OpGraphicsStore                // GS ( L … 30 70 a bx by c xL xH yL yH d…: N = bx, N2 = by, Width and Height in dots, Data (rows of ceil(Width/8) bytes)
+	OpGraphicsPrint                // GS ( L 02 00 30 02|32
+	OpPulse                        // ESC p m t1 t2: N = m, N2 = t1 (on time, 2 ms units); t2 only in Raw
 )
 
 var opNames = [...]string{
@@ -49,7 +55,8 @@ var opNames = [...]string{
 	"doublestrike", "font", "printmode", "size", "align", "feedlines", "feeddots",
 	"linespacing", "defaultlinespacing", "cut", "barcodeheight", "barcodewidth",
 	"barcodehri", "barcodehrifont", "barcode", "qrmodel", "qrsize", "qrlevel",
-	"qrstore", "qrprint", "raster", "status",
+	"qrstore", "qrprint", "raster", "status", "cr", "tab", "graphicsstore", "graphicsprint",
+	"pulse",
 }
 
 func (o Op) String() string {
@@ -74,8 +81,12 @@ func (c Command) String() string {
 	switch c.Op {
 	case OpText:
 		return fmt.Sprintf("text %q", c.Text)
-	case OpLF, OpFF, OpInit, OpDefaultLineSpacing, OpQRPrint:
+	case OpLF, OpFF, OpInit, OpDefaultLineSpacing, OpQRPrint, OpCR, OpTab, OpGraphicsPrint:
 		return c.Op.String()
+	case OpGraphicsStore:
+		return fmt.Sprintf("graphics %dx%d scale %dx%d", c.Width, c.Height, c.N, c.N2)
+	case OpPulse:
+		return fmt.Sprintf("pulse pin %d on %d", c.N, c.N2)
 	case OpBarcode, OpQRStore:
 		return fmt.Sprintf("%s %d %q", c.Op, c.N, c.Data)
 	case OpRaster:
@@ -97,7 +108,7 @@ const maxNulTerminated = 255
 // are not printed as text.
 var escParams = map[byte]int{
 	' ': 1, '%': 1, '<': 0, '=': 1, '?': 1, 'S': 0, 'T': 1, 'U': 1, 'V': 1,
-	'c': 2, 'e': 1, 'r': 1, '{': 1, '$': 2, '\\': 2, 'p': 3, 'i': 0, 'm': 0,
+	'c': 2, 'e': 1, 'r': 1, '{': 1, '$': 2, '\\': 2, 'i': 0, 'm': 0,
 	'L': 0, 'W': 8, 'K': 1,
 }
 
@@ -147,12 +158,14 @@ func (d *Decoder) Decode(p []byte) []Command {
 func (d *Decoder) decodeText(p []byte) string {
 	var sb strings.Builder
 	cm := d.page.cm
-	if cm == nil {
-		cm = PC437.cm
-	}
 	for _, b := range p {
 		if b < 0x80 {
 			sb.WriteByte(b)
+			continue
+		}
+		if cm == nil {
+			// A page without a table: any letter would be a guess.
+			sb.WriteRune(utf8.RuneError)
 			continue
 		}
 		sb.WriteRune(cm.DecodeByte(b))
@@ -180,6 +193,10 @@ func (d *Decoder) next(p []byte) (Command, int) {
 		return Command{Op: OpLF}, 1
 	case b == FF:
 		return Command{Op: OpFF}, 1
+	case b == CR:
+		return Command{Op: OpCR}, 1
+	case b == HT:
+		return Command{Op: OpTab}, 1
 	case b == ESC:
 		return d.esc(p)
 	case b == GS:
@@ -214,7 +231,7 @@ func (d *Decoder) esc(p []byte) (Command, int) {
 			if cp, ok := CodePageByNumber(byte(c.N)); ok {
 				d.page = cp
 			} else {
-				d.page = PC437
+				d.page = CodePage{N: byte(c.N), Name: fmt.Sprintf("page %d", c.N)}
 			}
 		}
 		return c, n
@@ -240,6 +257,13 @@ func (d *Decoder) esc(p []byte) (Command, int) {
 		return one(p, OpLineSpacing)
 	case '2':
 		return Command{Op: OpDefaultLineSpacing}, 2
+	case 'p':
+		// ESC p m t1 t2: the cash drawer kick. Receipts never send it,
+		// but other encoders do, and its parameters are not text.
+		if len(p) < 5 {
+			return unknown(len(p), len(p))
+		}
+		return Command{Op: OpPulse, N: int(p[2]), N2: int(p[3])}, 5
 	case '*':
 		// ESC * m nL nH d…: bit image, 1 or 3 bytes per column.
 		if len(p) < 5 {
@@ -330,6 +354,11 @@ func (d *Decoder) gs(p []byte) (Command, int) {
 		if p[2] == 'k' && len(body) >= 2 && body[0] == 0x31 {
 			return d.qr(body), 5 + n
 		}
+		if p[2] == 'L' {
+			if c, ok := graphics(body); ok {
+				return c, 5 + n
+			}
+		}
 		return unknown(5+n, len(p))
 	case 'v':
 		if len(p) < 8 || p[2] != '0' {
@@ -363,6 +392,33 @@ func (d *Decoder) gs(p []byte) (Command, int) {
 		return unknown(2+n, len(p))
 	}
 	return unknown(2, len(p))
+}
+
+// graphics decodes the GS ( L functions that draw: fn 112 stores a
+// monochrome raster in the print buffer (the layout of GS v 0, rows of
+// ceil(x/8) bytes, MSB left), fn 50 prints it. body starts at m (0x30).
+func graphics(body []byte) (Command, bool) {
+	if len(body) < 2 || body[0] != 0x30 {
+		return Command{}, false
+	}
+	switch body[1] {
+	case 2, 50:
+		return Command{Op: OpGraphicsPrint}, true
+	case 112:
+		// a bx by c xL xH yL yH d…; a = 48 is monochrome, c = 49 the
+		// first colour.
+		if len(body) < 10 || body[2] != 48 {
+			return Command{}, false
+		}
+		x := int(body[6]) | int(body[7])<<8
+		y := int(body[8]) | int(body[9])<<8
+		w := (x + 7) / 8
+		if x == 0 || y == 0 || len(body)-10 < w*y {
+			return Command{}, false
+		}
+		return Command{Op: OpGraphicsStore, N: int(body[3]), N2: int(body[4]), Width: x, Height: y, Data: body[10 : 10+w*y]}, true
+	}
+	return Command{}, false
 }
 
 func (d *Decoder) qr(body []byte) Command {
@@ -435,6 +491,8 @@ func PlainText(p []byte) string {
 			sb.WriteString(c.Text)
 		case OpLF, OpFeedLines:
 			sb.WriteByte('\n')
+		case OpTab:
+			sb.WriteByte('\t')
 		}
 	}
 	return sb.String()

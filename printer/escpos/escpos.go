@@ -19,8 +19,10 @@ import (
 // Control bytes used by ESC/POS.
 const (
 	NUL = 0x00
+	HT  = 0x09
 	LF  = 0x0A
 	FF  = 0x0C
+	CR  = 0x0D
 	DLE = 0x10
 	EOT = 0x04
 	ESC = 0x1B

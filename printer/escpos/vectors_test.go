@@ -91,8 +91,9 @@ var vectorCalls = map[string]func(b *Builder){
 	"testSetLineSpacingLarger":  func(b *Builder) { b.LineSpacing(32) },
 }
 
-// skippedVectors are escpos-php cases for commands this package does not
-// implement because a receipt does not need them.
+// skippedVectors are escpos-php cases for commands the Builder does not
+// encode because a receipt does not need them. The decoder still reads the
+// drawer pulse and GS ( L graphics (TestDecodeForeignVectors).
 var skippedVectors = []string{
 	"testTextChinese",          // FS & kanji mode
 	"testBarcodeUpca",          // UPC-A/E, JAN, CODE39, ITF, CODABAR, CODE93: only CODE128 is used
@@ -102,10 +103,10 @@ var skippedVectors = []string{
 	"testBarcodeItf",           //
 	"testBarcodeCodabar",       //
 	"testBarcodeCode93",        //
-	"testPulse",                // cash drawer
+	"testPulse",                // cash drawer (decoded, not encoded)
 	"testSetReverseColors",     // GS B
 	"testBitImageColumnFormat", // ESC *: GS v 0 raster is used instead
-	"testGraphics",             // GS ( L: GS v 0 raster is used instead
+	"testGraphics",             // GS ( L: GS v 0 raster is used instead (decoded, not encoded)
 	"testPdf417",               // PDF417
 	"testFeedForm",             // FF (page mode)
 	"testFeedReverse",          // ESC e

@@ -133,6 +133,10 @@ type state struct {
 	qrSize      int
 	qrLevel     int
 	qrData      []byte
+	// graphics is the GS ( L print buffer and its scale, drawn by the
+	// print function.
+	graphics        *image.Gray
+	gScaleX, gScale int
 }
 
 func initialState() state {
@@ -273,6 +277,25 @@ func (r *roll) flush() {
 	r.text.WriteByte('\n')
 	r.line, r.lineW = nil, 0
 	r.lineText.Reset()
+}
+
+// tab moves to the next horizontal tab position, every 8 characters as
+// after power-up; a tab past the end of the line is ignored, as the
+// printer does.
+func (r *roll) tab() {
+	for r.addRuneNoWrap(' ') && len(r.line)%8 != 0 {
+	}
+}
+
+// addRuneNoWrap is addRune that drops the character, and reports false,
+// when the line is full.
+func (r *roll) addRuneNoWrap(c rune) bool {
+	s := seg{r: c, bold: r.st.bold, underline: r.st.underline, w: r.st.w, h: r.st.h, fontB: r.st.fontB}
+	if r.lineW+s.width() > r.width {
+		return false
+	}
+	r.addRune(c)
+	return true
 }
 
 // flushIfPending prints a non-empty line buffer (graphics and feeds start
@@ -485,6 +508,24 @@ func (r *roll) run(cmds []escpos.Command) {
 			r.st.qrData = append([]byte(nil), c.Data...)
 		case escpos.OpQRPrint:
 			r.qr()
+		case escpos.OpCR:
+			// With auto line feed off (the default, and the only
+			// setting we send) CR prints nothing: streams from
+			// encoders that end lines with CR LF feed once.
+		case escpos.OpTab:
+			r.tab()
+		case escpos.OpGraphicsStore:
+			// The rows are padded to whole bytes; the image is as wide
+			// as the command says.
+			full := escpos.RasterImage((c.Width+7)/8, c.Height, c.Data)
+			r.st.graphics = full.SubImage(image.Rect(0, 0, c.Width, c.Height)).(*image.Gray)
+			r.st.gScaleX, r.st.gScale = max(1, min(c.N, 2)), max(1, min(c.N2, 2))
+		case escpos.OpGraphicsPrint:
+			if g := r.st.graphics; g != nil {
+				r.drawImage(g, r.st.gScaleX, r.st.gScale)
+				r.text.WriteString(fmt.Sprintf("[IMAGE %dx%d]\n", g.Bounds().Dx(), g.Bounds().Dy()))
+				r.st.graphics = nil
+			}
 		case escpos.OpRaster:
 			img := escpos.RasterImage(c.Width, c.Height, c.Data)
 			r.drawImage(img, 1+c.N&1, 1+(c.N>>1)&1)

@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // Sizes of the basic block.
@@ -389,12 +388,18 @@ func Encode(t Tag) ([]byte, error) {
 		return nil, fmt.Errorf("%w: part %d of %d", ErrEncode, partNo, parts)
 	case len(t.ItemID) == 0 || len(t.ItemID) > ItemIDSize:
 		return nil, fmt.Errorf("%w: item id must be 1..%d bytes, got %d", ErrEncode, ItemIDSize, len(t.ItemID))
-	case !utf8.ValidString(t.ItemID) || strings.IndexByte(t.ItemID, 0) >= 0:
-		return nil, fmt.Errorf("%w: item id is not NUL-free UTF-8", ErrEncode)
+	}
+	if err := CheckItemID(t.ItemID); err != nil {
+		return nil, err
 	}
 	isil := ISILWithoutHyphen(t.OwnerISIL)
-	if len(isil) > ISILSize || strings.IndexByte(isil, 0) >= 0 {
+	if len(isil) > ISILSize {
 		return nil, fmt.Errorf("%w: ISIL %q longer than %d bytes", ErrEncode, isil, ISILSize)
+	}
+	if isil != "" {
+		if err := CheckISIL(t.OwnerISIL); err != nil {
+			return nil, err
+		}
 	}
 	size := ShortSize
 	if len(isil) > 11 || len(t.Extensions) > 0 {
@@ -428,6 +433,47 @@ func Encode(t Tag) ([]byte, error) {
 		m = append(m, 0)
 	}
 	return m, nil
+}
+
+// CheckItemID reports an ErrEncode unless id is printable ASCII (0x20 to
+// 0x7E). The data model does not name a character set for the item id, so
+// readers differ: some take UTF-8, others Latin-1, and a non-ASCII id would
+// read back as different text at the next library.
+func CheckItemID(id string) error {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c > 0x7e {
+			return fmt.Errorf("%w: item id %q: only printable ASCII (0x20 to 0x7E) reads back the same with every reader", ErrEncode, id)
+		}
+	}
+	return nil
+}
+
+// CheckISIL reports an ErrEncode unless isil is an ISIL with a country
+// prefix as ISO 15511 defines it: two letters, a hyphen (optional here,
+// since tags store the ISIL without it) and 1 to 11 characters from
+// A-Z a-z 0-9 - / :. "XX" or "DK" alone names no library.
+func CheckISIL(isil string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("%w: owner ISIL %q: %s (ISO 15511: country code, hyphen, up to 11 characters, e.g. DK-718500)", ErrEncode, isil, why)
+	}
+	s := strings.TrimSpace(isil)
+	if len(s) < 2 || !isLetter(s[0]) || !isLetter(s[1]) {
+		return bad("no two-letter country code")
+	}
+	id := strings.TrimPrefix(s[2:], "-")
+	if id == "" {
+		return bad("no library identifier after the country code")
+	}
+	if len(id) > 11 {
+		return bad("identifier longer than 11 characters")
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !isLetter(c) && (c < '0' || c > '9') && c != '-' && c != '/' && c != ':' {
+			return bad(fmt.Sprintf("character %q not allowed", c))
+		}
+	}
+	return nil
 }
 
 // ISILWithoutHyphen returns the ISIL as tags store it: "DK-718500" → "DK718500".

@@ -397,3 +397,29 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeRefusesAmbiguousFields: readers disagree on the character set
+// of the item id (UTF-8 or Latin-1), so only printable ASCII is written;
+// the owner must be an ISIL with a country code and a library part.
+func TestEncodeRefusesAmbiguousFields(t *testing.T) {
+	for _, tg := range []Tag{
+		{ItemID: "Bøg1", OwnerISIL: "DK-718500"},
+		{ItemID: "1\x7f", OwnerISIL: "DK-718500"},
+		{ItemID: "1\t2", OwnerISIL: "DK-718500"},
+		{ItemID: "1", OwnerISIL: "XX"},
+		{ItemID: "1", OwnerISIL: "DK-"},
+		{ItemID: "1", OwnerISIL: "D1-718500"},
+		{ItemID: "1", OwnerISIL: "DK-7185 00"},
+		{ItemID: "1", OwnerISIL: "DK-åby"},
+		{ItemID: "1", OwnerISIL: "DK-123456789012"},
+	} {
+		if _, err := Encode(tg); !errors.Is(err, ErrEncode) {
+			t.Errorf("Encode(%+v) = %v, want ErrEncode", tg, err)
+		}
+	}
+	for _, isil := range []string{"DK-718500", "DK718500", "FI-Mamk-M", "DE-705", "US-DLC:a/b", "DK-12345678901"} {
+		if _, err := Encode(Tag{ItemID: "5012345678901", OwnerISIL: isil}); err != nil {
+			t.Errorf("Encode with owner %q: %v", isil, err)
+		}
+	}
+}
