@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -14,12 +15,31 @@ import (
 //
 // Sizes are in Fyne units; at 1920×1080 with scale 1 a unit is a pixel, so
 // body text is 28 px (36 px large) and headings are 48 px (60 px large).
+//
+// The text scale is switched in place (SetLarge) rather than by giving Fyne
+// another theme: Fyne drops and re-parses every font on a theme change, and
+// the shaper keeps the old parsed faces in a 32-entry cache, so a toggle per
+// session grew the heap by tens of MB before it levelled off (the soak,
+// docs/soak.md). The renderer rebuilds the whole screen after a switch, so
+// no widget keeps a size of the other scale.
 type Theme struct {
-	large bool
+	large atomic.Bool
 }
 
 // NewTheme returns the kiosk theme, with larger text when large is set.
-func NewTheme(large bool) *Theme { return &Theme{large: large} }
+func NewTheme(large bool) *Theme {
+	t := &Theme{}
+	t.large.Store(large)
+	return t
+}
+
+// SetLarge switches between normal and larger text; it reports whether the
+// scale changed. The renderer calls it on the UI goroutine before it builds
+// a screen; the painter may read the sizes from another.
+func (t *Theme) SetLarge(on bool) bool { return t.large.Swap(on) != on }
+
+// Large reports whether the larger text is on.
+func (t *Theme) Large() bool { return t.large.Load() }
 
 // Palette. Text and background keep a contrast ratio above 7:1 (WCAG AAA);
 // the primary blue under white text is above 8:1.
@@ -102,7 +122,7 @@ const (
 // Size implements fyne.Theme.
 func (t *Theme) Size(n fyne.ThemeSizeName) float32 {
 	k := float32(1)
-	if t.large {
+	if t.large.Load() {
 		k = 1.3
 	}
 	switch n {

@@ -14,9 +14,9 @@
 // No render makes a Fyne theme override: Fyne parses and caches the fonts
 // once per override scope and never frees them, so a fresh override per
 // render leaked about 0.6 GB per patron session (issue 10). The larger-text
-// toggle switches the app's theme between two themes made once, and the
-// few places that need other sizes draw them themselves (bigButton, the
-// row layouts in widgets.go).
+// toggle switches the text scale of the app's one theme in place (Theme),
+// and the few places that need other sizes draw them themselves (bigButton,
+// the row layouts in widgets.go).
 package ui
 
 import (
@@ -72,8 +72,7 @@ type Renderer struct {
 	// Fields below are touched only on the Fyne UI goroutine.
 	view     kiosk.View
 	loc      *i18n.Localizer
-	th       *Theme
-	themes   [2]*Theme       // normal and larger text, made once
+	th       *Theme          // the app's theme: one, made once, whose text scale the toggle switches
 	mask     *fyne.Container // the masked dots of the identify or PIN screen
 	actions  map[string]func()
 	labels   map[string]string // visible button text → action name
@@ -94,8 +93,7 @@ func New(win fyne.Window, bundle *i18n.Bundle, send Sender, log logrus.FieldLogg
 	if len(opts.Languages) == 0 {
 		opts.Languages = DefaultOptions().Languages
 	}
-	return &Renderer{win: win, bundle: bundle, send: send, log: log, opts: opts,
-		themes: [2]*Theme{NewTheme(false), NewTheme(true)}}
+	return &Renderer{win: win, bundle: bundle, send: send, log: log, opts: opts, th: NewTheme(false)}
 }
 
 // Render shows v. It never blocks: the view is copied and handed to the
@@ -132,13 +130,10 @@ func (r *Renderer) show(v kiosk.View) {
 	}
 	r.view = v
 	r.loc = r.bundle.Localizer(v.Lang)
-	r.th = r.themes[0]
-	if v.LargeText {
-		r.th = r.themes[1]
-	}
+	r.th.SetLarge(v.LargeText)
 	if app := fyne.CurrentApp(); app != nil && app.Settings().Theme() != r.th {
-		// Fyne drops its parsed fonts on a theme change, so the toggle
-		// costs one parse and keeps nothing.
+		// Once, at the first render: from then on the toggle changes the
+		// scale of this theme, never the theme (see Theme).
 		app.Settings().SetTheme(r.th)
 	}
 	r.mask = nil
