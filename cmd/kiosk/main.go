@@ -80,6 +80,9 @@ func run(o options) error {
 		}
 	}
 
+	if err := haveDisplay(); err != nil {
+		return err
+	}
 	bundle, err := i18n.NewBundle()
 	if err != nil {
 		return err
