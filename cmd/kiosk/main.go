@@ -59,7 +59,11 @@ func main() {
 func run(o options) error {
 	cfg := config.Default()
 	if o.config != "" {
-		c, err := config.Load(o.config)
+		load := config.Load
+		if o.demo {
+			load = config.LoadDemo
+		}
+		c, err := load(o.config)
 		if err != nil {
 			return err
 		}
