@@ -221,28 +221,37 @@ func quote(v any) string {
 	return fmt.Sprint(v)
 }
 
-// Load reads, defaults and validates the file at path. Secrets named by
-// *_file keys are read here, and refused when others can read them. Every
-// *_file path that is relative is taken relative to the directory of the
-// file at path, and the returned Config holds it as an absolute path, so
-// that the kiosk later opens the very file Load checked, whatever its
-// working directory.
-func Load(path string) (Config, error) {
-	c := Default()
-	md, err := toml.DecodeFile(path, &c)
+// Load reads, defaults and validates the file at path for the kiosk proper,
+// whose devices are real: the demo's simulated RFID pad is refused. Secrets
+// named by *_file keys are read or checked here, and refused when others can
+// read them or when they are empty. Every *_file path that is relative is
+// taken relative to the directory of the file at path, and the returned
+// Config holds it as an absolute path, so that the kiosk later opens the very
+// file Load checked, whatever its working directory.
+//
+// Every problem found is reported at once (errors.Join, one per line), so a
+// technician fixes the file in one go instead of one restart per mistake.
+// Only a syntax error stops early, since nothing after it can be read.
+func Load(path string) (Config, error) { return load(path, false) }
+
+// LoadDemo is Load for `kiosk --demo`, which brings its own simulated
+// devices and so also accepts rfid.driver = "virtual".
+func LoadDemo(path string) (Config, error) { return load(path, true) }
+
+func load(path string, demo bool) (Config, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return Config{}, fmt.Errorf("config: %s: %s", path, perr.ErrorWithPosition())
-		}
-		return Config{}, fmt.Errorf("config: %s: %w", path, err)
+		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
-		for i, k := range und {
-			keys[i] = k.String()
-		}
-		return Config{}, fmt.Errorf("config: %s: unknown key %s (misspelt? see packaging/kiosk.toml)", path, strings.Join(keys, ", "))
+	var raw map[string]any
+	md, err := toml.Decode(string(data), &raw)
+	if err != nil {
+		return Config{}, syntaxError(path, data, err)
+	}
+	c := Default()
+	errs := checkKeys(path, md, raw, demo)
+	if err := decodeChecked(raw, &c); err != nil {
+		return Config{}, fmt.Errorf("config: %s: %w", path, err)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -253,22 +262,36 @@ func Load(path string) (Config, error) {
 		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile} {
 		*p = resolve(base, *p)
 	}
+	errs = append(errs, c.readSecrets()...)
+	errs = append(errs, c.validate(demo)...)
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// readSecrets reads the SIP2 password from its file and checks the other
+// secret files, returning one error per bad file.
+func (c *Config) readSecrets() []error {
+	var errs []error
 	if c.SIP2.PasswordFile != "" {
 		pw, err := ReadSecret(c.SIP2.PasswordFile)
 		if err != nil {
-			return Config{}, fmt.Errorf("config: sip2.password_file: %w", err)
+			errs = append(errs, fmt.Errorf("config: sip2.password_file: %w", err))
 		}
 		c.SIP2.Password = pw
 	}
 	if c.SIP2.TLS.KeyFile != "" {
-		if err := checkPrivate(c.SIP2.TLS.KeyFile); err != nil {
-			return Config{}, fmt.Errorf("config: sip2.tls.key_file: %w", err)
+		if err := checkSecretFile(c.SIP2.TLS.KeyFile); err != nil {
+			errs = append(errs, fmt.Errorf("config: sip2.tls.key_file: %w", err))
 		}
 	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
+	if c.Maintenance.PINFile != "" {
+		if _, err := ReadSecret(c.Maintenance.PINFile); err != nil {
+			errs = append(errs, fmt.Errorf("config: maintenance.pin_file: %w", err))
+		}
 	}
-	return c, nil
+	return errs
 }
 
 // resolve makes p absolute against base. An empty p stays empty, since it
@@ -280,25 +303,37 @@ func resolve(base, p string) string {
 	return filepath.Join(base, p)
 }
 
-// ReadSecret reads a one-line secret from a file that only its owner may read.
+// ReadSecret reads a one-line secret from a file that only its owner may
+// read. An empty file is refused: it is a secret that was never written (a
+// half-done provisioning step), and an empty SIP2 password would only show
+// up later as a login the library system refuses.
 func ReadSecret(path string) (string, error) {
-	if err := checkPrivate(path); err != nil {
+	if err := checkSecretFile(path); err != nil {
 		return "", err
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimRight(string(b), "\r\n"), nil
+	secret := strings.TrimRight(string(b), "\r\n")
+	if strings.TrimSpace(secret) == "" {
+		return "", fmt.Errorf("%s is empty; it must hold the secret on its first line", path)
+	}
+	return secret, nil
 }
 
-func checkPrivate(path string) error {
+// checkSecretFile refuses a secret file that others can read, or that is
+// empty.
+func checkSecretFile(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("%s has mode %04o; a secret must be readable only by its owner (chmod 600)", path, fi.Mode().Perm())
+	}
+	if fi.Size() == 0 {
+		return fmt.Errorf("%s is empty; it must hold the secret", path)
 	}
 	return nil
 }
@@ -308,9 +343,14 @@ var (
 	vidpidRe = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)
 )
 
-// Validate checks every value and returns the first problem found, in file
-// order, as an *Error.
-func (c *Config) Validate() error {
+// Validate checks every value for the kiosk proper (the demo's virtual
+// RFID pad is refused) and returns every problem found, in file order, each
+// an *Error, joined by errors.Join; nil when all is well.
+func (c *Config) Validate() error { return errors.Join(c.validate(false)...) }
+
+// validate returns one *Error per invalid value. demo says the simulated
+// devices of `kiosk --demo` stand in for the real ones.
+func (c *Config) validate(demo bool) []error {
 	oneOf := func(key, v string, allowed ...string) error {
 		for _, a := range allowed {
 			if v == a {
@@ -488,7 +528,17 @@ func (c *Config) Validate() error {
 			}
 			return nil
 		},
-		func() error { return oneOf("rfid.driver", c.RFID.Driver, "feig-serial", "feig-usb", "virtual") },
+		func() error {
+			if demo {
+				return oneOf("rfid.driver", c.RFID.Driver, "feig-serial", "feig-usb", "virtual")
+			}
+			// The virtual pad lives inside the demo; outside it the kiosk
+			// would only retry "cannot run outside the demo" for ever.
+			if c.RFID.Driver == "virtual" {
+				return &Error{"rfid.driver", c.RFID.Driver, "feig-serial or feig-usb; \"virtual\" is the demo's simulated pad and runs only with --demo"}
+			}
+			return oneOf("rfid.driver", c.RFID.Driver, "feig-serial", "feig-usb")
+		},
 		func() error {
 			if c.RFID.Driver == "feig-usb" && !vidpidRe.MatchString(c.RFID.USB) {
 				return &Error{"rfid.usb", c.RFID.USB, "VID:PID in hex, e.g. \"0ab1:0002\""}
@@ -567,10 +617,11 @@ func (c *Config) Validate() error {
 			return nil
 		},
 	}
+	var errs []error
 	for _, ch := range checks {
 		if err := ch(); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errs
 }

@@ -150,6 +150,8 @@ func TestRelativeFilesResolveAgainstTheConfigDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An absolute path elsewhere stays as it is.
+	pinFile := write(t, "pin", "246810\n", 0o600)
 	body := `[sip2]
 password_file = "pw"
 [sip2.tls]
@@ -159,7 +161,7 @@ key_file = "./tls/client.key"
 [printer]
 logo_file = "logo.png"
 [maintenance]
-pin_file = "/abs/elsewhere/pin"
+pin_file = "` + pinFile + `"
 `
 	if err := os.WriteFile(filepath.Join(dir, "k.toml"), []byte(body), 0o644); err != nil {
 		t.Fatal(err)
@@ -194,7 +196,7 @@ pin_file = "/abs/elsewhere/pin"
 	if c.SIP2.TLS.KeyFile != filepath.Join(dir, "tls", "client.key") {
 		t.Errorf("key_file = %q, want it cleaned", c.SIP2.TLS.KeyFile)
 	}
-	if c.Maintenance.PINFile != "/abs/elsewhere/pin" {
+	if c.Maintenance.PINFile != pinFile {
 		t.Errorf("an absolute pin_file changed to %q", c.Maintenance.PINFile)
 	}
 	if c.SIP2.Password != "x" {

@@ -34,7 +34,37 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# Another apt or dpkg (unattended-upgrades, a second `make` in another
+# terminal) may hold apt's locks for a while; setup waits this many seconds
+# for them instead of failing at once.
+lock_timeout=${APT_LOCK_TIMEOUT:-600}
+# Seconds between two tries of apt-get update (tests make it short).
+retry=${APT_LOCK_RETRY:-5}
+
+# apt_update runs apt-get update, trying again while another process holds
+# the package lists' lock: apt-get update (apt 2.6) gives up at once on that
+# lock, although DPkg::Lock::Timeout is set.
+apt_update() {
+  local deadline=$((SECONDS + lock_timeout)) out said=""
+  while true; do
+    if out=$(apt-get update -qq -o DPkg::Lock::Timeout="$lock_timeout" 2>&1); then
+      [ -z "$out" ] || echo "$out"
+      return 0
+    fi
+    if ! grep -q 'Could not get lock' <<<"$out" || [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$out" >&2
+      return 1
+    fi
+    if [ -z "$said" ]; then
+      echo "setup: another apt or dpkg holds the package lists; waiting up to ${lock_timeout}s"
+      said=1
+    fi
+    sleep "$retry"
+  done
+}
+
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_update
+# DPkg::Lock::Timeout makes apt-get install itself wait for dpkg's locks.
+apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout="$lock_timeout" "${missing[@]}"

@@ -65,7 +65,11 @@ func main() {
 func run(o options) error {
 	cfg := config.Default()
 	if o.config != "" {
-		c, err := config.Load(o.config)
+		load := config.Load
+		if o.demo {
+			load = config.LoadDemo
+		}
+		c, err := load(o.config)
 		if err != nil {
 			return err
 		}
@@ -86,6 +90,9 @@ func run(o options) error {
 		}
 	}
 
+	if err := haveDisplay(); err != nil {
+		return err
+	}
 	bundle, err := i18n.NewBundle()
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ type config struct {
 	noDedup, noLogin       bool
 	refuseRecheckout       bool
 	offline, list          bool
+	realData               bool
 	seed                   uint64
 	idle                   time.Duration
 	timeoutTenths, retries int
@@ -202,6 +203,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.refuseRecheckout, "refuse-recheckout", false, "refuse a checkout of an item already lent to the same patron instead of renewing it")
 	fs.BoolVar(&c.offline, "offline", false, "start off line (TCP/TLS refuse connections, HTTPS answers 503); SIGUSR1 toggles")
 	fs.BoolVar(&c.list, "list", false, "print the library's patrons and items and exit")
+	fs.BoolVar(&c.realData, "real-data", false, "accept a -data seed whose patrons are not marked \"synthetic\": true (real people)")
 	fs.Uint64Var(&c.seed, "seed", 0, "random seed for the faults (0 = random)")
 	fs.DurationVar(&c.idle, "idle-timeout", 0, "close TCP/TLS connections idle this long (0 = never)")
 	fs.IntVar(&c.timeoutTenths, "acs-timeout", 600, "timeout period announced in 98, in tenths of a second (1-999)")
@@ -282,6 +284,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	realPeople := len(seed.Unmarked()) > 0
+	if err := checkSynthetic(seed, c.realData); err != nil {
+		return err
+	}
 	if c.refuseRecheckout {
 		seed.Policy.RefuseRecheckout = true
 	}
@@ -290,8 +296,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if c.list {
-		printLibrary(stdout, lib)
+		printLibrary(stdout, lib, !realPeople)
 		return nil
+	}
+	if realPeople {
+		log.Warnf("sip2sim: -real-data: %d patrons are not marked synthetic; this library holds real people's data", len(seed.Unmarked()))
 	}
 	cs, err := sip2.ParseCharset(c.charset)
 	if err != nil {
@@ -384,13 +393,43 @@ func tlsConfig(c *config, stdout io.Writer) (*tls.Config, error) {
 	return cfg, nil
 }
 
-// printLibrary lists patrons (with their demo PINs: the data is synthetic)
-// and items, for documentation and manual testing.
-func printLibrary(w io.Writer, lib *acs.Library) {
+// checkSynthetic refuses a seed with patrons not marked as invented, unless
+// -real-data says the operator means to serve real people: the simulator
+// prints PINs and runs without the care a library system takes, and a real
+// CPR number in a test seed is a data leak. Patrons are named by index only,
+// since their ids would be the CPR numbers.
+func checkSynthetic(s *acs.Seed, realData bool) error {
+	idx := s.Unmarked()
+	if len(idx) == 0 || realData {
+		return nil
+	}
+	var names []string
+	for _, i := range idx[:min(len(idx), 5)] {
+		names = append(names, fmt.Sprintf("patrons[%d]", i))
+	}
+	if len(idx) > 5 {
+		names = append(names, "…")
+	}
+	return fmt.Errorf("%d of %d patrons of the seed are not marked \"synthetic\": true (%s): "+
+		"mark invented patrons so (or the whole seed), or pass -real-data to serve real people",
+		len(idx), len(s.Patrons), strings.Join(names, ", "))
+}
+
+// printLibrary lists patrons and items, for documentation and manual
+// testing. The PINs are shown only when every patron is synthetic.
+func printLibrary(w io.Writer, lib *acs.Library, synthetic bool) {
 	inst := lib.Institution()
-	fmt.Fprintf(w, "%s %s (synthetic test data)\n\nPatrons:\n", inst.ID, inst.Name)
+	label := "synthetic test data"
+	if !synthetic {
+		label = "REAL DATA: not marked synthetic; PINs not shown"
+	}
+	fmt.Fprintf(w, "%s %s (%s)\n\nPatrons:\n", inst.ID, inst.Name, label)
 	for _, p := range lib.Patrons() {
-		fmt.Fprintf(w, "  %-11s PIN %-5s %-6s %-22s %s\n", p.ID, p.PIN, p.Group, p.Name, p.Note)
+		pin := p.PIN
+		if !synthetic {
+			pin = "****"
+		}
+		fmt.Fprintf(w, "  %-11s PIN %-5s %-6s %-22s %s\n", p.ID, pin, p.Group, p.Name, p.Note)
 	}
 	fmt.Fprintf(w, "\nItems:\n")
 	loans := map[string]acs.Loan{}

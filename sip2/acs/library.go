@@ -1,7 +1,6 @@
 package acs
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -185,7 +184,7 @@ func New(s *Seed, now func() time.Time) (*Library, error) {
 		now = time.Now
 	}
 	if s.Institution.ID == "" {
-		return nil, errors.New("acs: seed: institution.id is empty")
+		return nil, badValue("institution.id", s.Institution.ID, `the library's ISIL, e.g. "DK-799000"`)
 	}
 	l := &Library{
 		now:       now,
@@ -217,24 +216,24 @@ func New(s *Seed, now func() time.Time) (*Library, error) {
 	today := dateOf(t0)
 	for i, p := range s.Patrons {
 		if p.ID == "" {
-			return nil, fmt.Errorf("acs: seed: patrons[%d]: id is empty", i)
+			return nil, badValue(fmt.Sprintf("patrons[%d].id", i), "", "a CPR number or a library card number")
 		}
 		if _, dup := l.patrons[p.ID]; dup {
-			return nil, fmt.Errorf("acs: seed: patrons[%d]: duplicate id", i)
+			return nil, problem(fmt.Sprintf("patrons[%d].id", i), "an earlier patron has the same id")
 		}
 		ps := &patronState{Patron: p}
 		ps.Blocks = append([]string(nil), p.Blocks...)
 		if p.BirthDate != "" {
 			b, err := time.ParseInLocation("2006-01-02", p.BirthDate, time.Local)
 			if err != nil {
-				return nil, fmt.Errorf("acs: seed: patrons[%d]: birthDate: %w", i, err)
+				return nil, badValue(fmt.Sprintf("patrons[%d].birthDate", i), p.BirthDate, allowedDate)
 			}
 			ps.birth = b
 		}
-		for _, b := range p.Blocks {
+		for j, b := range p.Blocks {
 			pos, ok := blockNames[b]
 			if !ok {
-				return nil, fmt.Errorf("acs: seed: patrons[%d]: unknown block %q", i, b)
+				return nil, badValue(fmt.Sprintf("patrons[%d].blocks[%d]", i, j), b, oneOf(blockNames))
 			}
 			ps.flags[pos] = true
 		}
@@ -243,13 +242,13 @@ func New(s *Seed, now func() time.Time) (*Library, error) {
 	}
 	for i, it := range s.Items {
 		if it.ID == "" {
-			return nil, fmt.Errorf("acs: seed: items[%d]: id is empty", i)
+			return nil, badValue(fmt.Sprintf("items[%d].id", i), "", "the item's barcode, e.g. \"3800000846\"")
 		}
 		if _, dup := l.items[it.ID]; dup {
-			return nil, fmt.Errorf("acs: seed: items[%d] %s: duplicate id", i, it.ID)
+			return nil, problem(fmt.Sprintf("items[%d].id", i), "an earlier item has the id %s", it.ID)
 		}
 		if _, ok := mediaTypes[it.Media]; !ok {
-			return nil, fmt.Errorf("acs: seed: items[%d] %s: unknown media %q", i, it.ID, it.Media)
+			return nil, badValue(fmt.Sprintf("items[%d].media", i), it.Media, oneOf(mediaTypes))
 		}
 		is := &itemState{Item: it}
 		is.Holds = nil
@@ -261,14 +260,14 @@ func New(s *Seed, now func() time.Time) (*Library, error) {
 		}
 		for j, h := range it.Holds {
 			if _, ok := l.patrons[h.Patron]; !ok {
-				return nil, fmt.Errorf("acs: seed: items[%d] %s: holds[%d]: unknown patron", i, it.ID, j)
+				return nil, problem(fmt.Sprintf("items[%d].holds[%d].patron", i, j), "no patron of the seed has this id")
 			}
 			hs := &HoldState{Patron: h.Patron, Pickup: h.Pickup, Placed: today.AddDate(0, 0, -10), Ready: h.Ready}
 			if hs.Pickup == "" {
 				hs.Pickup = l.branches[0].ID
 			}
 			if _, ok := l.libraries[hs.Pickup]; !ok {
-				return nil, fmt.Errorf("acs: seed: items[%d] %s: holds[%d]: unknown pickup branch %q", i, it.ID, j, hs.Pickup)
+				return nil, badValue(fmt.Sprintf("items[%d].holds[%d].pickup", i, j), hs.Pickup, oneOf(l.libraries)+" (the branches and libraries of the seed)")
 			}
 			if h.Ready {
 				d := h.ExpiresInDays
@@ -285,20 +284,20 @@ func New(s *Seed, now func() time.Time) (*Library, error) {
 	for i, sl := range s.Loans {
 		it, ok := l.items[sl.Item]
 		if !ok {
-			return nil, fmt.Errorf("acs: seed: loans[%d]: unknown item %s", i, sl.Item)
+			return nil, badValue(fmt.Sprintf("loans[%d].item", i), sl.Item, "the id of an item in items")
 		}
 		p, ok := l.patrons[sl.Patron]
 		if !ok {
-			return nil, fmt.Errorf("acs: seed: loans[%d]: unknown patron", i)
+			return nil, problem(fmt.Sprintf("loans[%d].patron", i), "no patron of the seed has this id")
 		}
 		if _, dup := l.loans[sl.Item]; dup {
-			return nil, fmt.Errorf("acs: seed: loans[%d]: item %s lent twice", i, sl.Item)
+			return nil, problem(fmt.Sprintf("loans[%d].item", i), "item %s is lent by an earlier loan too", sl.Item)
 		}
 		due := today.AddDate(0, 0, sl.DueInDays)
 		if sl.Due != "" {
 			d, err := time.ParseInLocation("2006-01-02", sl.Due, time.Local)
 			if err != nil {
-				return nil, fmt.Errorf("acs: seed: loans[%d]: due: %w", i, err)
+				return nil, badValue(fmt.Sprintf("loans[%d].due", i), sl.Due, allowedDate)
 			}
 			due = d
 		}
@@ -308,7 +307,7 @@ func New(s *Seed, now func() time.Time) (*Library, error) {
 	}
 	for i, sf := range s.Fees {
 		if _, ok := l.patrons[sf.Patron]; !ok {
-			return nil, fmt.Errorf("acs: seed: fees[%d]: unknown patron", i)
+			return nil, problem(fmt.Sprintf("fees[%d].patron", i), "no patron of the seed has this id")
 		}
 		l.addFee(sf.Patron, sf.Amount, sf.Item, sf.Description, today.AddDate(0, 0, -sf.DaysAgo))
 	}

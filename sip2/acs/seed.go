@@ -10,7 +10,7 @@ package acs
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -285,15 +285,27 @@ func DemoSeed() (*Seed, error) {
 }
 
 // ParseSeed reads a seed in the JSON format of README.md. Unknown fields are
-// an error so typos in hand-written seeds are found.
+// an error so typos in hand-written seeds are found. It also refuses what
+// New would refuse (a date in the wrong form, an unknown media name, a hold
+// for a patron the seed lacks), here where the line is known. Errors are
+// *SeedError where they are about the file's content.
 func ParseSeed(r io.Reader) (*Seed, error) {
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	var s Seed
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("acs: parse seed: %w", err)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("acs: read seed: %w", err)
 	}
-	return &s, nil
+	s, err := decodeSeed(data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := New(s, nil); err != nil {
+		var se *SeedError
+		if errors.As(err, &se) {
+			se.Line = lineOf(data, se.Path)
+		}
+		return nil, err
+	}
+	return s, nil
 }
 
 // LoadSeedFile reads a seed file.
@@ -304,8 +316,29 @@ func LoadSeedFile(path string) (*Seed, error) {
 	}
 	defer f.Close()
 	s, err := ParseSeed(f)
+	var se *SeedError
+	if errors.As(err, &se) {
+		se.File = path
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return s, nil
+}
+
+// Unmarked returns the indexes of the patrons not marked as invented test
+// data, by their own "synthetic": true or by the seed's. Only their indexes:
+// the ids of real patrons are CPR numbers.
+func (s *Seed) Unmarked() []int {
+	if s.Synthetic {
+		return nil
+	}
+	var idx []int
+	for i, p := range s.Patrons {
+		if !p.Synthetic {
+			idx = append(idx, i)
+		}
+	}
+	return idx
 }
