@@ -21,18 +21,8 @@ go build -tags gles -o bin/bare-window ./internal/uibench/bare
 
 mkdir -p "${HOME:-/tmp}/.cache"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
-n=99
-while [ -e "/tmp/.X${n}-lock" ] || [ -e "/tmp/.X11-unix/X${n}" ]; do
-  n=$((n + 1))
-done
-Xvfb ":${n}" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill "$xvfb" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  [ -e "/tmp/.X11-unix/X${n}" ] && break
-  sleep 0.1
-done
-export DISPLAY=":${n}"
+. scripts/xvfb.sh
+start_xvfb
 
 # rss_mb PID: the resident set of a running process, in MB.
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }

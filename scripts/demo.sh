@@ -35,24 +35,14 @@ if ! command -v Xvfb >/dev/null; then
   exit 1
 fi
 
-# Find a free display number.
-n=99
-while [ -e "/tmp/.X${n}-lock" ] || [ -e "/tmp/.X11-unix/X${n}" ]; do
-  n=$((n + 1))
-done
-Xvfb ":${n}" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill "$xvfb" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  [ -e "/tmp/.X11-unix/X${n}" ] && break
-  sleep 0.1
-done
+. scripts/xvfb.sh
+start_xvfb
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-echo "demo: playing $SCRIPT on virtual display :${n}"
+echo "demo: playing $SCRIPT on virtual display $xvfb_display"
 status=0
-DISPLAY=":${n}" bin/kiosk --demo -config demo/demo.toml --script "$SCRIPT" --shots "$OUT" --wait "$WAIT" 2>"$OUT/kiosk.log" || status=$?
+bin/kiosk --demo -config demo/demo.toml --script "$SCRIPT" --shots "$OUT" --wait "$WAIT" 2>"$OUT/kiosk.log" || status=$?
 kill "$xvfb" 2>/dev/null || true
 wait "$xvfb" 2>/dev/null || true
 trap - EXIT

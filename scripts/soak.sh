@@ -30,22 +30,13 @@ go run ./internal/soak/cmd gen -seed "$SEED" -sessions "$SESSIONS" -every "$EVER
 
 mkdir -p "${HOME:-/tmp}/.cache"
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)}
-n=99
-while [ -e "/tmp/.X${n}-lock" ] || [ -e "/tmp/.X11-unix/X${n}" ]; do
-  n=$((n + 1))
-done
-Xvfb ":${n}" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill "$xvfb" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  [ -e "/tmp/.X11-unix/X${n}" ] && break
-  sleep 0.1
-done
+. scripts/xvfb.sh
+start_xvfb
 
-echo "soak: playing $SESSIONS sessions (seed $SEED) on virtual display :${n}; log in $OUT/kiosk.log"
+echo "soak: playing $SESSIONS sessions (seed $SEED) on virtual display $xvfb_display; log in $OUT/kiosk.log"
 start=$(date +%s)
 status=0
-DISPLAY=":${n}" "$KIOSK_BIN" --demo -config demo/soak.toml --script "$OUT/soak.txt" --shots "$OUT" --wait "$WAIT" 2>"$OUT/kiosk.log" || status=$?
+"$KIOSK_BIN" --demo -config demo/soak.toml --script "$OUT/soak.txt" --shots "$OUT" --wait "$WAIT" 2>"$OUT/kiosk.log" || status=$?
 end=$(date +%s)
 echo "soak: played for $((end - start)) s"
 if [ "$status" -ne 0 ]; then
