@@ -12,10 +12,11 @@
 #                has logged that it pings the watchdog, and the screen still
 #                matches;
 #  4. kill:      (kiosk.service) the kiosk process is killed with SIGKILL inside
-#                the guest; within --kill-within seconds systemd has started a
-#                new kiosk that reported READY=1, and the screen matches again.
+#                the guest; within --kill-within seconds (15) systemd has
+#                started a new kiosk that reported READY=1, and the screen
+#                matches again (see --kill-within for the TCG allowance).
 #
-# Usage:  packaging/image/boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC]
+# Usage:  packaging/image/boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict]
 #             [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR
 #
 #   IMAGE_DIR     what build.sh wrote: kiosk.ext4, vmlinuz, initrd.img
@@ -24,7 +25,10 @@
 #                 the hold is then 40 s and there is no kill
 #   --hold SEC    how long after READY to watch the unit (default 100; 0 skips it)
 #   --no-kill     skip step 4
-#   --kill-within SEC  how soon the killed kiosk must be back (default 15)
+#   --kill-within SEC  how soon the killed kiosk must be READY and on screen
+#                 again (default 15). Under TCG the screen may take as long after
+#                 READY as the first start's did in the same run (plus 5 s);
+#                 --strict holds it to SEC too (KVM, real hardware)
 #   --expect FILE the screen to expect (default expected/out-of-order.png, or
 #                 expected/welcome.png with --demo, beside this script); "none"
 #                 accepts any screen that is not a blank console
@@ -49,6 +53,7 @@ checks=1
 hold=
 kill_check=
 kill_within=15
+strict=0
 expect=
 timeout=150
 size=1920x1080
@@ -60,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--hold) hold=$2 && shift ;;
 	--no-kill) kill_check=0 ;;
 	--kill-within) kill_within=$2 && shift ;;
+	--strict) strict=1 ;;
 	--expect) expect=$2 && shift ;;
 	--timeout) timeout=$2 && shift ;;
 	--size) size=$2 && shift ;;
@@ -77,7 +83,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ $# -eq 1 ] || {
-	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR" >&2
+	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] IMAGE_DIR" >&2
 	exit 2
 }
 img=$(cd "$1" && pwd)
@@ -424,12 +430,16 @@ if [ "$result" = ok ] && [ "$kill_check" = 1 ]; then
 	send_kill
 	kill_at=$(date +%s.%N)
 	after() { awk -v a="$kill_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
-	killed="FAILED: no kiosk on screen ${kill_within} s after the kill"
+	# It keeps looking for a while past the limit, so that a failure says
+	# how late the kiosk was, not just that it was.
+	look=$((kill_within + 30))
+	killed="FAILED: no kiosk on screen ${look} s after the kill"
 	resent=0
 	seen_kill=
 	seen_ready=
-	while awk -v t="$(after)" -v w="$kill_within" 'BEGIN { exit !(t < w) }'; do
-		sleep 0.5
+	seen_screen=
+	while awk -v t="$(after)" -v w="$look" 'BEGIN { exit !(t < w) }'; do
+		sleep 0.25
 		kill -0 "$qemu" 2>/dev/null || {
 			killed="FAILED: the machine went down after the kill"
 			break
@@ -446,19 +456,37 @@ if [ "$result" = ok ] && [ "$kill_check" = 1 ]; then
 			seen_kill=$(after)
 			log "the guest killed the kiosk (${seen_kill} s)"
 		fi
-		if [ -z "$seen_ready" ]; then
-			[ "$(started_count)" -gt "$n0" ] || continue
+		if [ -z "$seen_ready" ] && [ "$(started_count)" -gt "$n0" ]; then
 			seen_ready=$(after)
 			log "a new kiosk reported READY=1 (${seen_ready} s)"
 		fi
+		[ -n "$seen_ready" ] || continue
 		screendump "$work/after-kill.png" || continue
 		# Cheap test first: a black screen is not worth comparing.
 		awk -v s="$(spread "$work/after-kill.png")" 'BEGIN { exit !(s > 0.05) }' || continue
 		if matches "$work/after-kill.png"; then
-			killed="ok: READY again after ${seen_ready} s, back on screen after $(after) s"
+			seen_screen=$(after)
+			log "the kiosk is back on screen (${seen_screen} s)"
 			break
 		fi
 	done
+	# READY=1 must come within the limit, always. The first frame must too,
+	# except that under TCG on a busy host Fyne's first frame alone (GL on
+	# llvmpipe, emulated) can take longer than that: the screen may then
+	# take as long after READY as it took at boot in this same run, plus
+	# 5 s of polling. --strict drops that allowance (KVM, real hardware).
+	screen_limit=$kill_within
+	if [ "$strict" = 0 ]; then
+		screen_limit=$(awk -v r="${seen_ready:-0}" -v w="$kill_within" -v d="$((visible_at - ready_at))" \
+			'BEGIN { l = r + d + 5; printf "%.1f", (l > w ? l : w) }')
+	fi
+	if [ -n "$seen_screen" ]; then
+		if awk -v r="$seen_ready" -v s="$seen_screen" -v w="$kill_within" -v l="$screen_limit" 'BEGIN { exit !(r <= w && s <= l) }'; then
+			killed="ok: READY again after ${seen_ready} s (limit ${kill_within} s), back on screen after ${seen_screen} s (limit ${screen_limit} s)"
+		else
+			killed="FAILED: READY again after ${seen_ready} s (limit ${kill_within} s), back on screen after ${seen_screen} s (limit ${screen_limit} s)"
+		fi
+	fi
 	if ! grep -aq "boot-test-kill: SIGKILL to kiosk" "$serial"; then
 		killed="FAILED: the kill command never ran in the guest"
 	fi
