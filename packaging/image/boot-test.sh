@@ -34,7 +34,7 @@
 #                 accepts any screen that is not a blank console
 #   --no-lockdown-checks  skip step 2
 #   --timeout SEC give up on step 1 after this long (default 150; a TCG boot to
-#                 the first kiosk frame takes 40-70 s on 2 cores)
+#                 the first kiosk frame took 55-90 s on 2 cores, host loaded)
 #   --size WxH    screen size of the virtio GPU (default 1920x1080)
 #   --shot FILE   where to put the last screenshot (default IMAGE_DIR/boot-test/screen.png)
 #
