@@ -487,6 +487,9 @@ if [ "$result" = ok ] && [ "$kill_check" = 1 ]; then
 			killed="FAILED: READY again after ${seen_ready} s (limit ${kill_within} s), back on screen after ${seen_screen} s (limit ${screen_limit} s)"
 		fi
 	fi
+	if [ -n "$seen_kill" ] && [ -z "$seen_ready" ]; then
+		killed="FAILED: no new READY=1 and no kiosk on screen ${look} s after the kill (systemd did not restart the unit)"
+	fi
 	if ! grep -aq "boot-test-kill: SIGKILL to kiosk" "$serial"; then
 		killed="FAILED: the kill command never ran in the guest"
 	fi
