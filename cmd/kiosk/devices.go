@@ -9,9 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/config"
@@ -308,37 +306,4 @@ func scannerRules(c config.Login) scanner.Rules {
 		r.LibraryCardPatterns = c.CardPatterns
 	}
 	return r
-}
-
-// notifySystemd tells systemd the kiosk is up and pings its watchdog at half
-// the interval, so a hung kiosk is restarted (packaging/systemd/kiosk.service).
-// Outside systemd both calls do nothing.
-//
-// alive reports whether the kiosk's event loop still turns; while it does
-// not, the pings stop and systemd restarts the kiosk (a deadlock must not be
-// hidden behind a ticker that keeps running).
-func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() bool) {
-	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
-		log.WithError(err).Warn("kiosk: sd_notify READY failed")
-	}
-	interval, err := daemon.SdWatchdogEnabled(false)
-	if err != nil || interval == 0 {
-		return
-	}
-	go func() {
-		t := time.NewTicker(interval / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if !alive() {
-					log.Error("kiosk: the core's event loop is stuck; no watchdog ping")
-					continue
-				}
-				_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
-			}
-		}
-	}()
 }
