@@ -54,7 +54,7 @@ demo: setup
 	@bash scripts/demo.sh
 
 # The UI soak (docs/soak.md): 500 sessions through the real kiosk under Xvfb,
-# failing on memory growth. Not part of `make test`: it takes about 40 minutes.
+# failing on memory growth. Not part of `make test`: it takes about an hour.
 soak: setup
 	@bash scripts/soak.sh
 
