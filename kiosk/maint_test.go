@@ -43,7 +43,6 @@ func maintModel(t *testing.T) Model {
 	return m
 }
 
-
 func hasEffect[T Effect](effs []Effect) (T, bool) {
 	for _, e := range effs {
 		if x, ok := e.(T); ok {

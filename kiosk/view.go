@@ -13,18 +13,18 @@ type Screen int
 
 // The screens of the kiosk.
 const (
-	ScreenWelcome    Screen = iota // choose borrow, return, renew, account; language buttons
-	ScreenIdentify                 // scan a card or type its number
-	ScreenPIN                      // masked PIN entry
-	ScreenLoan                     // live list of items on the pad being lent
-	ScreenReturn                   // live list of items being returned, with where each goes
-	ScreenRenew                    // list of loans to tick, renew selected or all
-	ScreenAccount                  // loans, holds ready, fees
-	ScreenReceipt                  // print, show QR, or none
-	ScreenGoodbye                  // thank you; the session is over
-	ScreenOutOfOrder               // the kiosk cannot serve patrons now
-	ScreenMaintLogin               // the technician's credential
-	ScreenMaintenance              // maintenance mode: View.Maint says which page
+	ScreenWelcome     Screen = iota // choose borrow, return, renew, account; language buttons
+	ScreenIdentify                  // scan a card or type its number
+	ScreenPIN                       // masked PIN entry
+	ScreenLoan                      // live list of items on the pad being lent
+	ScreenReturn                    // live list of items being returned, with where each goes
+	ScreenRenew                     // list of loans to tick, renew selected or all
+	ScreenAccount                   // loans, holds ready, fees
+	ScreenReceipt                   // print, show QR, or none
+	ScreenGoodbye                   // thank you; the session is over
+	ScreenOutOfOrder                // the kiosk cannot serve patrons now
+	ScreenMaintLogin                // the technician's credential
+	ScreenMaintenance               // maintenance mode: View.Maint says which page
 )
 
 var screenNames = [...]string{"welcome", "identify", "pin", "loan", "return", "renew", "account", "receipt", "goodbye", "out-of-order",
