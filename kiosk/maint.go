@@ -400,6 +400,9 @@ func (s *stepper) maintLeave(reason string) {
 	tech := m.Maint.Tech
 	lock := m.Maint.Lock
 	m.Maint = Maint{Lock: lock}
+	// The next patron starts in the kiosk's language, whichever the
+	// technician read the screens in.
+	m.resetLook()
 	m.State = StateWelcome
 	m.LastActivity = m.Now
 	if tech != "" {
