@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/danbib/kiosk/pinfile"
 )
 
 // Config is the whole configuration file.
@@ -153,8 +155,10 @@ type Scanner struct {
 
 // Maintenance configures the technician mode.
 type Maintenance struct {
-	PINFile string   `toml:"pin_file"` // the technician credential, readable only by the owner
+	PINFile string   `toml:"pin_file"` // the technicians' credentials (name:argon2id lines), readable only by the owner
 	Idle    Duration `toml:"idle"`     // maintenance mode ends after this much inactivity
+	// AuditKeepDays is how many days of the audit log are kept.
+	AuditKeepDays int `toml:"audit_keep_days"`
 }
 
 // Duration is a time.Duration written as "30s", "15m" in TOML.
@@ -199,7 +203,7 @@ func Default() Config {
 			AFISecured: 0x07, AFIOnLoan: 0xC2, ConfirmRounds: 2, PollInterval: Duration{150 * time.Millisecond}, WriteRetries: 3},
 		Printer:     Printer{Driver: "usb", Columns: 42, Policy: "ask", Code: "code128"},
 		Scanner:     Scanner{KeystrokeGap: Duration{50 * time.Millisecond}},
-		Maintenance: Maintenance{Idle: Duration{5 * time.Minute}},
+		Maintenance: Maintenance{Idle: Duration{2 * time.Minute}, AuditKeepDays: 90},
 	}
 }
 
@@ -287,7 +291,13 @@ func (c *Config) readSecrets() []error {
 		}
 	}
 	if c.Maintenance.PINFile != "" {
+		// The mode and emptiness first, with the same words as the other
+		// secrets; then every line, so a hand-edited file is refused at
+		// start with the line that is wrong rather than at the first
+		// technician's visit.
 		if _, err := ReadSecret(c.Maintenance.PINFile); err != nil {
+			errs = append(errs, fmt.Errorf("config: maintenance.pin_file: %w", err))
+		} else if _, err := pinfile.Load(c.Maintenance.PINFile); err != nil {
 			errs = append(errs, fmt.Errorf("config: maintenance.pin_file: %w", err))
 		}
 	}
@@ -410,6 +420,20 @@ func (c *Config) validate(demo bool) []error {
 		func() error {
 			if c.Kiosk.IdleWarning.Duration <= 0 || c.Kiosk.IdleWarning.Duration >= c.Kiosk.IdleTimeout.Duration {
 				return &Error{"kiosk.idle_warning", c.Kiosk.IdleWarning, "more than 0s and less than kiosk.idle_timeout"}
+			}
+			return nil
+		},
+		func() error {
+			// The idle warning shows 30 s before the end: an idle time
+			// shorter than a minute would leave the technician no time.
+			if c.Maintenance.Idle.Duration < time.Minute || c.Maintenance.Idle.Duration > 30*time.Minute {
+				return &Error{"maintenance.idle", c.Maintenance.Idle, "between 1m and 30m"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Maintenance.AuditKeepDays < 1 || c.Maintenance.AuditKeepDays > 3650 {
+				return &Error{"maintenance.audit_keep_days", c.Maintenance.AuditKeepDays, "1 to 3650 days"}
 			}
 			return nil
 		},

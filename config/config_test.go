@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/danbib/kiosk/pinfile"
 )
 
 func write(t *testing.T, name, body string, mode os.FileMode) string {
@@ -151,7 +153,7 @@ func TestRelativeFilesResolveAgainstTheConfigDir(t *testing.T) {
 		}
 	}
 	// An absolute path elsewhere stays as it is.
-	pinFile := write(t, "pin", "246810\n", 0o600)
+	pinFile := write(t, "pin", "anna:"+testHash(t, "246810")+"\n", 0o600)
 	body := `[sip2]
 password_file = "pw"
 [sip2.tls]
@@ -230,5 +232,37 @@ func TestUnsetFilesStayEmpty(t *testing.T) {
 	if c.SIP2.PasswordFile != "" || c.SIP2.TLS.CAFile != "" || c.SIP2.TLS.CertFile != "" || c.SIP2.TLS.KeyFile != "" ||
 		c.Printer.LogoFile != "" || c.Maintenance.PINFile != "" {
 		t.Errorf("an unset file key became a path: %+v %+v", c.SIP2, c.Printer)
+	}
+}
+
+// testHash is a cheap argon2id hash of secret, so tests need not wait for
+// the kiosk's real cost parameters.
+func testHash(t *testing.T, secret string) string {
+	t.Helper()
+	h, err := pinfile.Hash([]byte(secret), pinfile.Params{Time: 1, Memory: 64, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestPINFileRefusedWithLineNumber: a hand-edited credential file with a
+// bad line stops the kiosk at start, naming the line.
+func TestPINFileRefusedWithLineNumber(t *testing.T) {
+	pins := write(t, "pins", "# technicians\nanna:"+testHash(t, "2468")+"\nbo 1234\n", 0o600)
+	cfg := write(t, "k.toml", "[maintenance]\npin_file = \""+pins+"\"\n", 0o644)
+	_, err := Load(cfg)
+	if err == nil || !strings.Contains(err.Error(), "maintenance.pin_file") || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("Load: %v, want maintenance.pin_file and line 3", err)
+	}
+	os.WriteFile(pins, []byte("anna:"+testHash(t, "2468")+"\n"), 0o600)
+	os.Chmod(pins, 0o644)
+	_, err = Load(cfg)
+	if err == nil || !strings.Contains(err.Error(), "readable only by its owner") {
+		t.Fatalf("Load of a world-readable file: %v", err)
+	}
+	os.Chmod(pins, 0o600)
+	if _, err := Load(cfg); err != nil {
+		t.Fatalf("Load of a good file: %v", err)
 	}
 }

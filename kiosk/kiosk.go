@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/logging"
+	"github.com/danbib/kiosk/pinfile"
 )
 
 // Ports are the outside world of the core. Library and Tags are required;
@@ -29,6 +30,14 @@ type Ports struct {
 	// Identify validates card numbers (scanner.Identify through an
 	// adapter); nil uses a minimal check.
 	Identify IdentifyFunc
+	// System restarts the app and reboots the machine for maintenance
+	// mode; nil (the demo) only says what it would do.
+	System System
+	// LogTail returns the last log lines, already redacted, newest first,
+	// for maintenance mode's log page; nil shows none.
+	LogTail func() []string
+	// Host overrides the machine facts of the status screen (tests).
+	Host func(stateDir string) HostFacts
 }
 
 // Kiosk is the runner: it owns the model, feeds events to Step one at a
@@ -65,6 +74,17 @@ type Kiosk struct {
 	stopTick func() bool
 
 	heartbeat atomic.Int64 // unix nanoseconds of the last event handled
+
+	audit   *AuditLog
+	pins    *pinfile.Cache
+	started time.Time
+
+	// statMu guards the facts kept for the status screen.
+	statMu   sync.Mutex
+	rtt      rttWindow
+	last98   *ACSStatus
+	last98At time.Time
+	skew     *time.Duration
 }
 
 // New builds a kiosk. ui may be nil (headless); it can also be set later
@@ -88,9 +108,13 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 	if err != nil {
 		return nil, err
 	}
+	audit, err := OpenAuditLog(opts.StateDir, opts.AuditMaxBytes, opts.AuditKeepDays)
+	if err != nil {
+		return nil, err
+	}
 	k := &Kiosk{
 		opts: opts, ports: ports, ui: ui, log: ports.Log.WithField("component", "kiosk"),
-		journal: j, queue: q,
+		journal: j, queue: q, audit: audit, pins: pinCache(opts.MaintPINFile), started: ports.Clock.Now(),
 		events: make(chan Event, 1024),
 		done:   make(chan struct{}),
 		sipSem: make(chan struct{}, opts.Parallel),
@@ -102,6 +126,7 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 	// NTP yet): offline returns would carry wrong dates. SetClockSet
 	// overrides this once time sync is known.
 	k.model.Health.ClockSet = ports.Clock.Now().Year() >= 2025
+	k.loadMaintState()
 	k.health = k.model.Health
 	k.health.Recovering = false
 	k.view = k.model.View()
@@ -288,7 +313,11 @@ func (k *Kiosk) probeOnce(ctx context.Context) {
 		}
 		paper = p
 	}
+	start := k.ports.Clock.Now()
 	st, err := k.ports.Library.Status(cctx, paper == PaperOut)
+	if err == nil {
+		k.recordStatus(st, k.ports.Clock.Now().Sub(start))
+	}
 	k.healthMu.Lock()
 	if err != nil {
 		k.health.ACSOnline = false
@@ -327,6 +356,9 @@ func (k *Kiosk) ProbeNow(ctx context.Context) { k.probeOnce(ctx) }
 // the library system, the pad and the printer run in goroutines and post
 // their results as events.
 func (k *Kiosk) perform(e Effect) {
+	if k.performMaint(e) {
+		return
+	}
 	switch x := e.(type) {
 	case EffLog:
 		entry := k.log
@@ -485,7 +517,10 @@ func (k *Kiosk) sip(f func(ctx context.Context) Event) {
 		defer func() { <-k.sipSem }()
 		ctx, cancel := context.WithTimeout(context.Background(), k.opts.CallTimeout)
 		defer cancel()
-		return f(ctx)
+		start := k.ports.Clock.Now()
+		ev := f(ctx)
+		k.recordRTT(k.ports.Clock.Now().Sub(start))
+		return ev
 	})
 }
 

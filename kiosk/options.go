@@ -116,6 +116,42 @@ type Options struct {
 	// HealthEvery is how often the runner probes the library system and the
 	// printer. Default 30 s.
 	HealthEvery time.Duration
+
+	// MaintPINFile is the technicians' credential file
+	// (maintenance.pin_file). Empty means no maintenance mode at all: the
+	// gesture only logs a line. Default "".
+	MaintPINFile string
+	// MaintIdle ends maintenance mode after no touch for this long.
+	// Default 2 minutes.
+	MaintIdle time.Duration
+	// MaintIdleWarning is how long before the idle exit the warning shows.
+	// Default 30 s.
+	MaintIdleWarning time.Duration
+	// MaintTries wrong credentials lock the credential screen. Default 3.
+	MaintTries int
+	// MaintLockout is the first lockout; each further one in a row
+	// doubles it, up to MaintLockoutMax. Default 5 minutes, at most 24 hours.
+	MaintLockout    time.Duration
+	MaintLockoutMax time.Duration
+	// AuditKeepDays is how long audit log files are kept. Default 90.
+	AuditKeepDays int
+	// AuditMaxBytes rotates the audit log at this size. Default 1 MiB.
+	AuditMaxBytes int64
+	// Info is what the status screen says about the configuration.
+	Info Info
+}
+
+// Info is the configuration as the technician's status screen shows it:
+// where things are, never a secret.
+type Info struct {
+	Transport     string // sip2.transport: tcp, tls or fbs
+	Address       string // host:port or URL
+	ReaderDriver  string // rfid.driver
+	ReaderPort    string // serial device or USB VID:PID
+	PrinterDriver string // printer.driver
+	Scanner       string // "keyboard wedge" or the USB VID:PID
+	ConfigSum     string // SHA-256 of the loaded configuration file, hex
+	Demo          bool   // the simulated world: restart and reboot only say what they would do
 }
 
 // DefaultOptions returns defaults suited to a Danish public library.
@@ -145,6 +181,13 @@ func DefaultOptions() Options {
 		Receipt:            ReceiptAsk,
 		Currency:           "DKK",
 		HealthEvery:        30 * time.Second,
+		MaintIdle:          2 * time.Minute,
+		MaintIdleWarning:   30 * time.Second,
+		MaintTries:         3,
+		MaintLockout:       5 * time.Minute,
+		MaintLockoutMax:    24 * time.Hour,
+		AuditKeepDays:      90,
+		AuditMaxBytes:      1 << 20,
 	}
 }
 
@@ -167,6 +210,9 @@ func (o Options) Validate() error {
 		return fmt.Errorf("kiosk: OtherLibraryLoan %q: use %q or %q", o.OtherLibraryLoan, OtherLibraryAllow, OtherLibraryRefuse)
 	case o.OtherLibraryReturn != OtherLibraryAllow && o.OtherLibraryReturn != OtherLibraryRefuse && o.OtherLibraryReturn != OtherLibraryStaff:
 		return fmt.Errorf("kiosk: OtherLibraryReturn %q: use allow, staff or refuse", o.OtherLibraryReturn)
+	case o.MaintPINFile != "" && (o.MaintIdle <= o.MaintIdleWarning || o.MaintTries < 1 || o.MaintLockout <= 0):
+		return fmt.Errorf("kiosk: maintenance: MaintIdle %v must be longer than MaintIdleWarning %v, MaintTries at least 1, MaintLockout positive",
+			o.MaintIdle, o.MaintIdleWarning)
 	case o.Receipt != ReceiptAsk && o.Receipt != ReceiptAlways && o.Receipt != ReceiptNever && o.Receipt != ReceiptTimeout:
 		return fmt.Errorf("kiosk: Receipt %q: use ask, always, timeout or never", o.Receipt)
 	}

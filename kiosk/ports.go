@@ -166,6 +166,9 @@ type ACSStatus struct {
 	CheckinOK  bool
 	CheckoutOK bool
 	OfflineOK  bool
+	RenewalOK  bool // the ACS renewal policy flag
+	// Timeout is the 98's timeout period, 0 when unknown (999).
+	Timeout time.Duration
 	// Time is the 98's date/time sync, zero when the ACS sent zeros.
 	Time time.Time
 }

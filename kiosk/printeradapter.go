@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/printer"
@@ -102,6 +103,17 @@ func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	return e.p.Print(ctx, job)
+}
+
+// PrintTest prints the test receipt of "kioskctl print-test" in Danish,
+// laid out as the kiosk's receipts are (maintenance mode's test print).
+func (e *ESCPOSReceipts) PrintTest(ctx context.Context) error {
+	l := e.bundle.Localizer("da")
+	job, err := printer.Render(printer.TestReceipt(time.Now(), l), l, e.opts)
+	if err != nil {
+		return fmt.Errorf("kiosk: rendering the test receipt: %w", err)
 	}
 	return e.p.Print(ctx, job)
 }

@@ -27,6 +27,14 @@ func (m Model) View() View {
 	if v.Currency == "" {
 		v.Currency = "DKK"
 	}
+	if m.State.inMaint() {
+		// Nothing of a patron on a technician's screen: the maintenance
+		// view is built from the kiosk's own facts only.
+		v.Busy = m.State == StateMaintCheck || m.Maint.Busy != ""
+		v.Maint = m.maintView()
+		v.Message, v.Blocked = Text{}, Text{}
+		return v
+	}
 	if w := m.Opts.PayWhereIn[m.Lang]; w != "" {
 		v.PayWhere = Text{Raw: w}
 	} else if m.Opts.PayWhere != "" {
@@ -123,6 +131,10 @@ func (m Model) screen() Screen {
 		return ScreenGoodbye
 	case StateOutOfOrder, StateStarting:
 		return ScreenOutOfOrder
+	case StateMaintLogin, StateMaintCheck:
+		return ScreenMaintLogin
+	case StateMaintenance:
+		return ScreenMaintenance
 	}
 	return ScreenWelcome
 }
@@ -135,4 +147,30 @@ func firstName(name []byte) string {
 		n = n[:i]
 	}
 	return n
+}
+
+func (m Model) maintView() *MaintView {
+	mv := &MaintView{
+		Page:       m.Maint.Page,
+		Tech:       m.Maint.Tech,
+		Typed:      len(m.Sec.Cred),
+		Checking:   m.State == StateMaintCheck,
+		Locked:     m.Maint.Lock.Locked(m.Now),
+		Message:    m.Maint.Message,
+		Result:     m.Maint.Result,
+		Busy:       m.Maint.Busy,
+		OutOfOrder: m.OutOfOrder,
+		Presets:    OutOfOrderPresets,
+		Log:        m.Maint.Log,
+		Warning:    m.Maint.Warning,
+		Demo:       m.Opts.Info.Demo,
+	}
+	if mv.Warning {
+		mv.IdleLeft = max(0, m.Opts.MaintIdle-m.Now.Sub(m.Maint.LastTouch))
+	}
+	if r := m.Maint.Status; r != nil {
+		mv.Lines = r.Lines()
+		mv.Queue, mv.Journal = r.Queue, r.Journal
+	}
+	return mv
 }

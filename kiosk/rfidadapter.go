@@ -6,6 +6,7 @@ import (
 
 	"github.com/danbib/kiosk/rfid"
 	"github.com/danbib/kiosk/rfid/ddm"
+	"github.com/danbib/kiosk/rfid/feig"
 )
 
 // RFIDTags adapts an rfid.Reader to the TagWriter port: it writes the
@@ -43,6 +44,22 @@ func (t *RFIDTags) SetSecured(ctx context.Context, item PadItem, secured bool) e
 		done = append(done, uid)
 	}
 	return nil
+}
+
+// ReaderInfo asks the reader for its software version (FEIG Get Software
+// Version, 0x65), as "kioskctl rfid scan" does, for the status screen.
+func (t *RFIDTags) ReaderInfo(ctx context.Context) (string, error) {
+	p, ok := t.r.(interface {
+		Ping(ctx context.Context) (feig.SoftwareInfo, error)
+	})
+	if !ok {
+		return "", nil
+	}
+	sw, err := p.Ping(ctx)
+	if err != nil {
+		return "", fmt.Errorf("kiosk: reader info: %w", err)
+	}
+	return sw.String(), nil
 }
 
 // PadItemFrom converts a watcher item to the core's PadItem.

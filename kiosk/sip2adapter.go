@@ -253,7 +253,10 @@ func (l *SIP2Library) Status(ctx context.Context, paperOut bool) (ACSStatus, err
 				return err
 			}
 			out = ACSStatus{Online: st.Online, CheckinOK: st.CheckinOK, CheckoutOK: st.CheckoutOK, OfflineOK: st.OfflineOK,
-				Time: st.DateTimeSync}
+				RenewalOK: st.RenewalPolicy, Time: st.DateTimeSync}
+			if st.TimeoutKnown {
+				out.Timeout = st.Timeout
+			}
 			return nil
 		}
 		width := c.Options().MaxPrintWidth
@@ -268,7 +271,7 @@ func (l *SIP2Library) Status(ctx context.Context, paperOut bool) (ACSStatus, err
 		}
 		y := func(name string) bool { return strings.EqualFold(resp.FixedValue(name), "Y") }
 		out = ACSStatus{Online: y(sip2.FOnline), CheckinOK: y(sip2.FCheckinOK), CheckoutOK: y(sip2.FCheckoutOK),
-			OfflineOK: y(sip2.FOfflineOK)}
+			OfflineOK: y(sip2.FOfflineOK), RenewalOK: y(sip2.FACSRenewalPolicy)}
 		out.Time, _ = sip2.ParseDate(resp.FixedValue(sip2.FDateTimeSync), c.Options().TimeZone)
 		return nil
 	})

@@ -25,11 +25,14 @@ const (
 	StatePrinting                    // the receipt is printing
 	StateGoodbye                     // the session is over
 	StateOutOfOrder                  // the health registry says no service
+	StateMaintLogin                  // a technician types the maintenance credential
+	StateMaintCheck                  // the credential is being checked against the PIN file
+	StateMaintenance                 // a technician is in maintenance mode
 	numStates
 )
 
 var stateNames = [...]string{"starting", "welcome", "identify", "pin", "authenticating", "loan", "return",
-	"renew", "account", "receipt", "printing", "goodbye", "out-of-order"}
+	"renew", "account", "receipt", "printing", "goodbye", "out-of-order", "maint-login", "maint-check", "maintenance"}
 
 func (s State) String() string {
 	if s >= 0 && int(s) < len(stateNames) {
@@ -140,19 +143,22 @@ type Secrets struct {
 	PIN   []byte
 	Name  []byte
 	Next  []byte // a card scanned during a session, served after it ends
+	// Cred is the maintenance credential being typed by a technician. It
+	// is no patron's, but it is a secret all the same.
+	Cred []byte
 }
 
 // Wipe zeroes and drops every buffer except Next.
 func (s *Secrets) Wipe() {
-	for _, b := range [][]byte{s.Typed, s.ID, s.PIN, s.Name} {
+	for _, b := range [][]byte{s.Typed, s.ID, s.PIN, s.Name, s.Cred} {
 		zero(b)
 	}
-	s.Typed, s.ID, s.PIN, s.Name = nil, nil, nil, nil
+	s.Typed, s.ID, s.PIN, s.Name, s.Cred = nil, nil, nil, nil, nil
 }
 
 // Empty reports whether every buffer is gone (Next included).
 func (s *Secrets) Empty() bool {
-	return len(s.Typed) == 0 && len(s.ID) == 0 && len(s.PIN) == 0 && len(s.Name) == 0 && len(s.Next) == 0
+	return len(s.Typed) == 0 && len(s.ID) == 0 && len(s.PIN) == 0 && len(s.Name) == 0 && len(s.Next) == 0 && len(s.Cred) == 0
 }
 
 // appendSecret appends c to buf without leaving a copy behind when the
@@ -209,6 +215,13 @@ type Model struct {
 	Forwarding bool // the offline queue is being forwarded
 	Settling   bool // the crash journal is being settled
 
+	// OutOfOrder is the preset a technician put the kiosk out of order
+	// with ("" when not): it outranks every health reason.
+	OutOfOrder string
+	// Maint is the maintenance mode's state: the technician, the lockout,
+	// the status facts.
+	Maint Maint
+
 	LastActivity time.Time
 	IdleWarning  bool
 	Ending       string // why the session is ending, while waiting for calls in flight
@@ -259,6 +272,7 @@ func (m Model) clone() Model {
 	c.Holds = append([]Hold(nil), m.Holds...)
 	c.Receipt = append([]ReceiptLine(nil), m.Receipt...)
 	c.ReceiptHolds = append([]ReceiptHold(nil), m.ReceiptHolds...)
+	c.Maint.Log = append([]string(nil), m.Maint.Log...)
 	return c
 }
 

@@ -33,6 +33,9 @@ func (s *stepper) handle(ev Event) {
 	m := s.m
 	switch e := ev.(type) {
 	case EvInput:
+		if s.maintInput(e.In) {
+			break
+		}
 		if m.State.inSession() || m.LoggedIn || m.State == StateWelcome {
 			// On the welcome screen too: a language chosen there is kept
 			// for one idle timeout from the last touch.
@@ -68,6 +71,7 @@ func (s *stepper) handle(ev Event) {
 		s.maybeForward()
 	case EvJournalSettled:
 		m.Settling = false
+		s.maintSettled(e.Open)
 		if e.Open > 0 {
 			// A loan or return interrupted by the crash is still
 			// unsettled: serving patrons could leave a tag that disagrees
@@ -104,6 +108,21 @@ func (s *stepper) handle(ev Event) {
 		m.Forwarding = false
 		m.Health.QueueLen = e.Len
 		m.Health.QueueFull = m.Opts.OfflineQueueMax > 0 && e.Len >= m.Opts.OfflineQueueMax
+		s.maintQueueForwarded(e.Len)
+	case EvMaintChecked:
+		s.maintChecked(e)
+	case EvMaintStatus:
+		m.Maint.Gathering = false
+		if m.State == StateMaintenance {
+			r := e.Report
+			m.Maint.Status = &r
+		}
+	case EvMaintResult:
+		s.maintResult(e)
+	case EvMaintLog:
+		if m.State == StateMaintenance {
+			m.Maint.Log = e.Lines
+		}
 	case EvAuth:
 		s.auth(e)
 	case EvAccount:
@@ -1374,6 +1393,10 @@ func (p phase) String() string {
 
 func (s *stepper) tick() {
 	m := s.m
+	if m.State.inMaint() {
+		s.maintTick()
+		return
+	}
 	if m.State == StateGoodbye && !m.Now.Before(m.GoodbyeUntil) {
 		m.endGoodbye()
 		return
@@ -1442,6 +1465,10 @@ func (m Model) IdleLeft() time.Duration {
 func (m Model) computeMode() (Mode, Text) {
 	h := m.Health
 	switch {
+	case m.OutOfOrder != "":
+		// A technician's word outranks every health reason: the patron
+		// sees what the technician chose (printer, network, closed …).
+		return ModeOutOfOrder, forcedReason(m.OutOfOrder)
 	case h.Recovering:
 		return ModeOutOfOrder, Text{ID: MsgModeRecovering}
 	case h.QueueFull:

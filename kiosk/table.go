@@ -77,12 +77,19 @@ var tableEvents = []struct {
 	{"tag:failed", func(Model) Event { return EvSecured{ItemID: "tbl-1", Err: fmt.Errorf("write failed")} }},
 	{"printed:ok", func(m Model) Event { return EvPrinted{Session: m.Session} }},
 	{"printed:jam", func(m Model) Event { return EvPrinted{Session: m.Session, Err: fmt.Errorf("jam")} }},
+	{"input:maint-enter", func(Model) Event { return EvInput{In: InMaintEnter{}} }},
+	{"maint-checked:ok", func(Model) Event { return EvMaintChecked{Tech: "tech"} }},
+	{"maint-checked:wrong", func(Model) Event { return EvMaintChecked{} }},
+	{"input:maint-exit", func(Model) Event { return EvInput{In: InMaintExit{}} }},
 }
 
 // tableModels returns representative models for state s.
 func tableModels(s State) []Model {
 	opts := DefaultOptions()
 	opts.StateDir = ""
+	// A credential file is named, so the table shows maintenance mode's
+	// way in (without one the hold only logs a line).
+	opts.MaintPINFile = "/etc/kiosk/maintenance-pin"
 	base := NewModel(opts, nil, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	base.Health.Recovering = false
 	base.Mode, base.ModeReason = base.computeMode()
@@ -116,6 +123,11 @@ func tableModels(s State) []Model {
 		return []Model{base, withItem(base, flowReturn, phaseCheckin), withItem(base, flowReturn, phaseSecure)}
 	case StateReceipt, StatePrinting:
 		base.Receipt = []ReceiptLine{{ItemID: "tbl-1", Kind: "loan"}}
+	case StateMaintLogin, StateMaintCheck, StateMaintenance:
+		base.Maint.LastTouch = base.Now
+		if s == StateMaintenance {
+			base.Maint.Tech, base.Maint.Page = "tech", PageStatus
+		}
 	case StateOutOfOrder:
 		base.Health.ACSOnline = false
 		base.Health.OfflineOK = false

@@ -13,19 +13,22 @@ type Screen int
 
 // The screens of the kiosk.
 const (
-	ScreenWelcome    Screen = iota // choose borrow, return, renew, account; language buttons
-	ScreenIdentify                 // scan a card or type its number
-	ScreenPIN                      // masked PIN entry
-	ScreenLoan                     // live list of items on the pad being lent
-	ScreenReturn                   // live list of items being returned, with where each goes
-	ScreenRenew                    // list of loans to tick, renew selected or all
-	ScreenAccount                  // loans, holds ready, fees
-	ScreenReceipt                  // print, show QR, or none
-	ScreenGoodbye                  // thank you; the session is over
-	ScreenOutOfOrder               // the kiosk cannot serve patrons now
+	ScreenWelcome     Screen = iota // choose borrow, return, renew, account; language buttons
+	ScreenIdentify                  // scan a card or type its number
+	ScreenPIN                       // masked PIN entry
+	ScreenLoan                      // live list of items on the pad being lent
+	ScreenReturn                    // live list of items being returned, with where each goes
+	ScreenRenew                     // list of loans to tick, renew selected or all
+	ScreenAccount                   // loans, holds ready, fees
+	ScreenReceipt                   // print, show QR, or none
+	ScreenGoodbye                   // thank you; the session is over
+	ScreenOutOfOrder                // the kiosk cannot serve patrons now
+	ScreenMaintLogin                // the technician's credential
+	ScreenMaintenance               // maintenance mode: View.Maint says which page
 )
 
-var screenNames = [...]string{"welcome", "identify", "pin", "loan", "return", "renew", "account", "receipt", "goodbye", "out-of-order"}
+var screenNames = [...]string{"welcome", "identify", "pin", "loan", "return", "renew", "account", "receipt", "goodbye", "out-of-order",
+	"maint-login", "maintenance"}
 
 func (s Screen) String() string {
 	if int(s) < len(screenNames) && s >= 0 {
@@ -148,6 +151,32 @@ type View struct {
 	// State is the core's state name (kiosk.State.String()), for logs and
 	// screenshots; the UI decides by Screen.
 	State string
+	// Maint is set on the maintenance screens only.
+	Maint *MaintView
+}
+
+// MaintView is what the technician sees. It carries nothing of a patron:
+// facts about the kiosk, item ids and times, redacted log lines.
+type MaintView struct {
+	Page     string // PageStatus …
+	Tech     string // the technician's name
+	Typed    int    // credential characters typed (shown as dots)
+	Checking bool   // the credential is being checked
+	Locked   bool   // the credential screen refuses tries
+	Message  Text   // on the credential screen
+	Result   Text   // the outcome of the last action
+	Busy     string // the action in flight
+	Lines    []StatusLine
+	// OutOfOrder is the preset in force ("" for none); Presets are the
+	// choices.
+	OutOfOrder string
+	Presets    []string
+	Queue      []QueueRow
+	Journal    []QueueRow
+	Log        []string
+	Warning    bool // the idle exit is near
+	IdleLeft   time.Duration
+	Demo       bool // restart and reboot only say what they would do
 }
 
 // Input is what the UI sends to the core. Each is a small value type; the
@@ -190,6 +219,8 @@ func (InReceipt) isInput()      {}
 func (InActivity) isInput()     {}
 func (InStillHere) isInput()    {}
 func (InKeyboardScan) isInput() {}
+
+// InMaintEnter and the other maintenance inputs are in maint.go.
 
 // UI is how the core reaches the screen: it calls Render with every new
 // View. Implementations must not block (the Fyne UI hands the view to fyne.Do).

@@ -25,7 +25,7 @@ type demo struct {
 // make sense against the simulators: the receipt layout, branch and kiosk
 // id, the card patterns, the greeting, where fees are paid and the idle
 // times. The devices and library system configured are ignored.
-func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, screen kiosk.UI, log logrus.FieldLogger) (*demo, error) {
+func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, screen kiosk.UI, log logrus.FieldLogger, extra coreExtras) (*demo, error) {
 	o := kioskdemo.DefaultOptions()
 	o.Log = log
 	o.Bundle = bundle
@@ -43,6 +43,11 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	if cfg.Kiosk.IdleTimeout.Duration > cfg.Kiosk.IdleWarning.Duration && cfg.Kiosk.IdleWarning.Duration > 0 {
 		o.Kiosk.IdleTimeout, o.Kiosk.IdleWarning = cfg.Kiosk.IdleTimeout.Duration, cfg.Kiosk.IdleWarning.Duration
 	}
+	// A technician's PIN file from the configuration replaces the demo's
+	// own technician (kioskdemo.MaintTech).
+	o.Kiosk.MaintPINFile = cfg.Maintenance.PINFile
+	o.Kiosk.Info.ConfigSum = extra.configSum
+	o.LogTail = extra.logTail
 	d, err := kioskdemo.Start(ctx, o)
 	if err != nil {
 		return nil, err

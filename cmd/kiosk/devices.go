@@ -129,6 +129,23 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	o.SortBins = cfg.Returns.SortBins
 	o.PayWhere = cfg.Library.PayWhere
 	o.PayWhereIn = cfg.Library.PayWhereIn
+	o.MaintPINFile = cfg.Maintenance.PINFile
+	o.MaintIdle = cfg.Maintenance.Idle.Duration
+	o.AuditKeepDays = cfg.Maintenance.AuditKeepDays
+	o.Info = kiosk.Info{Transport: cfg.SIP2.Transport, Address: cfg.SIP2.Address,
+		ReaderDriver: cfg.RFID.Driver, PrinterDriver: cfg.Printer.Driver, Scanner: "keyboard wedge"}
+	if cfg.SIP2.Transport == "fbs" {
+		o.Info.Address = cfg.SIP2.URL
+	}
+	switch cfg.RFID.Driver {
+	case "feig-usb":
+		o.Info.ReaderPort = cfg.RFID.USB
+	default:
+		o.Info.ReaderPort = cfg.RFID.SerialPort
+	}
+	if cfg.Scanner.USB != "" {
+		o.Info.Scanner = "USB " + cfg.Scanner.USB
+	}
 	return o
 }
 
@@ -161,7 +178,7 @@ func parseVIDPID(s string) (vid, pid uint16, err error) {
 
 // startDevices wires the core to the real library system, reader, printer and
 // scanner named in the configuration. The returned function stops them.
-func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, screen kiosk.UI, log logrus.FieldLogger) (*kiosk.Kiosk, func(), error) {
+func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, screen kiosk.UI, log logrus.FieldLogger, extra coreExtras) (*kiosk.Kiosk, func(), error) {
 	var closers []func()
 	closeAll := func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -254,12 +271,16 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		receipts = r
 	}
 
-	k, err := kiosk.New(coreOptions(cfg), kiosk.Ports{
+	copts := coreOptions(cfg)
+	copts.Info.ConfigSum = extra.configSum
+	k, err := kiosk.New(copts, kiosk.Ports{
 		Library:  kiosk.NewSIP2Library(pool),
 		Tags:     kiosk.NewRFIDTags(reader),
 		Printer:  receipts,
 		Log:      log,
 		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
+		System:   systemdActions{log: log},
+		LogTail:  extra.logTail,
 	}, screen)
 	if err != nil {
 		return fail(err)

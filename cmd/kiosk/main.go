@@ -81,6 +81,11 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("kiosk.log_level: %w", err)
 	}
+	// The last 200 lines, already redacted, for maintenance mode's log
+	// page (the ring is added after the redaction hook).
+	ring := logging.NewRing(200)
+	log.AddHook(ring)
+	extra := coreExtras{configSum: fileSum(o.config), logTail: ring.Lines}
 	if o.script != "" && !o.demo {
 		return errors.New("--script needs --demo: scenarios drive the simulated devices")
 	}
@@ -124,7 +129,7 @@ func run(o options) error {
 	var wld scenario.World
 	var panel func()
 	if o.demo {
-		d, err := startDemo(ctx, cfg, bundle, r, log)
+		d, err := startDemo(ctx, cfg, bundle, r, log, extra)
 		if err != nil {
 			return fmt.Errorf("demo: %w", err)
 		}
@@ -144,7 +149,7 @@ func run(o options) error {
 			default:
 			}
 		}()
-		go keepStarting(ctx, cfg, bundle, r, log, fwd, closers)
+		go keepStarting(ctx, cfg, bundle, r, log, fwd, closers, extra)
 	}
 	// systemd learns the kiosk is up once its window exists, also when the
 	// devices are not there yet: the out-of-order screen is the right
@@ -272,9 +277,9 @@ const retryDevices = 20 * time.Second
 // keepStarting brings up the library system connection and the devices,
 // showing the out-of-order screen and trying again until it works or ctx
 // ends. The function that stops them is sent on closers.
-func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r *ui.Renderer, log logrus.FieldLogger, fwd *forwarder, closers chan<- func()) {
+func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r *ui.Renderer, log logrus.FieldLogger, fwd *forwarder, closers chan<- func(), extra coreExtras) {
 	for {
-		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log)
+		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log, extra)
 		if err == nil {
 			fwd.set(k, func(s string) { k.Scan([]byte(s)) })
 			closers <- closeFn

@@ -95,26 +95,6 @@ func usbPrinter(vidS, pidS string, timeout time.Duration, hint printerHint) (*pr
 	return printer.NewUSBPrinter(open, o, nil), nil
 }
 
-// testReceipt is a loan receipt with every element: Danish letters, a
-// long title, a refusal, a hold, fees and a reference code.
-func testReceipt(now time.Time, l printer.Localizer) printer.Receipt {
-	return printer.Receipt{
-		Kind:    printer.KindLoan,
-		Library: "Kiosk " + l.T("receipt.test_print"),
-		Branch:  "æøå ÆØÅ € – 0123456789",
-		Time:    now,
-		Items: []printer.Item{
-			{Title: "Testbog: Blåbærgrød og ørnens æg i Århus", ItemID: "0000000001", Due: now.AddDate(0, 0, 28)},
-			{Title: "En meget lang titel der skal ombrydes over flere linjer på selv det bredeste papir", ItemID: "0000000002", Due: now.AddDate(0, 0, 14)},
-			{Title: "Afvist materiale", ItemID: "0000000003", Refused: true, Note: "Testafvisning"},
-		},
-		Holds:     []printer.Hold{{Title: "Reserveret testbog", Location: "Skranken", LastDay: now.AddDate(0, 0, 7)}},
-		FeeTotal:  1234,
-		Footer:    l.T("receipt.test_print"),
-		Reference: "TEST-" + now.Format("20060102-150405"),
-	}
-}
-
 func runPrintTest(args []string, out io.Writer) error {
 	fs := newFlagSet("print-test", out)
 	to := fs.String("to", "", "write the ESC/POS bytes to FILE instead of a printer")
@@ -142,7 +122,7 @@ func runPrintTest(args []string, out io.Writer) error {
 			return err
 		}
 	}
-	job, err := printer.Render(testReceipt(time.Now(), l), l, o)
+	job, err := printer.Render(printer.TestReceipt(time.Now(), l), l, o)
 	if err != nil {
 		return err
 	}

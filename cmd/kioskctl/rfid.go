@@ -92,7 +92,7 @@ func runRFIDScan(args []string, out io.Writer) error {
 	if sw, err := r.Ping(ctx); err != nil {
 		return fmt.Errorf("reader does not answer: %w", err)
 	} else {
-		fmt.Fprintf(out, "reader: software %04X, hardware type %#02x, family %#02x\n", sw.Revision, sw.HWType, sw.SWType)
+		fmt.Fprintf(out, "reader: %s\n", sw)
 	}
 	tags, err := r.Inventory(ctx)
 	if err != nil {

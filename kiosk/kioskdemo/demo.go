@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/pinfile"
 	"github.com/danbib/kiosk/printer"
 	"github.com/danbib/kiosk/printer/escpos"
 	"github.com/danbib/kiosk/printer/printertest"
@@ -72,7 +74,18 @@ type Options struct {
 	UI kiosk.UI
 	// Log is the logger; nil discards.
 	Log logrus.FieldLogger
+	// LogTail gives maintenance mode's log page its lines; nil shows none.
+	LogTail func() []string
 }
+
+// The demo's technician. Without a maintenance.pin_file in the
+// configuration, Start writes a credential file with this one technician
+// into the demo's state directory, so the walkthrough can show maintenance
+// mode. It exists only in the demo: the kiosk proper has no default PIN.
+const (
+	MaintTech = "demo"
+	MaintPIN  = "123456"
+)
 
 // DefaultOptions are the options `kiosk --demo` starts from: the core's
 // defaults with the demo library's PIN length, no state directory (a
@@ -196,12 +209,29 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 		kopts.StateDir = state
 	}
 	kopts.InstitutionISIL = inst.ID
+	if kopts.MaintPINFile == "" {
+		path := filepath.Join(kopts.StateDir, "demo-maintenance-pin")
+		// Light argon2 parameters: the demo's PIN is published, so a
+		// costly hash would protect nothing and only add 64 MiB to the
+		// demo's start (which the UI benchmarks measure).
+		if err := pinfile.Set(path, MaintTech, []byte(MaintPIN), pinfile.Params{Time: 1, Memory: 8 * 1024, Threads: 1}); err != nil {
+			return nil, fmt.Errorf("kioskdemo: %w", err)
+		}
+		kopts.MaintPINFile = path
+	}
+	kopts.Info.Demo = true
+	if kopts.Info.Transport == "" {
+		kopts.Info.Transport, kopts.Info.Address = "tcp", addr.String()
+		kopts.Info.ReaderDriver, kopts.Info.ReaderPort = "virtual", "pad"
+		kopts.Info.PrinterDriver, kopts.Info.Scanner = "virtual", "keyboard wedge"
+	}
 	k, err := kiosk.New(kopts, kiosk.Ports{
 		Library:  kiosk.NewSIP2Library(d.pool),
 		Tags:     kiosk.NewRFIDTags(reader),
 		Printer:  receipts,
 		Log:      log,
 		Identify: kiosk.ScannerIdentify(o.Scanner),
+		LogTail:  o.LogTail,
 	}, o.UI)
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)

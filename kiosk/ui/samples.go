@@ -135,6 +135,48 @@ func Samples(lang string) []Sample {
 			v.ModeReason = kiosk.Text{ID: kiosk.MsgModeReaderMissing}
 			v.Items = loanItems[:1]
 		})},
+		{"out-of-order-forced", with(func(v *kiosk.View) {
+			// A technician switched the kiosk out of order with a preset.
+			v.Screen = kiosk.ScreenOutOfOrder
+			v.Mode = kiosk.ModeOutOfOrder
+			v.ModeReason = kiosk.Text{ID: kiosk.MsgModeForcedPrinter}
+		})},
+		{"maint-login", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintLogin
+			v.Maint = &kiosk.MaintView{Typed: 3, Message: kiosk.Text{ID: kiosk.MsgMaintWrong, Data: map[string]any{"Left": 2}}}
+		})},
+		{"maint-login-locked", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintLogin
+			v.Maint = &kiosk.MaintView{Locked: true, Message: kiosk.Text{ID: kiosk.MsgMaintLocked, Data: map[string]any{"Minutes": 10}}}
+		})},
+		{"maint-status", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageStatus)
+		})},
+		{"maint-status-warning", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageStatus)
+			v.Maint.Warning = true
+			v.Maint.IdleLeft = 25 * time.Second
+		})},
+		{"maint-tests", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageTests)
+			v.Maint.Result = kiosk.Text{ID: "maint.result.printed"}
+		})},
+		{"maint-out-of-order", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageOutOfOrder)
+			v.Maint.OutOfOrder = "printer"
+		})},
+		{"maint-queue", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageQueue)
+		})},
+		{"maint-log", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageLog)
+		})},
 		{"out-of-order", with(func(v *kiosk.View) {
 			// With the reason the core gives when the reader is missing, the
 			// most common case, so the sample matches the demo's real one.
@@ -143,4 +185,36 @@ func Samples(lang string) []Sample {
 			v.ModeReason = kiosk.Text{ID: kiosk.MsgModeReaderMissing}
 		})},
 	}
+}
+
+// maintSample is maintenance mode on page with the facts of a kiosk whose
+// paper is running out (amber) and whose library system is off line (red),
+// with two returns queued and one loan interrupted.
+func maintSample(page string) *kiosk.MaintView {
+	skew := 2 * time.Second
+	r := kiosk.StatusReport{
+		At: SampleDay, KioskID: "kiosk-1", Version: "v1.4.0", Commit: "3f9c2a1b7d4e", Uptime: 50*time.Hour + 12*time.Minute,
+		Mode: kiosk.ModeReturnsOnly, ModeReason: kiosk.Text{ID: kiosk.MsgModeOfflineReturns},
+		Info: kiosk.Info{Transport: "tls", Address: "sip2.fbs.example:6443", ReaderDriver: "feig-serial", ReaderPort: "/dev/ttyUSB0",
+			PrinterDriver: "usb", Scanner: "keyboard wedge", ConfigSum: "9b2e6a0c41d87f35aa01"},
+		CallTimeout: 10 * time.Second,
+		Last98:      &kiosk.ACSStatus{Online: true, CheckoutOK: true, CheckinOK: true, RenewalOK: true, Timeout: 30 * time.Second},
+		RTTMedian:   180 * time.Millisecond, RTTP95: 640 * time.Millisecond, RTTCount: 212,
+		Queue: []kiosk.QueueRow{{ItemID: "5012345682", Op: "checkin", At: SampleDay.Add(-40 * time.Minute)},
+			{ItemID: "5012345683", Op: "checkin", At: SampleDay.Add(-12 * time.Minute)}},
+		Journal: []kiosk.QueueRow{{ItemID: "5012345690", Op: "checkout", At: SampleDay.Add(-2 * time.Hour)}},
+		Reader:  true, ReaderInfo: "software 0302, hardware type 0x50, family 0x72",
+		Paper:    kiosk.PaperNearEnd,
+		ClockSet: true, NTP: "yes", Skew: &skew,
+		IPs:       []string{"10.20.30.41"},
+		FreeBytes: 12 << 30, StateDir: "/var/lib/kiosk",
+	}
+	return &kiosk.MaintView{Page: page, Tech: "anna", Lines: r.Lines(), Presets: kiosk.OutOfOrderPresets,
+		Queue: r.Queue, Journal: r.Journal,
+		Log: []string{
+			"12:00:41 INFO maintenance audit audit=enter result=ok tech=anna",
+			"11:59:58 WARN offline queue: forwarding paused component=kiosk item=5012345682",
+			"11:58:12 INFO session ended component=kiosk reason=finish",
+			"11:20:05 ERRO journal: item information failed; entry kept and tried again item=5012345690 op=checkout",
+		}}
 }

@@ -46,6 +46,10 @@ func (r *Renderer) build() fyne.CanvasObject {
 		s = r.receipt()
 	case kiosk.ScreenGoodbye:
 		s = r.goodbye()
+	case kiosk.ScreenMaintLogin:
+		s = r.maintLogin()
+	case kiosk.ScreenMaintenance:
+		s = r.maintenance()
 	default:
 		s = r.outOfOrder()
 	}
@@ -71,9 +75,20 @@ func (r *Renderer) build() fyne.CanvasObject {
 // screens of a logged-in session, and the larger-text toggle.
 func (r *Renderer) header() fyne.CanvasObject {
 	v := r.view
-	title := canvas.NewText(r.t("ui.title"), colWhite)
+	titleText := r.t("ui.title")
+	if v.Screen == kiosk.ScreenMaintenance {
+		titleText = r.t("maint.heading", map[string]any{"Tech": r.maintView().Tech})
+	}
+	title := canvas.NewText(titleText, colWhite)
 	title.TextSize = r.th.Size(theme.SizeNameSubHeadingText)
 	title.TextStyle.Bold = true
+	var titleObj fyne.CanvasObject = container.NewCenter(title)
+	if maintGesture(v) {
+		// The technician's way in: hold the title for five seconds. It
+		// looks like nothing, and a tap does nothing.
+		fire := r.sendAction(maintEnterAction, "", kiosk.InMaintEnter{})
+		titleObj = newLongPress(titleObj, maintHold, fire)
+	}
 
 	right := container.NewHBox()
 	if v.Greeting != "" && sessionScreen(v) {
@@ -82,7 +97,7 @@ func (r *Renderer) header() fyne.CanvasObject {
 		right.Add(container.NewCenter(g))
 		right.Add(layout.NewSpacer())
 	}
-	if v.Screen != kiosk.ScreenOutOfOrder {
+	if v.Screen != kiosk.ScreenOutOfOrder && !maintScreen(v) {
 		key := "ui.button.larger_text"
 		if v.LargeText {
 			key = "ui.button.normal_text"
@@ -93,7 +108,7 @@ func (r *Renderer) header() fyne.CanvasObject {
 		}
 		right.Add(r.iconButton(key, zoom, widget.MediumImportance, kiosk.InLargeText{On: !v.LargeText}))
 	}
-	bar := container.NewBorder(nil, nil, container.NewCenter(title), right)
+	bar := container.NewBorder(nil, nil, titleObj, right)
 	// The bar keeps its height on screens without the toggle.
 	return withMin(container.NewStack(canvas.NewRectangle(colHeader), inset(bar, 40, 10, 40, 10)), 0, minTouch+20)
 }
@@ -115,7 +130,8 @@ func sessionScreen(v kiosk.View) bool {
 func (r *Renderer) banners() []fyne.CanvasObject {
 	v := r.view
 	var out []fyne.CanvasObject
-	if v.Screen == kiosk.ScreenOutOfOrder {
+	if v.Screen == kiosk.ScreenOutOfOrder || maintScreen(v) {
+		// The technician's screens show their own messages.
 		return nil
 	}
 	switch v.Mode {

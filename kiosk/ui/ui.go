@@ -109,6 +109,14 @@ func cloneView(v kiosk.View) kiosk.View {
 	v.Loans = slices.Clone(v.Loans)
 	v.Holds = slices.Clone(v.Holds)
 	v.ReceiptChoices = slices.Clone(v.ReceiptChoices)
+	if v.Maint != nil {
+		mv := *v.Maint
+		mv.Lines = slices.Clone(mv.Lines)
+		mv.Queue = slices.Clone(mv.Queue)
+		mv.Journal = slices.Clone(mv.Journal)
+		mv.Log = slices.Clone(mv.Log)
+		v.Maint = &mv
+	}
 	for i := range v.Items {
 		v.Items[i].MissingParts = slices.Clone(v.Items[i].MissingParts)
 	}

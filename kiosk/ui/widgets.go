@@ -386,6 +386,8 @@ func collectTexts(o fyne.CanvasObject) []string {
 			walk(w.content)
 		case *dragArea:
 			walk(w.content)
+		case *longPress:
+			walk(w.content)
 		case *widget.Label:
 			if w.Text != "" {
 				out = append(out, w.Text)

@@ -95,6 +95,11 @@ type SoftwareInfo struct {
 	Raw      []byte
 }
 
+// String is how kioskctl and the kiosk's status screen show the reader.
+func (s SoftwareInfo) String() string {
+	return fmt.Sprintf("software %04X, hardware type %#02x, family %#02x", s.Revision, s.HWType, s.SWType)
+}
+
 // Options configure a Driver.
 type Options struct {
 	// Addr is the reader's bus address (COM-ADR). Default 0xFF, which every reader answers.

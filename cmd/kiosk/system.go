@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// coreExtras are what main knows and the core's wiring needs besides the
+// configuration: the checksum of the file it was loaded from and the log
+// ring of maintenance mode's log page.
+type coreExtras struct {
+	configSum string
+	logTail   func() []string
+}
+
+// fileSum is the SHA-256 of a file in hex, "" when there is no file.
+func fileSum(path string) string {
+	if path == "" {
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// restartExitCode is the exit status with which the kiosk asks systemd to
+// start it again: the unit restarts on failure, and the kiosk user may not
+// restart a system unit itself (NoNewPrivileges, no polkit rule).
+const restartExitCode = 75
+
+// systemdActions are maintenance mode's restart and reboot.
+type systemdActions struct{ log logrus.FieldLogger }
+
+// Restart ends the process with a failure status a moment later, so the
+// audit line and the screen's answer get out first; systemd's
+// Restart=on-failure starts the kiosk again.
+func (s systemdActions) Restart(context.Context) error {
+	s.log.Warn("maintenance: restarting the kiosk at a technician's request")
+	time.AfterFunc(time.Second, func() { os.Exit(restartExitCode) })
+	return nil
+}
+
+// Reboot asks logind through systemctl; it allows the user of the active
+// seat (the kiosk's cage session) to reboot without a password.
+func (s systemdActions) Reboot(ctx context.Context) error {
+	s.log.Warn("maintenance: rebooting at a technician's request")
+	out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("systemctl reboot: %w: %s", err, out)
+	}
+	return nil
+}
