@@ -57,13 +57,13 @@ type Library struct {
 
 // SIP2 is the connection to the library system.
 type SIP2 struct {
-	Transport      string   `toml:"transport"`     // tls (the default), fbs, or tcp to loopback or a trusted LAN
+	Transport string `toml:"transport"` // tls (the default), fbs, or tcp to loopback or a trusted LAN
 	// PlaintextOK lists the networks (CIDRs such as "10.0.0.0/8", or
 	// single IP addresses) to which transport = "tcp" may connect besides
 	// loopback. Plain TCP carries CPR numbers and PINs in clear text, so
 	// it is refused for any other address and for every host name but
 	// "localhost": a name's address can change under the kiosk.
-	PlaintextOK []string `toml:"plaintext_ok"`
+	PlaintextOK    []string `toml:"plaintext_ok"`
 	Address        string   `toml:"address"`       // host:port for tcp and tls
 	URL            string   `toml:"url"`           // FBS base URL, e.g. https://et.cicero-fbs.com
 	Institution    string   `toml:"institution"`   // AO, an ISIL such as DK-775100
