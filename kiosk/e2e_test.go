@@ -39,6 +39,15 @@ type countingDialer struct {
 	mu      sync.Mutex
 	maxSeen int
 	conns   int
+	// rewrite, when set, replaces each received frame: a test's stand-in
+	// for a misbehaving library system.
+	rewrite func([]byte) []byte
+}
+
+func (d *countingDialer) setRewrite(f func([]byte) []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rewrite = f
 }
 
 func (d *countingDialer) Dial(ctx context.Context) (sip2.Conn, error) {
@@ -74,6 +83,12 @@ func (c *countingConn) Send(ctx context.Context, f []byte) error {
 
 func (c *countingConn) Receive(ctx context.Context) ([]byte, error) {
 	b, err := c.Conn.Receive(ctx)
+	c.d.mu.Lock()
+	rw := c.d.rewrite
+	c.d.mu.Unlock()
+	if err == nil && rw != nil {
+		b = rw(b)
+	}
 	c.mu.Lock()
 	if c.inFlight > 0 {
 		c.inFlight--
