@@ -95,11 +95,12 @@ type TLS struct {
 // Login configures patron identification and PIN throttling.
 type Login struct {
 	PINLength        int      `toml:"pin_length"`
-	MaxWrongPINs     int      `toml:"max_wrong_pins"`     // wrong PINs before a card is locked at this kiosk
-	Lockout          Duration `toml:"lockout"`            // how long a locked card stays locked
-	BlockPatronAfter int      `toml:"block_patron_after"` // send SIP2 01 Block Patron after this many; 0 = never
-	CardPatterns     []string `toml:"card_patterns"`      // regular expressions for library card numbers; empty = the built-in Danish ones
-	UseStatusMessage string   `toml:"use_status_message"` // "23" (patron status) or "63" (patron information)
+	MaxWrongPINs     int      `toml:"max_wrong_pins"`      // wrong PINs before a card is locked at this kiosk
+	Lockout          Duration `toml:"lockout"`             // how long a locked card stays locked
+	BlockPatronAfter int      `toml:"block_patron_after"`  // send SIP2 01 Block Patron after this many; 0 = never
+	BlockWindow      Duration `toml:"block_patron_window"` // how long wrong PINs count towards block_patron_after, across locks
+	CardPatterns     []string `toml:"card_patterns"`       // regular expressions for library card numbers; empty = the built-in Danish ones
+	UseStatusMessage string   `toml:"use_status_message"`  // "23" (patron status) or "63" (patron information)
 }
 
 // Loans configures checkout.
@@ -198,7 +199,7 @@ func Default() Config {
 			ErrorDetection: true, Timeout: Duration{10 * time.Second}, Keepalive: Duration{60 * time.Second},
 			Retries: 2, PoolSize: 3,
 		},
-		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute},
+		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute}, BlockWindow: Duration{24 * time.Hour},
 			UseStatusMessage: "23"},
 		Loans:   Loans{AlreadyLent: "renew", OtherLibrary: "lend"},
 		Returns: Returns{Offline: true, QueueMax: 500, HoldShelf: "Reserveringshylden", StaffDesk: "Skranken", DefaultShelf: "Returhylden"},
@@ -532,6 +533,12 @@ func (c *Config) validate(demo bool) []error {
 		func() error {
 			if c.Login.BlockPatronAfter != 0 && c.Login.BlockPatronAfter < c.Login.MaxWrongPINs {
 				return &Error{"login.block_patron_after", c.Login.BlockPatronAfter, "0 (never) or at least login.max_wrong_pins"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Login.BlockWindow.Duration < time.Minute || c.Login.BlockWindow.Duration > 24*time.Hour {
+				return &Error{"login.block_patron_window", c.Login.BlockWindow, "between 1m and 24h"}
 			}
 			return nil
 		},

@@ -97,6 +97,14 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 		tagSem: make(chan struct{}, 1),
 	}
 	k.model = NewModel(opts, ports.Identify, ports.Clock.Now())
+	// Card locks outlive a restart, or switching the kiosk off and on
+	// would undo them. A throttle that cannot be read starts empty rather
+	// than keep the kiosk out of service.
+	th, err := OpenThrottle(opts, opts.StateDir, ports.Clock.Now())
+	if err != nil {
+		k.log.WithError(err).Warn("card locks of the last run not restored")
+	}
+	k.model.Throttle = th
 	k.model.Health.PrinterNone = ports.Printer == nil
 	// A clock that says it is before 2025 was reset (no RTC battery, no
 	// NTP yet): offline returns would carry wrong dates. SetClockSet

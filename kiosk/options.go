@@ -52,6 +52,12 @@ type Options struct {
 	// BlockPatronAfter wrong PINs for one card send SIP2 01 Block Patron.
 	// Default 0: never (an ILS block lets strangers lock others out).
 	BlockPatronAfter int
+	// BlockWindow is how long a card's wrong PINs count towards
+	// BlockPatronAfter, across its locks: with MaxWrongPINs 3 and
+	// BlockPatronAfter 9, the ninth wrong PIN within it blocks, after three
+	// locks. At most 24 hours, the least a throttle entry stays readable.
+	// Default 24 hours.
+	BlockWindow time.Duration
 	// BlockMessage is the AL text of a Block Patron. Default "PIN misuse at self-service kiosk".
 	BlockMessage string
 	// IdleTimeout ends a session after no activity. Default 90 s.
@@ -130,6 +136,7 @@ func DefaultOptions() Options {
 		BackoffBase:        2 * time.Second,
 		BackoffMax:         60 * time.Second,
 		BlockMessage:       "PIN misuse at self-service kiosk",
+		BlockWindow:        24 * time.Hour,
 		IdleTimeout:        90 * time.Second,
 		IdleWarning:        20 * time.Second,
 		GoodbyeFor:         5 * time.Second,
