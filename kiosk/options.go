@@ -122,6 +122,13 @@ type Options struct {
 	// HealthEvery is how often the runner probes the library system and the
 	// printer. Default 30 s.
 	HealthEvery time.Duration
+	// HealthBackoffMax caps the probe interval while the library system
+	// cannot be used: each failed probe doubles the interval from
+	// HealthEvery up to this, so a refused login (reliability.md #3) or a
+	// system that is down is not asked again every HealthEvery for hours.
+	// A probe that works brings the interval back to HealthEvery. Default
+	// 5 minutes; a value below HealthEvery means no backoff.
+	HealthBackoffMax time.Duration
 }
 
 // DefaultOptions returns defaults suited to a Danish public library.
@@ -152,6 +159,7 @@ func DefaultOptions() Options {
 		Receipt:            ReceiptAsk,
 		Currency:           "DKK",
 		HealthEvery:        30 * time.Second,
+		HealthBackoffMax:   5 * time.Minute,
 	}
 }
 
