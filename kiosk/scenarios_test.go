@@ -5,6 +5,9 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/danbib/kiosk/sip2"
+	"github.com/danbib/kiosk/sip2/acs"
 )
 
 // Tests of reliability.md §7 scenarios that had none.
@@ -106,4 +109,101 @@ func TestScenario29PaperOutBeforeSession(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestScenario8LostCheckinReplySettled: the reply to a checkin (09) is lost
+// with the connection. The kiosk settles it with Item Information (17)
+// instead of resending blindly: a checkin the library system made counts as
+// done (one 09 executed), one it never got is sent once more; either way
+// the item ends returned and secured.
+func TestScenario8LostCheckinReplySettled(t *testing.T) {
+	for _, fault := range []acs.FaultKind{acs.FaultCloseAfterCommit, acs.FaultCloseBeforeCommit} {
+		t.Run(fault.String(), func(t *testing.T) {
+			e := newE2E(t, nil, nil)
+			items := availableItems(t, e.lib, 1)
+			e.login(t, demoPatron, demoPIN)
+			uids := e.place(t, items[0], 1)
+			e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 1) })
+			if e.chargedTo(items[0]) != demoPatron {
+				t.Fatal("not lent")
+			}
+			e.k.Send(InFinish{})
+			e.eventually(t, "receipt screen", func() bool { return e.k.View().Screen == ScreenReceipt })
+			e.k.Send(InReceipt{Choice: "none"})
+			e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
+
+			e.srv.InjectOnce(fault, sip2.MsgCheckin)
+			e.k.Send(InChoose{Screen: ScreenReturn})
+			e.eventually(t, "return settled", func() bool {
+				v := e.k.View()
+				return v.Screen == ScreenReturn && viewDone(v, 1)
+			})
+			v := e.k.View().Items[0]
+			if v.State != ItemDone || v.Destination.ID == "" {
+				t.Fatalf("return %+v", v)
+			}
+			if got := e.chargedTo(items[0]); got != "" {
+				t.Fatalf("still charged to %q", got)
+			}
+			if a := e.afi(uids[0]); a != 0x07 {
+				t.Fatalf("AFI %#x after the return, want 0x07", a)
+			}
+			if e.srv.Received(sip2.MsgItemInfo) < 1 {
+				t.Fatal("the lost reply was not settled with Item Information")
+			}
+			if n := e.srv.Executed(sip2.MsgCheckin); n != 1 {
+				t.Fatalf("checkin executed %d times, want 1", n)
+			}
+		})
+	}
+}
+
+// TestScenario22CheckoutWithDesensitizeYAndSecurityInhibit: a checkout the
+// library system confirms with desensitize Y unsecures the tag (AFI 0xC2);
+// one it confirms with desensitize N, or with security inhibit (CI=Y),
+// keeps the item secured and says so.
+func TestScenario22CheckoutWithDesensitizeYAndSecurityInhibit(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		edit      func(m *sip2.Message)
+		wantAFI   byte
+		keepSecur bool
+	}{
+		{"desensitize Y", nil, 0xC2, false},
+		{"desensitize N", func(m *sip2.Message) { m.SetFixed(sip2.FDesensitize, "N") }, 0x07, true},
+		{"security inhibit", func(m *sip2.Message) { m.Set("CI", "Y") }, 0x07, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newE2E(t, nil, nil)
+			items := availableItems(t, e.lib, 1)
+			e.login(t, demoPatron, demoPIN)
+			if tc.edit != nil {
+				e.dialer.setRewrite(func(b []byte) []byte {
+					m, err := sip2.Decode(b, sip2.DecodeOptions{})
+					if err != nil || m.Code != sip2.MsgCheckoutResponse {
+						return b
+					}
+					tc.edit(m)
+					out, err := sip2.Encode(m, sip2.EncodeOptions{ErrorDetection: m.HasSeq, Lax: true})
+					if err != nil {
+						return b
+					}
+					return out
+				})
+			}
+			uids := e.place(t, items[0], 1)
+			e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 1) })
+			e.dialer.setRewrite(nil)
+			v := e.k.View().Items[0]
+			if v.State != ItemDone || e.chargedTo(items[0]) != demoPatron {
+				t.Fatalf("item %+v charged to %q", v, e.chargedTo(items[0]))
+			}
+			if a := e.afi(uids[0]); a != tc.wantAFI {
+				t.Fatalf("AFI %#x, want %#x", a, tc.wantAFI)
+			}
+			if v.KeepSecured != tc.keepSecur {
+				t.Fatalf("KeepSecured = %v, want %v (the patron must be told)", v.KeepSecured, tc.keepSecur)
+			}
+		})
+	}
 }
