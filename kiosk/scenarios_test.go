@@ -1,13 +1,19 @@
 package kiosk
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/danbib/kiosk/sip2"
 	"github.com/danbib/kiosk/sip2/acs"
+	"github.com/sirupsen/logrus"
 )
 
 // Tests of reliability.md §7 scenarios that had none.
@@ -204,6 +210,91 @@ func TestScenario22CheckoutWithDesensitizeYAndSecurityInhibit(t *testing.T) {
 			if v.KeepSecured != tc.keepSecur {
 				t.Fatalf("KeepSecured = %v, want %v (the patron must be told)", v.KeepSecured, tc.keepSecur)
 			}
+		})
+	}
+}
+
+// failingWriter is a log sink that is broken: every write fails.
+type failingWriter struct{ writes atomic.Int32 }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.writes.Add(1)
+	return 0, errors.New("log sink: no space left on device")
+}
+
+// breakStateDir makes writes of the journal and the throttle in dir fail,
+// as on a full disk: their files become non-empty directories, which a
+// rename cannot replace (chmod would not stop root).
+func breakStateDir(t *testing.T, dir string) {
+	t.Helper()
+	for _, name := range []string{"inflight.json", throttleLockFile} {
+		p := filepath.Join(dir, name)
+		os.RemoveAll(p)
+		if err := os.MkdirAll(filepath.Join(p, "full"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestScenario38DiskFullOrLogSinkBroken: with the state directory unwritable
+// or the log sink failing, service goes on: a patron logs in (a wrong PIN
+// first, which the throttle cannot save) and borrows, and the tag is
+// unsecured. The journal failure is logged where the log works.
+func TestScenario38DiskFullOrLogSinkBroken(t *testing.T) {
+	for _, broken := range []string{"state dir", "log sink"} {
+		t.Run(broken, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				o := runnerOpts(t)
+				sink := &failingWriter{}
+				r := newRigPorts(t, o, func(p *Ports) {
+					if broken == "log sink" {
+						log := logrus.New()
+						log.SetOutput(sink)
+						log.SetLevel(logrus.DebugLevel)
+						p.Log = log
+					}
+				})
+				defer r.stop()
+				if broken == "state dir" {
+					breakStateDir(t, o.StateDir)
+				}
+				r.send(InChoose{Screen: ScreenLoan})
+				r.k.Scan([]byte(testCPR))
+				synctest.Wait()
+				r.typeKeys("9999")
+				if v := r.k.View(); v.Message.ID != MsgLoginWrongPIN {
+					t.Fatalf("wrong PIN: %+v", v.Message)
+				}
+				r.typeKeys(testPIN)
+				if v := r.k.View(); v.Screen != ScreenLoan {
+					t.Fatalf("login failed: %+v", v)
+				}
+				r.k.PadItem(pad("item-1"))
+				synctest.Wait()
+				if v := r.k.View().Items[0]; v.State != ItemDone || r.tags.get("item-1") != 0xC2 {
+					t.Fatalf("loan with a broken %s: %+v afi %#x", broken, v, r.tags.get("item-1"))
+				}
+				if r.lib.chargedTo("item-1") != testCPR {
+					t.Fatal("not lent in the library system")
+				}
+				// The session ends as usual (the end is logged).
+				r.send(InFinish{})
+				time.Sleep(o.IdleTimeout + time.Second)
+				synctest.Wait()
+				if v := r.k.View(); v.InSession || !r.k.Model().Sec.Empty() {
+					t.Fatalf("session not ended: %+v", v)
+				}
+				switch broken {
+				case "state dir":
+					if !strings.Contains(r.logs.String(), "journal write failed") {
+						t.Errorf("the journal failure was not logged:\n%s", r.logs.String())
+					}
+				case "log sink":
+					if sink.writes.Load() == 0 {
+						t.Error("nothing was written to the broken sink: the test proves nothing")
+					}
+				}
+			})
 		})
 	}
 }
