@@ -298,3 +298,68 @@ func TestScenario38DiskFullOrLogSinkBroken(t *testing.T) {
 		})
 	}
 }
+
+// TestScenario19SlowLibrarySystem: with 12 s per request, the patron sees
+// progress while waiting, and repeated taps and reads send nothing twice:
+// one 23 for the PIN, one 11 for the item.
+func TestScenario19SlowLibrarySystem(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		o := runnerOpts(t)
+		o.CallTimeout = 30 * time.Second
+		r := newRig(t, o)
+		defer r.stop()
+		r.lib.mu.Lock()
+		r.lib.latency = 12 * time.Second
+		r.lib.mu.Unlock()
+		count := func(code string) int {
+			r.lib.mu.Lock()
+			defer r.lib.mu.Unlock()
+			n := 0
+			for _, c := range r.lib.calls {
+				if c == code {
+					n++
+				}
+			}
+			return n
+		}
+		r.send(InChoose{Screen: ScreenLoan})
+		r.k.Scan([]byte(testCPR))
+		synctest.Wait()
+		r.typeKeys(testPIN)
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if v := r.k.View(); !v.Busy || v.Screen != ScreenPIN {
+			t.Fatalf("no progress shown while the PIN is checked: screen %v busy %v", v.Screen, v.Busy)
+		}
+		// The patron taps again and again.
+		r.typeKeys(testPIN)
+		r.typeKeys(testPIN)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if v := r.k.View(); v.Screen != ScreenLoan {
+			t.Fatalf("not logged in after the slow check: %+v", v)
+		}
+		if n := count("23"); n != 1 {
+			t.Fatalf("%d patron checks sent, want 1", n)
+		}
+		r.k.PadItem(pad("item-1"))
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		// Checkouts run while the patron adds items, so the progress is
+		// the item's own state, not the whole screen's.
+		if v := r.k.View(); len(v.Items) != 1 || v.Items[0].State != ItemWorking {
+			t.Fatalf("no progress shown during the checkout: items %+v", v.Items)
+		}
+		// The reader reports the item again, as a flickering tag does.
+		r.k.PadItem(pad("item-1"))
+		r.k.PadItem(pad("item-1"))
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		if v := r.k.View(); len(v.Items) != 1 || v.Items[0].State != ItemDone {
+			t.Fatalf("items after the slow checkout: %+v", v.Items)
+		}
+		if n := count("11"); n != 1 {
+			t.Fatalf("%d checkouts sent for one item, want 1", n)
+		}
+	})
+}
