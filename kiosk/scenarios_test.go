@@ -363,3 +363,49 @@ func TestScenario19SlowLibrarySystem(t *testing.T) {
 		}
 	})
 }
+
+// blockingUI is a UI whose Render hangs while block is set, as a deadlocked
+// screen would.
+type blockingUI struct {
+	recUI
+	block   atomic.Bool
+	release chan struct{}
+}
+
+func (u *blockingUI) Render(v View) {
+	if u.block.Load() {
+		<-u.release
+	}
+	u.recUI.Render(v)
+}
+
+// TestScenario36StuckCoreStopsHeartbeat: the core's heartbeat, which feeds
+// the systemd watchdog (cmd/kiosk), goes on while the core idles and stops
+// while its event loop is stuck, here in a UI that never returns.
+func TestScenario36StuckCoreStopsHeartbeat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ui := &blockingUI{release: make(chan struct{})}
+		r := newRig(t, runnerOpts(t))
+		r.k.SetUI(ui)
+		defer r.stop()
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		if age := time.Since(r.k.Heartbeat()); age > 2*time.Second {
+			t.Fatalf("an idle core's heartbeat is %v old", age)
+		}
+		ui.block.Store(true)
+		r.k.Send(InChoose{Screen: ScreenLoan})
+		time.Sleep(30 * time.Second)
+		synctest.Wait()
+		if age := time.Since(r.k.Heartbeat()); age < 25*time.Second {
+			t.Fatalf("a stuck core's heartbeat is only %v old: the watchdog would go on being fed", age)
+		}
+		ui.block.Store(false)
+		close(ui.release)
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if age := time.Since(r.k.Heartbeat()); age > 2*time.Second {
+			t.Fatalf("the heartbeat did not resume: %v old", age)
+		}
+	})
+}
