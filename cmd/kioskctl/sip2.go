@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/sip2"
 )
 
@@ -38,6 +39,7 @@ type probeConfig struct {
 	renewMustSucceed      bool
 	continueAfterPatron   bool
 	showPersonal          bool // print titles and loan lists unmasked
+	plaintextOK           string
 }
 
 // probeUsage is printed by -h above the flags. It says what counts as a
@@ -107,6 +109,8 @@ func runSIP2Probe(args []string, out io.Writer) error {
 		"(only for an ACS that drops repeats by AY/AZ, such as FOLIO edge-sip2; Koha would run them twice)")
 	fs.BoolVar(&cfg.renewMustSucceed, "renew-must-succeed", false, "count a refused renewal, or one with an unknown outcome, as a failed step")
 	fs.BoolVar(&cfg.continueAfterPatron, "continue", false, "run the circulation steps even when the patron check failed")
+	fs.StringVar(&cfg.plaintextOK, "plaintext-ok", "", "comma-separated CIDRs of a trusted LAN to which -transport tcp may go\n"+
+		"(besides loopback), as sip2.plaintext_ok in the kiosk's configuration")
 	fs.BoolVar(&cfg.showPersonal, "show-personal", false, "print titles and the patron's loan, hold and fee lists unmasked\n"+
 		"(they tell what a patron reads; patron ids, PINs and passwords stay masked)")
 	if err := fs.Parse(args); err != nil {
@@ -208,6 +212,15 @@ func (cfg probeConfig) dialer(out io.Writer) (sip2.Dialer, error) {
 	case "tcp":
 		if cfg.insecureSkipVerify || cfg.caFile != "" {
 			return nil, fmt.Errorf("-ca and -insecure-skip-verify apply to tls and fbs only")
+		}
+		// The probe sends a patron id, often a CPR number, and a PIN: the
+		// same rule as sip2.transport in the kiosk's configuration.
+		var trusted []string
+		if cfg.plaintextOK != "" {
+			trusted = strings.Split(cfg.plaintextOK, ",")
+		}
+		if err := config.PlaintextAllowed(cfg.addr, trusted); err != nil {
+			return nil, fmt.Errorf("sip2 probe: -transport tcp: %w; use -transport tls or fbs, or -plaintext-ok CIDR for a trusted LAN", err)
 		}
 		return sip2.TCPDialer{Addr: cfg.addr}, nil
 	case "tls":

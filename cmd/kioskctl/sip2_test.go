@@ -391,3 +391,27 @@ func TestSIP2ProbeMasksTitles(t *testing.T) {
 		t.Error("-show-personal printed the patron id")
 	}
 }
+
+// TestSIP2ProbePlainTCPOnlyToLoopbackOrTrustedLAN: the probe sends a
+// patron id and PIN, so plain TCP off-site is refused as in the kiosk's
+// configuration, before anything is sent.
+func TestSIP2ProbePlainTCPOnlyToLoopbackOrTrustedLAN(t *testing.T) {
+	var out bytes.Buffer
+	err := runSIP2Probe([]string{"-addr", "192.0.2.7:6001"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "192.0.2.7 is in neither") || !strings.Contains(err.Error(), "-plaintext-ok") {
+		t.Fatalf("err = %v, want plain TCP to 192.0.2.7 refused", err)
+	}
+	if strings.Contains(out.String(), "-> ") {
+		t.Fatalf("something was sent:\n%s", out.String())
+	}
+	err = runSIP2Probe([]string{"-addr", "sip2.example.dk:6001"}, &out)
+	if err == nil || !strings.Contains(err.Error(), `host name "sip2.example.dk"`) {
+		t.Fatalf("err = %v, want a host name refused for plain TCP", err)
+	}
+	// Listed as trusted, the address passes the check (and then fails to
+	// connect, since nothing listens there).
+	err = runSIP2Probe([]string{"-addr", "192.0.2.7:6001", "-plaintext-ok", "192.0.2.0/24", "-timeout", "1s"}, &out)
+	if err != nil && strings.Contains(err.Error(), "is in neither") {
+		t.Fatalf("a trusted LAN refused: %v", err)
+	}
+}
