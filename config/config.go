@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,7 +59,13 @@ type Library struct {
 
 // SIP2 is the connection to the library system.
 type SIP2 struct {
-	Transport      string   `toml:"transport"`     // tcp, tls or fbs
+	Transport string `toml:"transport"` // tls (the default), fbs, or tcp to loopback or a trusted LAN
+	// PlaintextOK lists the networks (CIDRs such as "10.0.0.0/8", or
+	// single IP addresses) to which transport = "tcp" may connect besides
+	// loopback. Plain TCP carries CPR numbers and PINs in clear text, so
+	// it is refused for any other address and for every host name but
+	// "localhost": a name's address can change under the kiosk.
+	PlaintextOK    []string `toml:"plaintext_ok"`
 	Address        string   `toml:"address"`       // host:port for tcp and tls
 	URL            string   `toml:"url"`           // FBS base URL, e.g. https://et.cicero-fbs.com
 	Institution    string   `toml:"institution"`   // AO, an ISIL such as DK-775100
@@ -90,11 +97,12 @@ type TLS struct {
 // Login configures patron identification and PIN throttling.
 type Login struct {
 	PINLength        int      `toml:"pin_length"`
-	MaxWrongPINs     int      `toml:"max_wrong_pins"`     // wrong PINs before a card is locked at this kiosk
-	Lockout          Duration `toml:"lockout"`            // how long a locked card stays locked
-	BlockPatronAfter int      `toml:"block_patron_after"` // send SIP2 01 Block Patron after this many; 0 = never
-	CardPatterns     []string `toml:"card_patterns"`      // regular expressions for library card numbers; empty = the built-in Danish ones
-	UseStatusMessage string   `toml:"use_status_message"` // "23" (patron status) or "63" (patron information)
+	MaxWrongPINs     int      `toml:"max_wrong_pins"`      // wrong PINs before a card is locked at this kiosk
+	Lockout          Duration `toml:"lockout"`             // how long a locked card stays locked
+	BlockPatronAfter int      `toml:"block_patron_after"`  // send SIP2 01 Block Patron after this many; 0 = never
+	BlockWindow      Duration `toml:"block_patron_window"` // how long wrong PINs count towards block_patron_after, across locks
+	CardPatterns     []string `toml:"card_patterns"`       // regular expressions for library card numbers; empty = the built-in Danish ones
+	UseStatusMessage string   `toml:"use_status_message"`  // "23" (patron status) or "63" (patron information)
 }
 
 // Loans configures checkout.
@@ -190,12 +198,12 @@ func Default() Config {
 		Library: Library{Name: "Demobiblioteket", Branch: "Hovedbiblioteket", HomeISILs: []string{"DK-799000"},
 			PayWhere: "Betal på bibliotek.dk eller i skranken"},
 		SIP2: SIP2{
-			Transport: "tcp", Address: "127.0.0.1:6001", Institution: "DK-799000",
+			Transport: "tls", Address: "127.0.0.1:6002", Institution: "DK-799000",
 			User: "kiosk", Password: "kiosk", Location: "Hovedbiblioteket", Charset: "utf-8",
 			ErrorDetection: true, Timeout: Duration{10 * time.Second}, Keepalive: Duration{60 * time.Second},
 			Retries: 2, PoolSize: 3,
 		},
-		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute},
+		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute}, BlockWindow: Duration{24 * time.Hour},
 			UseStatusMessage: "23"},
 		Loans:   Loans{AlreadyLent: "renew", OtherLibrary: "lend"},
 		Returns: Returns{Offline: true, QueueMax: 500, HoldShelf: "Reserveringshylden", StaffDesk: "Skranken", DefaultShelf: "Returhylden"},
@@ -466,6 +474,23 @@ func (c *Config) validate(demo bool) []error {
 			return nil
 		},
 		func() error {
+			for _, n := range c.SIP2.PlaintextOK {
+				if _, err := parseNet(n); err != nil {
+					return &Error{"sip2.plaintext_ok", n, "networks in CIDR notation such as \"10.0.0.0/8\", or single IP addresses"}
+				}
+			}
+			return nil
+		},
+		func() error {
+			if c.SIP2.Transport != "tcp" {
+				return nil
+			}
+			if err := PlaintextAllowed(c.SIP2.Address, c.SIP2.PlaintextOK); err != nil {
+				return &Error{"sip2.transport", c.SIP2.Transport, err.Error() + "; use \"tls\" or \"fbs\", or list the trusted LAN in sip2.plaintext_ok"}
+			}
+			return nil
+		},
+		func() error {
 			if !isilRe.MatchString(c.SIP2.Institution) && c.SIP2.Institution == "" {
 				return &Error{"sip2.institution", c.SIP2.Institution, "the institution id (AO), for FBS an ISIL such as \"DK-775100\""}
 			}
@@ -532,6 +557,12 @@ func (c *Config) validate(demo bool) []error {
 		func() error {
 			if c.Login.BlockPatronAfter != 0 && c.Login.BlockPatronAfter < c.Login.MaxWrongPINs {
 				return &Error{"login.block_patron_after", c.Login.BlockPatronAfter, "0 (never) or at least login.max_wrong_pins"}
+			}
+			return nil
+		},
+		func() error {
+			if c.Login.BlockWindow.Duration < time.Minute || c.Login.BlockWindow.Duration > 24*time.Hour {
+				return &Error{"login.block_patron_window", c.Login.BlockWindow, "between 1m and 24h"}
 			}
 			return nil
 		},
@@ -648,4 +679,52 @@ func (c *Config) validate(demo bool) []error {
 		}
 	}
 	return errs
+}
+
+// PlaintextAllowed says whether plain TCP may carry SIP2 to addr
+// (host:port): it may to loopback ("localhost" or a loopback IP) and to an
+// IP address inside one of the trusted networks, which are CIDRs or single
+// IP addresses. Every other host name is refused rather than resolved,
+// since whoever answers for the name later need not be on the trusted LAN.
+// The error says why, without the "config:" prefix, so that both the
+// configuration and kioskctl can word it as theirs.
+func PlaintextAllowed(addr string, trusted []string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("plain TCP needs a host:port address, not %q", addr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("plain TCP sends CPR numbers and PINs unencrypted, so it is allowed only to loopback or an IP address of a trusted LAN, not to the host name %q", host)
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() {
+		return nil
+	}
+	for _, n := range trusted {
+		if p, err := parseNet(n); err == nil && p.Contains(ip) {
+			return nil
+		}
+	}
+	return fmt.Errorf("plain TCP sends CPR numbers and PINs unencrypted, so it is allowed only to loopback or an address in sip2.plaintext_ok, and %s is in neither", ip)
+}
+
+// parseNet reads a CIDR, or a single IP address as the network of just it.
+func parseNet(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("config: %w", err)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("config: %w", err)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

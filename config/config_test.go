@@ -266,3 +266,58 @@ func TestPINFileRefusedWithLineNumber(t *testing.T) {
 		t.Fatalf("Load of a good file: %v", err)
 	}
 }
+
+// TestPlainTCPOnlyToLoopbackOrTrustedLAN: CPR numbers cross the SIP2 link,
+// so plain TCP is refused off-site unless the file names the LAN as
+// trusted, and TLS is the default.
+func TestPlainTCPOnlyToLoopbackOrTrustedLAN(t *testing.T) {
+	if d := Default(); d.SIP2.Transport != "tls" {
+		t.Errorf("default sip2.transport = %q, want tls", d.SIP2.Transport)
+	}
+	c, err := Load("../packaging/kiosk.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SIP2.Transport != "tls" {
+		t.Errorf("example sip2.transport = %q, want tls", c.SIP2.Transport)
+	}
+	ok := []string{
+		"[sip2]\ntransport = \"tcp\"\naddress = \"127.0.0.1:6001\"\n",
+		"[sip2]\ntransport = \"tcp\"\naddress = \"localhost:6001\"\n",
+		"[sip2]\ntransport = \"tcp\"\naddress = \"[::1]:6001\"\n",
+		"[sip2]\ntransport = \"tcp\"\naddress = \"10.20.3.4:6001\"\nplaintext_ok = [\"10.20.0.0/16\"]\n",
+		"[sip2]\ntransport = \"tcp\"\naddress = \"192.168.1.9:6001\"\nplaintext_ok = [\"10.0.0.0/8\", \"192.168.1.9\"]\n",
+		// TLS and FBS go anywhere.
+		"[sip2]\ntransport = \"tls\"\naddress = \"sip2.example.dk:6002\"\n",
+	}
+	for _, body := range ok {
+		if _, err := Load(write(t, "k.toml", body, 0o644)); err != nil {
+			t.Errorf("%q refused: %v", body, err)
+		}
+	}
+	bad := []struct{ body, want string }{
+		{"[sip2]\ntransport = \"tcp\"\naddress = \"sip2.example.dk:6001\"\n",
+			`config: sip2.transport = "tcp" is not valid: plain TCP sends CPR numbers and PINs unencrypted, so it is allowed only to loopback or an IP address of a trusted LAN, not to the host name "sip2.example.dk"; use "tls" or "fbs", or list the trusted LAN in sip2.plaintext_ok`},
+		{"[sip2]\ntransport = \"tcp\"\naddress = \"10.21.3.4:6001\"\nplaintext_ok = [\"10.20.0.0/16\"]\n",
+			`config: sip2.transport = "tcp" is not valid: plain TCP sends CPR numbers and PINs unencrypted, so it is allowed only to loopback or an address in sip2.plaintext_ok, and 10.21.3.4 is in neither; use "tls" or "fbs", or list the trusted LAN in sip2.plaintext_ok`},
+		{"[sip2]\ntransport = \"tcp\"\naddress = \"192.0.2.7:6001\"\n",
+			`and 192.0.2.7 is in neither`},
+		{"[sip2]\ntransport = \"tcp\"\naddress = \"127.0.0.1:6001\"\nplaintext_ok = [\"10.0.0.0/33\", \"lan\"]\n",
+			`config: sip2.plaintext_ok = "10.0.0.0/33" is not valid: networks in CIDR notation such as "10.0.0.0/8", or single IP addresses`},
+	}
+	for _, b := range bad {
+		_, err := Load(write(t, "k.toml", b.body, 0o644))
+		if err == nil {
+			t.Errorf("%q accepted", b.body)
+			continue
+		}
+		if !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%q:\n got %v\nwant …%s", b.body, err, b.want)
+		}
+	}
+	// The refusal comes with the file's other problems, not alone.
+	_, err = Load(write(t, "k.toml", "[sip2]\ntransport = \"tcp\"\naddress = \"sip2.example.dk:6001\"\n[login]\npin_length = 2\n", 0o644))
+	if lines := errorLines(err); len(lines) != 2 {
+		t.Errorf("want 2 error lines, got %d: %v", len(lines), err)
+	}
+}

@@ -39,6 +39,15 @@ type countingDialer struct {
 	mu      sync.Mutex
 	maxSeen int
 	conns   int
+	// rewrite, when set, replaces each received frame: a test's stand-in
+	// for a misbehaving library system.
+	rewrite func([]byte) []byte
+}
+
+func (d *countingDialer) setRewrite(f func([]byte) []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.rewrite = f
 }
 
 func (d *countingDialer) Dial(ctx context.Context) (sip2.Conn, error) {
@@ -74,6 +83,12 @@ func (c *countingConn) Send(ctx context.Context, f []byte) error {
 
 func (c *countingConn) Receive(ctx context.Context) ([]byte, error) {
 	b, err := c.Conn.Receive(ctx)
+	c.d.mu.Lock()
+	rw := c.d.rewrite
+	c.d.mu.Unlock()
+	if err == nil && rw != nil {
+		b = rw(b)
+	}
 	c.mu.Lock()
 	if c.inFlight > 0 {
 		c.inFlight--
@@ -153,6 +168,15 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	if mod != nil {
 		mod(&o)
 	}
+	// One log sink for the core and the SIP2 client, as in the kiosk
+	// proper, at debug level and without the redaction hook: what a test
+	// finds in it is what the code wrote.
+	logs := &syncBuffer{}
+	log := logrus.New()
+	log.SetOutput(logs)
+	log.SetLevel(logrus.DebugLevel)
+	log.SetFormatter(&logrus.JSONFormatter{})
+
 	d := &countingDialer{Dialer: sip2.TCPDialer{Addr: addr.String()}}
 	so := sip2.DefaultOptions()
 	so.Dialer = d
@@ -161,6 +185,7 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	so.Location = demoISIL
 	so.RequestTimeout = 2 * time.Second
 	so.KeepAlive = 0
+	so.Logger = log
 	pool := sip2.NewPool(o.Parallel, so)
 
 	pad := rfidtest.NewPad(rfidtest.PadOptions{})
@@ -177,12 +202,6 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	}
 	prn := printertest.New(576)
 	receipts := NewESCPOSReceipts(prn, bundle, printer.DefaultOptions(), "Demobiblioteket", "Hovedbiblioteket")
-
-	logs := &syncBuffer{}
-	log := logrus.New()
-	log.SetOutput(logs)
-	log.SetLevel(logrus.DebugLevel)
-	log.SetFormatter(&logrus.JSONFormatter{})
 
 	ui := &recUI{}
 	k, err := New(o, Ports{Library: NewSIP2Library(pool), Tags: NewRFIDTags(reader), Printer: receipts,

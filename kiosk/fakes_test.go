@@ -50,6 +50,11 @@ type fakeLibrary struct {
 	ended      int
 	blocked    int
 	pins       []string // every PIN the fake received (to check none is blank)
+	// statusErr, when set, is what Status returns (e.g. a refused login).
+	statusErr error
+	// statusAt and statusPaperOut record every Status call.
+	statusAt       []time.Time
+	statusPaperOut []bool
 }
 
 func newFakeLibrary() *fakeLibrary {
@@ -256,6 +261,11 @@ func (l *fakeLibrary) BlockPatron(ctx context.Context, p Patron, msg string) err
 func (l *fakeLibrary) Status(ctx context.Context, paperOut bool) (ACSStatus, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.statusAt = append(l.statusAt, time.Now())
+	l.statusPaperOut = append(l.statusPaperOut, paperOut)
+	if l.statusErr != nil {
+		return ACSStatus{}, l.statusErr
+	}
 	if l.offline {
 		return ACSStatus{}, ErrOffline
 	}

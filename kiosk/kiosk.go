@@ -121,6 +121,14 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 		tagSem: make(chan struct{}, 1),
 	}
 	k.model = NewModel(opts, ports.Identify, ports.Clock.Now())
+	// Card locks outlive a restart, or switching the kiosk off and on
+	// would undo them. A throttle that cannot be read starts empty rather
+	// than keep the kiosk out of service.
+	th, err := OpenThrottle(opts, opts.StateDir, ports.Clock.Now())
+	if err != nil {
+		k.log.WithError(err).Warn("card locks of the last run not restored")
+	}
+	k.model.Throttle = th
 	k.model.Health.PrinterNone = ports.Printer == nil
 	// A clock that says it is before 2025 was reset (no RTC battery, no
 	// NTP yet): offline returns would carry wrong dates. SetClockSet
@@ -283,6 +291,7 @@ func (k *Kiosk) goProbe(ctx context.Context) {
 	if k.opts.HealthEvery <= 0 {
 		return
 	}
+	every := k.opts.HealthEvery
 	var probe func()
 	probe = func() {
 		select {
@@ -293,16 +302,24 @@ func (k *Kiosk) goProbe(ctx context.Context) {
 		k.wg.Add(1)
 		go func() {
 			defer k.wg.Done()
-			k.probeOnce(ctx)
+			// The next probe is timed from the end of this one, with the
+			// interval doubled after a failure, up to HealthBackoffMax.
+			if k.probeOnce(ctx) {
+				every = k.opts.HealthEvery
+			} else if every < k.opts.HealthBackoffMax {
+				every = min(2*every, k.opts.HealthBackoffMax)
+			}
+			k.ports.Clock.AfterFunc(every, probe)
 		}()
-		k.ports.Clock.AfterFunc(k.opts.HealthEvery, probe)
 	}
 	// The first probe runs at once: the kiosk learns whether the library
 	// system is there before its first patron, not HealthEvery later.
 	probe()
 }
 
-func (k *Kiosk) probeOnce(ctx context.Context) {
+// probeOnce asks the printer and the library system how they are, and
+// reports whether the library system answered and is on line.
+func (k *Kiosk) probeOnce(ctx context.Context) bool {
 	cctx, cancel := context.WithTimeout(ctx, k.opts.CallTimeout)
 	defer cancel()
 	paper := ""
@@ -342,6 +359,7 @@ func (k *Kiosk) probeOnce(ctx context.Context) {
 	h := k.health
 	k.healthMu.Unlock()
 	k.post(EvHealth{Health: h})
+	return err == nil && st.Online
 }
 
 // maxClockSkew is how far the kiosk's clock may be from the library

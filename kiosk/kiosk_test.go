@@ -26,14 +26,22 @@ type rig struct {
 }
 
 // newRig starts a kiosk on the fakes inside a synctest bubble.
-func newRig(t *testing.T, o Options) *rig {
+func newRig(t *testing.T, o Options) *rig { t.Helper(); return newRigPorts(t, o, nil) }
+
+// newRigPorts is newRig with the ports changed by mod before the kiosk is
+// built: a port swapped once Run has started would race with it.
+func newRigPorts(t *testing.T, o Options, mod func(*Ports)) *rig {
 	t.Helper()
 	lib := newFakeLibrary()
 	r := &rig{lib: lib, tags: newFakeTags(lib), prn: &fakePrinter{}, ui: &recUI{}, logs: &bytes.Buffer{}}
 	log := logrus.New()
 	log.SetOutput(r.logs)
 	log.SetFormatter(&logrus.JSONFormatter{})
-	k, err := New(o, Ports{Library: lib, Tags: r.tags, Printer: r.prn, Log: log}, r.ui)
+	ports := Ports{Library: lib, Tags: r.tags, Printer: r.prn, Log: log}
+	if mod != nil {
+		mod(&ports)
+	}
+	k, err := New(o, ports, r.ui)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,9 +390,8 @@ func TestRunnerAlwaysPrintsAndSessionEndCancelsJob(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		o := runnerOpts(t)
 		o.Receipt = ReceiptAlways
-		r := newRig(t, o)
 		prn := &stuckPrinter{}
-		r.k.ports.Printer = prn
+		r := newRigPorts(t, o, func(p *Ports) { p.Printer = prn })
 		defer r.stop()
 		r.login(t, testCPR, testPIN)
 		r.k.PadItem(pad("item-1"))

@@ -52,6 +52,12 @@ type Options struct {
 	// BlockPatronAfter wrong PINs for one card send SIP2 01 Block Patron.
 	// Default 0: never (an ILS block lets strangers lock others out).
 	BlockPatronAfter int
+	// BlockWindow is how long a card's wrong PINs count towards
+	// BlockPatronAfter, across its locks: with MaxWrongPINs 3 and
+	// BlockPatronAfter 9, the ninth wrong PIN within it blocks, after three
+	// locks. At most 24 hours, the least a throttle entry stays readable.
+	// Default 24 hours.
+	BlockWindow time.Duration
 	// BlockMessage is the AL text of a Block Patron. Default "PIN misuse at self-service kiosk".
 	BlockMessage string
 	// IdleTimeout ends a session after no activity. Default 90 s.
@@ -116,6 +122,13 @@ type Options struct {
 	// HealthEvery is how often the runner probes the library system and the
 	// printer. Default 30 s.
 	HealthEvery time.Duration
+	// HealthBackoffMax caps the probe interval while the library system
+	// cannot be used: each failed probe doubles the interval from
+	// HealthEvery up to this, so a refused login (reliability.md #3) or a
+	// system that is down is not asked again every HealthEvery for hours.
+	// A probe that works brings the interval back to HealthEvery. Default
+	// 5 minutes; a value below HealthEvery means no backoff.
+	HealthBackoffMax time.Duration
 
 	// MaintPINFile is the technicians' credential file
 	// (maintenance.pin_file). Empty means no maintenance mode at all: the
@@ -166,6 +179,7 @@ func DefaultOptions() Options {
 		BackoffBase:        2 * time.Second,
 		BackoffMax:         60 * time.Second,
 		BlockMessage:       "PIN misuse at self-service kiosk",
+		BlockWindow:        24 * time.Hour,
 		IdleTimeout:        90 * time.Second,
 		IdleWarning:        20 * time.Second,
 		GoodbyeFor:         5 * time.Second,
@@ -188,6 +202,7 @@ func DefaultOptions() Options {
 		MaintLockoutMax:    24 * time.Hour,
 		AuditKeepDays:      90,
 		AuditMaxBytes:      1 << 20,
+		HealthBackoffMax:   5 * time.Minute,
 	}
 }
 

@@ -430,7 +430,7 @@ func (s *stepper) identified(text []byte) {
 	}
 	zero(m.Sec.ID)
 	m.Sec.ID = id
-	if m.Throttle.Locked(m.Throttle.Key(id), m.Now) {
+	if m.Throttle.Locked(m.Throttle.Key(id, m.Now), m.Now) {
 		zero(m.Sec.ID)
 		m.Sec.ID = nil
 		m.State = StateIdentify
@@ -475,7 +475,7 @@ func (s *stepper) submitPIN() {
 		m.Message = Text{ID: MsgPINTooShort, Data: map[string]any{"Digits": m.Opts.PINLength}}
 		return
 	}
-	k := m.Throttle.Key(m.Sec.ID)
+	k := m.Throttle.Key(m.Sec.ID, m.Now)
 	if m.Throttle.Locked(k, m.Now) {
 		s.loginFailed(Text{ID: MsgLoginCardLocked, Data: map[string]any{"Minutes": int(m.Opts.LockFor / time.Minute)}})
 		return
@@ -524,7 +524,7 @@ func (s *stepper) auth(e EvAuth) {
 		return
 	}
 	st := e.Status
-	k := m.Throttle.Key(m.Sec.ID)
+	k := m.Throttle.Key(m.Sec.ID, m.Now)
 	switch {
 	case st.ValidPatron == "Y" && st.ValidPIN == "Y":
 		m.Throttle.Succeed(k)

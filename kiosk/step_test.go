@@ -204,7 +204,7 @@ func TestThrottleKeepsNoCardNumber(t *testing.T) {
 		}
 	}
 	other := NewThrottle(testOpts())
-	if other.Key([]byte(testCPR)) == m.Throttle.Key([]byte(testCPR)) {
+	if other.Key([]byte(testCPR), t0) == m.Throttle.Key([]byte(testCPR), t0) {
 		t.Fatal("throttle key is not random per process")
 	}
 }

@@ -123,6 +123,23 @@ type FEIGReader struct {
 }
 
 var _ Reader = (*FEIGReader)(nil)
+var _ Resetter = (*FEIGReader)(nil)
+
+// Resetter is a Reader that can be reset when it stops answering
+// (reliability.md #28): the watcher tries a reset once before it reports the
+// reader down.
+type Resetter interface {
+	Reset(ctx context.Context) error
+}
+
+// Reset switches the reader's RF field off and on (FEIG RF Reset, 0x69), which
+// also drops a half-finished exchange; the reader must answer it.
+func (r *FEIGReader) Reset(ctx context.Context) error {
+	if err := r.d.RFReset(ctx); err != nil {
+		return fmt.Errorf("rfid: reset: %w", err)
+	}
+	return nil
+}
 
 // NewFEIG returns a Reader on the driver. Zero option fields take their
 // defaults (AcceptBadCRC and RFResetBeforeInventory stay false).

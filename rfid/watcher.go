@@ -3,6 +3,7 @@ package rfid
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -321,10 +322,20 @@ func (w *Watcher) Poll(ctx context.Context) {
 		// A reader that is gone is reported at once; anything else (a
 		// timeout, a buffer overflow, line noise) only when it persists.
 		w.invFailures++
-		if errors.Is(err, usbio.ErrDisconnected) || errors.Is(err, usbio.ErrNoDevice) ||
-			w.invFailures >= inventoryFailuresDown {
+		rs, canReset := w.r.(Resetter)
+		switch {
+		case errors.Is(err, usbio.ErrDisconnected) || errors.Is(err, usbio.ErrNoDevice) ||
+			w.invFailures >= inventoryFailuresDown:
 			w.setDown(err)
-		} else {
+		case canReset && !w.down && w.invFailures == inventoryFailuresDown-1:
+			// A reader that hangs or sends garbage is reset once before
+			// it counts as down: one more failed inventory after the
+			// reset, and it does.
+			w.log.WithError(err).Warn("rfid: reader not answering; resetting it")
+			if rerr := rs.Reset(ctx); rerr != nil && ctx.Err() == nil {
+				w.setDown(fmt.Errorf("%w (reset failed: %w)", err, rerr))
+			}
+		default:
 			w.log.WithError(err).Debug("rfid: inventory failed")
 		}
 		return

@@ -376,3 +376,68 @@ func TestWatcherWithTimingModel(t *testing.T) {
 		}
 	})
 }
+
+// resettingReader is a flakyReader that can be reset; a reset that works
+// ends the hang when fixes is set.
+type resettingReader struct {
+	*flakyReader
+	resets   int
+	fixes    bool
+	resetErr error
+}
+
+func (r *resettingReader) Reset(ctx context.Context) error {
+	r.resets++
+	if r.fixes {
+		r.fail = nil
+	}
+	return r.resetErr
+}
+
+// TestWatcherResetsAHungReaderThenReportsItDown (reliability.md scenario
+// 28): a reader that stops answering (command timeouts) is reset once;
+// if that helps, nothing is reported; if it keeps hanging, or the reset
+// fails, the reader is reported down (which puts the kiosk out of order).
+func TestWatcherResetsAHungReaderThenReportsItDown(t *testing.T) {
+	timeout := fmt.Errorf("%w: %w", rfid.ErrReaderGone, usbio.ErrTimeout)
+	ctx := context.Background()
+
+	pad, r := newPadReader(t, rfid.Options{})
+	pad.Place(itemTag(t, 1, "8001", "DK710100", 1, 1))
+	// The FEIG reader can be reset, and the (virtual) reader answers it.
+	var fr any = r
+	if rs, ok := fr.(rfid.Resetter); !ok {
+		t.Fatal("the FEIG reader cannot be reset")
+	} else if err := rs.Reset(ctx); err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	rr := &resettingReader{flakyReader: &flakyReader{Reader: r, fail: []error{timeout, timeout, timeout, timeout}}, fixes: true}
+	w := rfid.NewWatcher(rr, rfid.WatcherOptions{Confirm: 1}, nil)
+	w.Poll(ctx)
+	w.Poll(ctx)
+	if rr.resets != 1 {
+		t.Fatalf("%d resets after two hung inventories, want 1", rr.resets)
+	}
+	w.Poll(ctx)
+	expect(t, "the reset helped", w, "item added 8001 complete")
+
+	rr = &resettingReader{flakyReader: &flakyReader{Reader: r, fail: []error{timeout, timeout, timeout, timeout}}}
+	w = rfid.NewWatcher(rr, rfid.WatcherOptions{Confirm: 1}, nil)
+	w.Poll(ctx)
+	w.Poll(ctx)
+	expect(t, "reset, not down yet", w)
+	w.Poll(ctx)
+	expect(t, "still hung after the reset", w, "reader down")
+	if rr.resets != 1 {
+		t.Fatalf("%d resets, want 1", rr.resets)
+	}
+
+	rr = &resettingReader{flakyReader: &flakyReader{Reader: r, fail: []error{timeout, timeout}}, resetErr: timeout}
+	w = rfid.NewWatcher(rr, rfid.WatcherOptions{Confirm: 1}, nil)
+	w.Poll(ctx)
+	w.Poll(ctx)
+	evs := expect(t, "the reset failed", w, "reader down")
+	if err := evs[0].Err; err == nil || !strings.Contains(err.Error(), "reset failed") {
+		t.Fatalf("reader down with %v, want it to say the reset failed", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -30,6 +31,11 @@ var (
 	// ErrUnexpectedResponse: the ACS answered with a message that does not
 	// answer the request.
 	ErrUnexpectedResponse = errors.New("sip2: unexpected response")
+	// ErrWrongSubject: the ACS answered the right message type about
+	// another item (AB) or another patron (AA). It matches
+	// ErrUnexpectedResponse too, and for a checkout, renew or checkin also
+	// ErrOutcomeUnknown, since what happened to the asked item is unknown.
+	ErrWrongSubject = fmt.Errorf("%w: about another item or patron", ErrUnexpectedResponse)
 )
 
 // Options configure a Client. Start from DefaultOptions.
@@ -473,6 +479,14 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 			c.warnf("sip2: discarding %s while waiting for %s", resp.Code, spec.Response)
 			continue
 		}
+		if err := checkSubject(req, resp); err != nil {
+			// A well-formed answer about another item or patron: a
+			// confused ACS or a desynchronised stream. Never take it as
+			// the answer; the connection is dropped, since what it carries
+			// next cannot be trusted either.
+			c.warnf("sip2: %v", err)
+			return lost(err)
+		}
 		lastSent = frame
 		if resp.Code == MsgACSStatus {
 			st := parseACSStatus(resp, c.opts.TimeZone)
@@ -502,4 +516,42 @@ func (c *Client) receiveWithin(ctx context.Context, deadline time.Time, conn Con
 	rctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	return conn.Receive(rctx)
+}
+
+// checkSubject checks that resp is about the item (AB) and patron (AA) req
+// asked about: item answers (12, 10, 30, 18) must name the requested item,
+// and patron answers (24 to a 23 or a 01, 64) the requested patron. An
+// empty id counts as another one, since the answer then does not say whose
+// it is. Patron ids are compared without FBS's "LN:" prefix, and never
+// quoted in the error: they may be CPR numbers.
+func checkSubject(req, resp *Message) error {
+	switch resp.Code {
+	case MsgCheckoutResponse, MsgCheckinResponse, MsgRenewResponse, MsgItemInfoResponse:
+		want := req.Get(FieldItemID)
+		if want == "" {
+			// A renew by title id (AJ) names no item to compare.
+			return nil
+		}
+		if got := resp.Get(FieldItemID); !sameID(got, want) {
+			return fmt.Errorf("%w: %s about item %q answered with a %s about item %q", ErrWrongSubject, req.Code, want, resp.Code, got)
+		}
+	case MsgPatronStatusResponse, MsgPatronInfoResponse:
+		want := req.Get(FieldPatronID)
+		if want == "" {
+			return nil
+		}
+		if got := resp.Get(FieldPatronID); !sameID(StripLN(got), StripLN(want)) {
+			if got == "" {
+				return fmt.Errorf("%w: %s answered with a %s that names no patron", ErrWrongSubject, req.Code, resp.Code)
+			}
+			return fmt.Errorf("%w: %s answered with a %s about another patron", ErrWrongSubject, req.Code, resp.Code)
+		}
+	}
+	return nil
+}
+
+// sameID compares two ids as the ACS may echo them: surrounding blanks
+// (fixed-width ACS databases pad) and letter case do not count.
+func sameID(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
 }

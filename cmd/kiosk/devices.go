@@ -93,6 +93,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	o.MaxWrongPINs = cfg.Login.MaxWrongPINs
 	o.LockFor = cfg.Login.Lockout.Duration
 	o.BlockPatronAfter = cfg.Login.BlockPatronAfter
+	o.BlockWindow = cfg.Login.BlockWindow.Duration
 	o.IdleTimeout = cfg.Kiosk.IdleTimeout.Duration
 	o.IdleWarning = cfg.Kiosk.IdleWarning.Duration
 	o.AlreadyLent = cfg.Loans.AlreadyLent

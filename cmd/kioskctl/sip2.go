@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/sip2"
 )
 
@@ -36,6 +38,8 @@ type probeConfig struct {
 	resendUnsafe          bool
 	renewMustSucceed      bool
 	continueAfterPatron   bool
+	showPersonal          bool // print titles and loan lists unmasked
+	plaintextOK           string
 }
 
 // probeUsage is printed by -h above the flags. It says what counts as a
@@ -105,6 +109,10 @@ func runSIP2Probe(args []string, out io.Writer) error {
 		"(only for an ACS that drops repeats by AY/AZ, such as FOLIO edge-sip2; Koha would run them twice)")
 	fs.BoolVar(&cfg.renewMustSucceed, "renew-must-succeed", false, "count a refused renewal, or one with an unknown outcome, as a failed step")
 	fs.BoolVar(&cfg.continueAfterPatron, "continue", false, "run the circulation steps even when the patron check failed")
+	fs.StringVar(&cfg.plaintextOK, "plaintext-ok", "", "comma-separated CIDRs of a trusted LAN to which -transport tcp may go\n"+
+		"(besides loopback), as sip2.plaintext_ok in the kiosk's configuration")
+	fs.BoolVar(&cfg.showPersonal, "show-personal", false, "print titles and the patron's loan, hold and fee lists unmasked\n"+
+		"(they tell what a patron reads; patron ids, PINs and passwords stay masked)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -127,7 +135,7 @@ func runSIP2Probe(args []string, out io.Writer) error {
 		frameCharset = cfg.charset
 	}
 	rec := &probeRecorder{out: out, verbose: true, charset: frameCharset, times: map[sip2.Code][]time.Duration{},
-		failed: map[sip2.Code]int{}}
+		failed: map[sip2.Code]int{}, showPersonal: cfg.showPersonal}
 	opts := sip2.DefaultOptions()
 	opts.Dialer = &probeDialer{Dialer: dialer, rec: rec}
 	opts.Institution = sip2.NormalizeISIL(cfg.institution)
@@ -140,7 +148,12 @@ func runSIP2Probe(args []string, out io.Writer) error {
 	opts.ResendUnsafeOnTimeout = cfg.resendUnsafe
 	fmt.Fprintf(out, "sip2 probe: %s %s, institution %s, charset %s, error detection %v, resend unsafe %v\n",
 		cfg.transport, cfg.addr, opts.Institution, frameCharset, cfg.errorDetection && dialer.Stream(), cfg.resendUnsafe)
-	fmt.Fprintln(out, "(masked: AC, AD, CO fully; AA, CY, AE, DA, BD, BE, BF, PB all but the last 2 characters)")
+	if cfg.showPersonal {
+		fmt.Fprintln(out, "(masked: AC, AD, CO fully; AA, CY, AE, DA, BD, BE, BF, PB all but the last 2 characters)")
+	} else {
+		fmt.Fprintln(out, "(masked: AC, AD, CO fully; AA, CY, AE, DA, BD, BE, BF, PB and titles and item lists "+
+			strings.Join(readingFields, ", ")+" all but the last 2 characters; -show-personal shows titles and lists)")
+	}
 
 	var sessions []time.Duration
 	failures := 0
@@ -199,6 +212,15 @@ func (cfg probeConfig) dialer(out io.Writer) (sip2.Dialer, error) {
 	case "tcp":
 		if cfg.insecureSkipVerify || cfg.caFile != "" {
 			return nil, fmt.Errorf("-ca and -insecure-skip-verify apply to tls and fbs only")
+		}
+		// The probe sends a patron id, often a CPR number, and a PIN: the
+		// same rule as sip2.transport in the kiosk's configuration.
+		var trusted []string
+		if cfg.plaintextOK != "" {
+			trusted = strings.Split(cfg.plaintextOK, ",")
+		}
+		if err := config.PlaintextAllowed(cfg.addr, trusted); err != nil {
+			return nil, fmt.Errorf("sip2 probe: -transport tcp: %w; use -transport tls or fbs, or -plaintext-ok CIDR for a trusted LAN", err)
 		}
 		return sip2.TCPDialer{Addr: cfg.addr}, nil
 	case "tls":
@@ -347,7 +369,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		if !r.OK {
 			return "", fmt.Errorf("checkout refused: %s %v", strings.Join(r.ScreenMessages, " / "), r.Codes)
 		}
-		return fmt.Sprintf("due %s, title %q, desensitize %s, renewal=%v", r.DueRaw, r.TitleID, r.Desensitize, r.RenewalOK), nil
+		return fmt.Sprintf("due %s, title %q, desensitize %s, renewal=%v", r.DueRaw, cfg.title(r.TitleID), r.Desensitize, r.RenewalOK), nil
 	})
 	if checkedOut {
 		step("renew (29)", func(ctx context.Context) (string, error) {
@@ -376,7 +398,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		if rec.track(sip2.MsgItemInfo, err) != nil {
 			return "", err
 		}
-		return fmt.Sprintf("circulation status %s, due %q, title %q", info.CirculationStatus, info.DueRaw, info.TitleID), nil
+		return fmt.Sprintf("circulation status %s, due %q, title %q", info.CirculationStatus, info.DueRaw, cfg.title(info.TitleID)), nil
 	})
 	step("checkin (09)", func(ctx context.Context) (string, error) {
 		r, err := c.Checkin(ctx, sip2.CheckinRequest{ItemID: cfg.item})
@@ -426,10 +448,11 @@ type probeRecorder struct {
 	// charset decodes the frames before they are masked and printed: the
 	// masks count characters, and raw CP850 bytes would be invalid UTF-8
 	// on the technician's terminal.
-	charset sip2.Charset
-	mu      sync.Mutex
-	verbose bool
-	sentAt  time.Time
+	charset      sip2.Charset
+	showPersonal bool
+	mu           sync.Mutex
+	verbose      bool
+	sentAt       time.Time
 	// last is the round trip of the last frame received, and haveLast
 	// says there is one not yet claimed by track.
 	last     time.Duration
@@ -454,6 +477,46 @@ func (r *probeRecorder) track(code sip2.Code, err error) error {
 	return err
 }
 
+// readingFields are the fields that tell what a patron reads: the title
+// (AJ), the item properties (CH, which FBS fills with title and author),
+// the shelf (AQ, which names the author) and the item lists of a 64 (holds, overdue, charged, fines, recalls,
+// unavailable holds). A loan's title next to a patron is personal data, so
+// the probe masks them like the patron id unless -show-personal is given.
+var readingFields = []string{"AJ", "CH", "AQ", "AS", "AT", "AU", "AV", "BU", "CD"}
+
+// mask decodes and masks a frame for printing: sip2.MaskFrame, and the
+// reading fields unless showPersonal.
+func (r *probeRecorder) mask(frame []byte) string {
+	s := sip2.MaskFrame(r.charset.Decode(frame))
+	if r.showPersonal {
+		return s
+	}
+	parts := strings.Split(s, "|")
+	masked := false
+	for i, p := range parts {
+		// The first chunk is the code and fixed part; no reading field
+		// comes first in any message.
+		if i > 0 && len(p) > 2 && slices.Contains(readingFields, p[:2]) {
+			parts[i] = p[:2] + sip2.MaskValue(p[2:])
+			masked = true
+		}
+	}
+	out := strings.Join(parts, "|")
+	if masked && len(out) >= 6 && out[len(out)-6:len(out)-4] == "AZ" {
+		// As in sip2.MaskFrame: the checksum would help confirm a guess.
+		out = out[:len(out)-4] + "****"
+	}
+	return out
+}
+
+// title is a title as the probe prints it: masked unless -show-personal.
+func (cfg probeConfig) title(t string) string {
+	if cfg.showPersonal {
+		return t
+	}
+	return sip2.MaskValue(t)
+}
+
 func (r *probeRecorder) setVerbose(v bool) {
 	r.mu.Lock()
 	r.verbose = v
@@ -465,7 +528,7 @@ func (r *probeRecorder) sent(frame []byte) {
 	defer r.mu.Unlock()
 	r.sentAt = time.Now()
 	if r.verbose {
-		fmt.Fprintf(r.out, "  -> %s\n", sip2.MaskFrame(r.charset.Decode(frame)))
+		fmt.Fprintf(r.out, "  -> %s\n", r.mask(frame))
 	}
 }
 
@@ -481,7 +544,7 @@ func (r *probeRecorder) received(frame []byte, err error) {
 	}
 	r.last, r.haveLast = d, true
 	if r.verbose {
-		fmt.Fprintf(r.out, "  <- %s  (%s)\n", sip2.MaskFrame(r.charset.Decode(frame)), d.Round(time.Microsecond))
+		fmt.Fprintf(r.out, "  <- %s  (%s)\n", r.mask(frame), d.Round(time.Microsecond))
 	}
 }
 

@@ -119,14 +119,14 @@ func TestSIP2ProbeDecodesCharset(t *testing.T) {
 	opts.Charset = sip2.CP850
 	_, tcp, _, _, _ := startSimWith(t, opts)
 	var out bytes.Buffer
-	if err := runSIP2Probe([]string{"-addr", tcp, "-charset", "cp850", "-error-detection"}, &out); err != nil {
+	if err := runSIP2Probe([]string{"-addr", tcp, "-charset", "cp850", "-error-detection", "-show-personal"}, &out); err != nil {
 		t.Fatalf("probe failed: %v\n%s", err, out.String())
 	}
 	s := out.String()
 	if !utf8.ValidString(s) {
 		t.Errorf("output is not valid UTF-8:\n%q", s)
 	}
-	// The default item's title, in the checkout reply's AJ.
+	// The default item's title, in the checkout reply's AJ (shown with -show-personal).
 	if !strings.Contains(s, "AJFasandræberne") {
 		t.Errorf("output lacks the decoded title:\n%s", s)
 	}
@@ -353,5 +353,65 @@ func TestSIP2ProbeTimesOnlyAcceptedReplies(t *testing.T) {
 	}
 	if !strings.Contains(line11, "(n=2)") {
 		t.Errorf("11 line = %q, want 2 timed checkouts", line11)
+	}
+}
+
+// TestSIP2ProbeMasksTitles: the titles of the patron's loans (the item
+// lists of the 64 and every AJ) are masked like the patron id, and shown
+// only with -show-personal.
+func TestSIP2ProbeMasksTitles(t *testing.T) {
+	tcp, _, _, _ := startSim(t)
+	lib, err := acs.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, ok := lib.Item("3800000804")
+	if !ok {
+		t.Fatal("no probe item in the demo library")
+	}
+	title := it.Title
+	var masked bytes.Buffer
+	if err := runSIP2Probe([]string{"-addr", tcp, "-error-detection"}, &masked); err != nil {
+		t.Fatalf("probe failed: %v\n%s", err, masked.String())
+	}
+	if strings.Contains(masked.String(), title) || strings.Contains(masked.String(), title[:8]) {
+		t.Errorf("the loan's title %q is printed without -show-personal:\n%s", title, masked.String())
+	}
+	if !strings.Contains(masked.String(), "|AJ*****") {
+		t.Errorf("no masked title in the output:\n%s", masked.String())
+	}
+	var shown bytes.Buffer
+	if err := runSIP2Probe([]string{"-addr", tcp, "-error-detection", "-show-personal"}, &shown); err != nil {
+		t.Fatalf("probe failed: %v\n%s", err, shown.String())
+	}
+	if !strings.Contains(shown.String(), title) {
+		t.Errorf("-show-personal does not show the title %q:\n%s", title, shown.String())
+	}
+	if strings.Contains(shown.String(), "0101700001") {
+		t.Error("-show-personal printed the patron id")
+	}
+}
+
+// TestSIP2ProbePlainTCPOnlyToLoopbackOrTrustedLAN: the probe sends a
+// patron id and PIN, so plain TCP off-site is refused as in the kiosk's
+// configuration, before anything is sent.
+func TestSIP2ProbePlainTCPOnlyToLoopbackOrTrustedLAN(t *testing.T) {
+	var out bytes.Buffer
+	err := runSIP2Probe([]string{"-addr", "192.0.2.7:6001"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "192.0.2.7 is in neither") || !strings.Contains(err.Error(), "-plaintext-ok") {
+		t.Fatalf("err = %v, want plain TCP to 192.0.2.7 refused", err)
+	}
+	if strings.Contains(out.String(), "-> ") {
+		t.Fatalf("something was sent:\n%s", out.String())
+	}
+	err = runSIP2Probe([]string{"-addr", "sip2.example.dk:6001"}, &out)
+	if err == nil || !strings.Contains(err.Error(), `host name "sip2.example.dk"`) {
+		t.Fatalf("err = %v, want a host name refused for plain TCP", err)
+	}
+	// Listed as trusted, the address passes the check (and then fails to
+	// connect, since nothing listens there).
+	err = runSIP2Probe([]string{"-addr", "192.0.2.7:6001", "-plaintext-ok", "192.0.2.0/24", "-timeout", "1s"}, &out)
+	if err != nil && strings.Contains(err.Error(), "is in neither") {
+		t.Fatalf("a trusted LAN refused: %v", err)
 	}
 }

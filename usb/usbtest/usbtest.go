@@ -15,9 +15,10 @@
 //		... open 0416:5011 with package usb and talk to it ...
 //	}
 //
-// When umockdev, python3-gi or the Debian python are missing, Run skips the
-// test, unless KIOSK_REQUIRE_UMOCKDEV=1 is set (as `make test` does): then
-// it fails, so CI cannot pass silently without the emulated devices.
+// When umockdev, python3-gi or the Debian python are missing, Run fails the
+// test, so that no run passes silently without the emulated devices (the
+// project's setup installs them). KIOSK_SKIP_UMOCKDEV=1 turns the failure
+// into a skip, for a machine where that is meant.
 //
 // This package does not import gousb; the tests that use it do.
 //
@@ -82,8 +83,8 @@ func init() {
 
 // Environment variables of the harness.
 const (
-	// EnvRequire makes missing umockdev a test failure instead of a skip.
-	EnvRequire = "KIOSK_REQUIRE_UMOCKDEV"
+	// EnvSkip=1 makes missing umockdev a skip instead of a test failure.
+	EnvSkip = "KIOSK_SKIP_UMOCKDEV"
 	// envChild names the test a child process was started for.
 	envChild = "KIOSK_USBTEST_CHILD"
 	// envControl is the control socket of fakeusb.py.
@@ -303,6 +304,20 @@ var availOnce struct {
 	why string
 }
 
+// unavailable decides what a test does when the emulation is missing: an
+// empty msg means it is there; otherwise the test fails with msg, or skips
+// when the skip variable is "1".
+func unavailable(ok bool, why, skipEnv string) (skip bool, msg string) {
+	if ok {
+		return false, ""
+	}
+	if skipEnv == "1" {
+		return true, fmt.Sprintf("usbtest: skipping, umockdev emulation unavailable (%s) and %s=1", why, EnvSkip)
+	}
+	return false, fmt.Sprintf("usbtest: umockdev emulation unavailable (%s): install umockdev gir1.2-umockdev-1.0 python3-gi "+
+		"(make setup does), or set %s=1 to skip the emulated-USB tests on purpose", why, EnvSkip)
+}
+
 // Run starts the test under emulated devices; see the package comment. It
 // returns nil in the parent process, which has then already reported the
 // child's result, and a *Bed in the child.
@@ -315,11 +330,11 @@ func Run(t *testing.T, devices ...Device) *Bed {
 		return &Bed{t: t, control: os.Getenv(envControl), devices: devices}
 	}
 	availOnce.Do(func() { availOnce.ok, availOnce.why = Available() })
-	if !availOnce.ok {
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatalf("usbtest: umockdev emulation unavailable and %s=1: %s", EnvRequire, availOnce.why)
+	if skip, msg := unavailable(availOnce.ok, availOnce.why, os.Getenv(EnvSkip)); msg != "" {
+		if skip {
+			t.Skip(msg)
 		}
-		t.Skipf("usbtest: skipping, umockdev emulation unavailable (%s); install umockdev gir1.2-umockdev-1.0 python3-gi", availOnce.why)
+		t.Fatal(msg)
 	}
 
 	dir := t.TempDir()

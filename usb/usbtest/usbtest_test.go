@@ -56,3 +56,23 @@ func TestRunPattern(t *testing.T) {
 		t.Errorf("runPattern = %q", got)
 	}
 }
+
+// TestMissingUmockdevFailsUnlessSkippedOnPurpose: without the emulation the
+// emulated-USB tests fail (saying how to install it or skip on purpose),
+// and skip only with KIOSK_SKIP_UMOCKDEV=1.
+func TestMissingUmockdevFailsUnlessSkippedOnPurpose(t *testing.T) {
+	if skip, msg := unavailable(true, "", ""); skip || msg != "" {
+		t.Errorf("available: skip %v msg %q, want neither", skip, msg)
+	}
+	for _, env := range []string{"", "0", "yes"} {
+		skip, msg := unavailable(false, "umockdev-run not found", env)
+		if skip || !strings.Contains(msg, "umockdev emulation unavailable (umockdev-run not found)") ||
+			!strings.Contains(msg, "KIOSK_SKIP_UMOCKDEV=1") {
+			t.Errorf("%s=%q: skip %v msg %q, want a failure naming the fix", EnvSkip, env, skip, msg)
+		}
+	}
+	skip, msg := unavailable(false, "umockdev-run not found", "1")
+	if !skip || !strings.Contains(msg, "KIOSK_SKIP_UMOCKDEV=1") {
+		t.Errorf("%s=1: skip %v msg %q, want a skip", EnvSkip, skip, msg)
+	}
+}

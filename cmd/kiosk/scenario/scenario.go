@@ -214,12 +214,22 @@ func (p *Player) Run(ctx context.Context, steps []Step) (err error) {
 			return err
 		}
 		p.since, p.started = p.started, p.Screen.Snapshot().Seq
-		p.Log("scenario line %d: %s %s", s.line, s.cmd, strings.Join(s.args, " "))
+		p.Log("scenario line %d: %s", s.line, logArgs(s))
 		if err := p.do(ctx, s); err != nil {
 			return fmt.Errorf("scenario line %d (%s): %w", s.line, s.cmd, err)
 		}
 	}
 	return nil
+}
+
+// logArgs is a step as the log shows it: the command with its arguments,
+// except for key and scan, whose arguments are a PIN and a card number.
+func logArgs(s Step) string {
+	switch s.cmd {
+	case "key", "scan":
+		return s.cmd + " (arguments not logged)"
+	}
+	return strings.TrimSpace(s.cmd + " " + strings.Join(s.args, " "))
 }
 
 func (p *Player) do(ctx context.Context, s Step) error {
@@ -239,9 +249,11 @@ func (p *Player) do(ctx context.Context, s Step) error {
 		}
 		return nil
 	case "key":
-		for _, r := range a[0] {
+		keys := []rune(a[0])
+		for i, r := range keys {
 			if err := p.Screen.Press("key:" + string(r)); err != nil {
-				return err
+				// The error would name the key, a digit of the PIN.
+				return fmt.Errorf("scenario: key press %d of %d failed", i+1, len(keys))
 			}
 		}
 		return nil

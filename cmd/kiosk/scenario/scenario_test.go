@@ -539,3 +539,30 @@ func TestHeapProfile(t *testing.T) {
 		t.Fatalf("profile: %d bytes, err %v", len(b), err)
 	}
 }
+
+// TestPlayerLogsNoPINOrCard: the log of a played scenario names key and
+// scan steps but not their arguments, a PIN and a card number.
+func TestPlayerLogsNoPINOrCard(t *testing.T) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenPIN})
+	steps, err := Parse(strings.NewReader("scan 0101700001\nkey 8362\nwait screen pin\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: t.TempDir(), Settle: time.Millisecond,
+		Log: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }}
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(logged, "\n")
+	for _, secret := range []string{"8362", "0101700001", "010170"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("log holds %q:\n%s", secret, all)
+		}
+	}
+	for _, want := range []string{"scenario line 1: scan", "scenario line 2: key", "scenario line 3: wait screen pin"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("log lacks %q:\n%s", want, all)
+		}
+	}
+}
