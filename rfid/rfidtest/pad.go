@@ -132,6 +132,10 @@ type Pad struct {
 	unplugged bool
 	round     int
 	pending   []feig.UID // rest of the current inventory, for MORE
+	// pendingDSFID keeps the DSFID of each pending UID as the anticollision
+	// read it: a real reader reports what it collected in the first frame
+	// even if a tag leaves the field before the host asks for the rest.
+	pendingDSFID map[feig.UID]byte
 	flicker   map[feig.UID]flicker
 	leave     map[feig.UID]int
 	wfaults   map[feig.UID]*writeFault
@@ -534,11 +538,13 @@ func (p *Pad) inventory(mode byte) (feig.Status, []byte, time.Duration) {
 	if mode&0x80 == 0 {
 		p.stats.Inventories++
 		p.pending = p.pending[:0]
+		p.pendingDSFID = map[feig.UID]byte{}
 		for _, u := range p.order {
 			if f, ok := p.flicker[u]; ok && !f.pattern[(p.round-f.start)%len(f.pattern)] {
 				continue
 			}
 			p.pending = append(p.pending, u)
+			p.pendingDSFID[u] = p.tags[u].DSFID
 		}
 		p.round++
 		if tm := p.opts.Timing; tm != nil {
@@ -553,7 +559,7 @@ func (p *Pad) inventory(mode byte) (feig.Status, []byte, time.Duration) {
 	n := min(len(p.pending), p.opts.MaxPerFrame)
 	out := []byte{byte(n)}
 	for _, u := range p.pending[:n] {
-		out = append(out, 0x03, p.tags[u].DSFID)
+		out = append(out, 0x03, p.pendingDSFID[u])
 		out = append(out, u[:]...)
 	}
 	p.pending = p.pending[n:]

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -299,3 +300,47 @@ type fakeTB struct {
 
 func (f *fakeTB) Errorf(string, ...any) { f.errors++ }
 func (f *fakeTB) Helper()               {}
+
+// Tags lifted between the frames of one inventory (the host asks for MORE
+// after the first frame) are still reported with what the anticollision
+// read: a real reader answers from what it collected. The pad crashed here
+// when the soak cleared it during a large inventory.
+func TestTagsLiftedBetweenInventoryFrames(t *testing.T) {
+	p := NewPad(PadOptions{MaxPerFrame: 2})
+	var uids []feig.UID
+	for i := range 5 {
+		tag, err := NewItemTag(TestUID(uint32(0x100+i)), fmt.Sprintf("38000%05d", i), "DK-799000", 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Place(tag)
+		uids = append(uids, tag.UID)
+	}
+	st, out, _ := p.inventory(0x00)
+	if st != feig.StatusMoreData || len(out) < 1 || out[0] != 2 {
+		t.Fatalf("first frame: status %v, %x", st, out)
+	}
+	if got := p.Take(uids...); len(got) != 5 {
+		t.Fatalf("took %d tags", len(got))
+	}
+	seen := 2
+	for {
+		st, out, _ = p.inventory(0x80)
+		if st != feig.StatusMoreData && st != feig.StatusOK {
+			t.Fatalf("continued inventory: status %v", st)
+		}
+		seen += int(out[0])
+		if out[1] != 0x03 || out[2] != DSFIDDDM {
+			t.Fatalf("record %x: want flags 0x03 and the DSFID the anticollision read", out[1:3])
+		}
+		if st == feig.StatusOK {
+			break
+		}
+	}
+	if seen != 5 {
+		t.Fatalf("reported %d tags of the 5 collected", seen)
+	}
+	if st, _, _ := p.inventory(0x00); st != feig.StatusNoTransponder {
+		t.Fatalf("new inventory on an empty pad: %v", st)
+	}
+}
