@@ -136,11 +136,11 @@ type Pad struct {
 	// read it: a real reader reports what it collected in the first frame
 	// even if a tag leaves the field before the host asks for the rest.
 	pendingDSFID map[feig.UID]byte
-	flicker   map[feig.UID]flicker
-	leave     map[feig.UID]int
-	wfaults   map[feig.UID]*writeFault
-	rfaults   map[feig.UID]int
-	stats     Stats
+	flicker      map[feig.UID]flicker
+	leave        map[feig.UID]int
+	wfaults      map[feig.UID]*writeFault
+	rfaults      map[feig.UID]int
+	stats        Stats
 }
 
 // NewPad returns an empty pad.
