@@ -254,6 +254,26 @@ func (e *e2e) place(t tb, itemID string, parts int) []feig.UID {
 	return uids
 }
 
+// liftAndPutBack lifts the tags with uids off the pad, waits until the
+// core has seen every item in ids leave, and puts the same tags back: what
+// a patron does who returns at once what was lent to them a moment ago.
+// Items still lying on the pad when their session ended are left alone by
+// the next session until they have been lifted.
+func (e *e2e) liftAndPutBack(t tb, ids []string, uids ...feig.UID) {
+	t.Helper()
+	tags := e.pad.Take(uids...)
+	e.eventually(t, "items lifted", func() bool {
+		m := e.k.Model()
+		for _, id := range ids {
+			if _, on := m.Pad[id]; on {
+				return false
+			}
+		}
+		return true
+	})
+	e.pad.Place(tags...)
+}
+
 func (e *e2e) afi(uid feig.UID) byte {
 	tg, _ := e.pad.Tag(uid)
 	return tg.AFI
@@ -357,7 +377,13 @@ func TestE2ELoanAndReturn(t *testing.T) {
 		t.Errorf("35 sent %d times", e.srv.Executed(sip2.MsgEndSession))
 	}
 
-	// Return them without logging in (straight from the goodbye screen).
+	// Return them without logging in (straight from the goodbye screen),
+	// lifted and put back: left lying there, they would not be returned.
+	var all []feig.UID
+	for _, id := range items {
+		all = append(all, uids[id]...)
+	}
+	e.liftAndPutBack(t, items, all...)
 	e.k.Send(InChoose{Screen: ScreenReturn})
 	e.eventually(t, "returns done", func() bool { return viewDone(e.k.View(), 3) })
 	for _, it := range e.k.View().Items {

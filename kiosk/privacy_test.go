@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/danbib/kiosk/rfid/feig"
 	"github.com/danbib/kiosk/sip2/acs"
 )
 
@@ -106,8 +107,9 @@ func TestPrivacyCanary(t *testing.T) {
 		t.Fatalf("greeting %q", g)
 	}
 	items := availableItems(t, e.lib, 2)
+	var uids []feig.UID
 	for _, id := range items {
-		e.place(t, id, 1)
+		uids = append(uids, e.place(t, id, 1)...)
 	}
 	e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 2) })
 	e.k.Send(InChoose{Screen: ScreenRenew})
@@ -125,7 +127,9 @@ func TestPrivacyCanary(t *testing.T) {
 	e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
 
 	// The return flow: the library system's 10 names the patron who had
-	// the item (AA), which must go no further.
+	// the item (AA), which must go no further. The items are lifted and
+	// put back, as the next session leaves items lying there alone.
+	e.liftAndPutBack(t, items, uids...)
 	e.k.Send(InChoose{Screen: ScreenReturn})
 	e.eventually(t, "returned", func() bool {
 		v := e.k.View()

@@ -138,6 +138,7 @@ func TestScenario8LostCheckinReplySettled(t *testing.T) {
 			e.k.Send(InReceipt{Choice: "none"})
 			e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
 
+			e.liftAndPutBack(t, items, uids...)
 			e.srv.InjectOnce(fault, sip2.MsgCheckin)
 			e.k.Send(InChoose{Screen: ScreenReturn})
 			e.eventually(t, "return settled", func() bool {

@@ -196,17 +196,24 @@ type Model struct {
 	Mode       Mode
 	ModeReason Text
 
-	Session    int // session number, raised at every session end
-	Lang       string
-	LargeText  bool
-	Intent     Screen // where to go after login
-	LoggedIn   bool
-	Sec        *Secrets
-	Throttle   *Throttle
-	Blocked    Text
-	Message    Text
-	Busy       int // patron-level calls in flight (login, account, renew all)
-	Pad        map[string]PadItem
+	Session   int // session number, raised at every session end
+	Lang      string
+	LargeText bool
+	Intent    Screen // where to go after login
+	LoggedIn  bool
+	Sec       *Secrets
+	Throttle  *Throttle
+	Blocked   Text
+	Message   Text
+	Busy      int // patron-level calls in flight (login, account, renew all)
+	Pad       map[string]PadItem
+	// Carried are the items a session that has ended worked on and that
+	// were still on the pad when it ended. The next session leaves them
+	// alone until they have been lifted: otherwise a patron who taps Done
+	// and then lifts the books would have them returned (their loan ended)
+	// by the next patron's Return, or the next patron's Borrow would lend
+	// them another patron's returns.
+	Carried    map[string]bool
 	Items      []item
 	Loans      []loan
 	Holds      []Hold
@@ -266,6 +273,10 @@ func (m Model) clone() Model {
 	c.Pad = make(map[string]PadItem, len(m.Pad))
 	for k, v := range m.Pad {
 		c.Pad[k] = v
+	}
+	c.Carried = make(map[string]bool, len(m.Carried))
+	for k, v := range m.Carried {
+		c.Carried[k] = v
 	}
 	c.Items = append([]item(nil), m.Items...)
 	c.Loans = append([]loan(nil), m.Loans...)

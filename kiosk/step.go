@@ -92,6 +92,10 @@ func (s *stepper) handle(ev Event) {
 			// taken off meanwhile must not be lent in the next session. The
 			// watcher reports what lies there when the reader is back.
 			clear(m.Pad)
+			// Nor is it known whether the last session's items were lifted;
+			// forgetting them is the lesser harm than ignoring an item
+			// forever because its lifting was never seen.
+			clear(m.Carried)
 			for i := range m.Items {
 				m.Items[i].OnPad = false
 			}
@@ -683,7 +687,7 @@ func (s *stepper) startPending() {
 		return
 	}
 	for _, id := range sortedKeys(m.Pad) {
-		if s.find(id) >= 0 {
+		if s.find(id) >= 0 || m.Carried[id] {
 			continue
 		}
 		m.Items = append(m.Items, item{Pad: m.Pad[id], Flow: f, OnPad: true, Phase: phaseIncomplete})
@@ -796,6 +800,7 @@ func (s *stepper) offlineReturn(it *item) {
 func (s *stepper) padRemoved(id string) {
 	m := s.m
 	delete(m.Pad, id)
+	delete(m.Carried, id)
 	i := s.find(id)
 	if i < 0 {
 		return
@@ -1319,6 +1324,14 @@ func (m *Model) receipt() Receipt {
 // forgetPatron drops what the session knows about the patron except the
 // receipt lines (titles and due dates) the patron may still print.
 func (m *Model) forgetPatron() {
+	for _, it := range m.Items {
+		if _, on := m.Pad[it.Pad.ItemID]; on {
+			if m.Carried == nil {
+				m.Carried = map[string]bool{}
+			}
+			m.Carried[it.Pad.ItemID] = true
+		}
+	}
 	m.Items, m.Loans, m.Holds = nil, nil, nil
 	m.FeeTotal = 0
 	m.Blocked = Text{}

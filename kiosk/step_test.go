@@ -1254,3 +1254,54 @@ func (m Model) pendingForTest() bool {
 	s := &stepper{m: &m}
 	return s.pending()
 }
+
+// Items a session worked on and that are still on the pad when it ends are
+// left alone by the next session until they have been lifted: a patron
+// who taps Finish and Done before lifting the books must not have them
+// returned by the next patron's Return (their loan ended, the tag left
+// unsecured), nor lent to the next patron. An item lifted and put back, or
+// one placed on the idle welcome screen, is worked on as usual.
+func TestItemsLeftOnThePadAfterASessionAreNotTakenByTheNext(t *testing.T) {
+	o := testOpts()
+	m := loggedIn(t, o, PatronStatus{})
+	m, _ = run(m, EvPadItem{Item: pad("item-1")}, EvCheckout{ItemID: "item-1", Result: CheckoutResult{OK: true, Desensitize: "Y"}},
+		EvSecured{ItemID: "item-1"})
+	if v := m.View(); len(v.Items) != 1 || v.Items[0].State != ItemDone {
+		t.Fatalf("item-1 not lent: %+v", v.Items)
+	}
+	m, _ = run(m, in(InFinish{}))
+	if m.State == StateReceipt {
+		m, _ = run(m, in(InReceipt{Choice: "none"}))
+	}
+	if m.State != StateGoodbye {
+		t.Fatalf("state %v after finish, want goodbye", m.State)
+	}
+	// Done on the goodbye screen; item-1 still lies there. The next patron
+	// places item-2 on the welcome screen and taps Return.
+	m, _ = run(m, in(InFinish{}), EvPadItem{Item: pad("item-2")})
+	m, effs := run(m, in(InChoose{Screen: ScreenReturn}))
+	var checkins []string
+	for _, e := range effs {
+		if c, ok := e.(EffCheckin); ok {
+			checkins = append(checkins, c.ItemID)
+		}
+	}
+	if len(checkins) != 1 || checkins[0] != "item-2" {
+		t.Fatalf("checkins %v, want only item-2 (item-1 is the last patron's loan)", checkins)
+	}
+	if v := m.View(); len(v.Items) != 1 || v.Items[0].ItemID != "item-2" {
+		t.Fatalf("items on the return screen %+v, want only item-2", v.Items)
+	}
+	// Lifted and put back: now it is this patron's to return.
+	m, effs = run(m, EvPadRemoved{ItemID: "item-1"}, EvPadItem{Item: pad("item-1")})
+	if c, ok := find[EffCheckin](effs); !ok || c.ItemID != "item-1" {
+		t.Fatalf("item-1 put back on the pad was not returned: %v", effs)
+	}
+	// The reader going away forgets what was carried over, since nobody
+	// can tell any more whether it was lifted.
+	m.Carried = map[string]bool{"item-9": true}
+	m, _ = run(m, EvHealth{Health: Health{Reader: false}})
+	if len(m.Carried) != 0 {
+		t.Fatalf("carried %v after the reader went away", m.Carried)
+	}
+}

@@ -100,6 +100,12 @@ type gen struct {
 	free   []string
 	lent   map[string]string // item → patron, for the loans the soak made
 	counts map[string]int
+	// lastPlaced are the items the previous session put on the pad. The
+	// kiosk leaves items lying there from an ended session alone until it
+	// has seen them lifted, so a session that puts one of them back first
+	// gives the reader a moment to see the pad empty, as a patron walking
+	// up would.
+	lastPlaced, placed map[string]bool
 	// lastWrong is the session of the last wrong PIN. The kiosk slows all
 	// logins down after 5 wrong PINs in 10 minutes (kiosk.Options
 	// BackoffAfter), so wrong PINs are spread out.
@@ -148,6 +154,7 @@ func (g *gen) kind(i int) string {
 }
 
 func (g *gen) session(i int) {
+	g.lastPlaced, g.placed = g.placed, map[string]bool{}
 	k := g.kind(i)
 	g.counts[k]++
 	g.printf("\n# session %d: %s\nwait screen welcome 60s\n", i, k)
@@ -183,6 +190,17 @@ func (g *gen) session(i int) {
 	}
 }
 
+// place puts item on the pad, first waiting for the reader to have seen
+// the pad empty if the previous session had the item on it.
+func (g *gen) place(item string) {
+	if g.lastPlaced[item] {
+		g.printf("sleep 2s\n")
+		clear(g.lastPlaced)
+	}
+	g.placed[item] = true
+	g.printf("place %s\n", item)
+}
+
 // login walks from the welcome screen through card and PIN to screen.
 func (g *gen) login(button, patron, screen string) {
 	g.printf("tap %s\nwait screen identify\nscan %s\nwait screen pin\nkey 1234\nwait screen %s 30s\n", button, patron, screen)
@@ -197,7 +215,7 @@ func (g *gen) loan() {
 		item := g.free[idx]
 		g.free = slices.Delete(g.free, idx, idx+1)
 		g.lent[item] = patron
-		g.printf("place %s\n", item)
+		g.place(item)
 	}
 	g.printf("wait items %d 60s\nsleep 300ms\nwait idle 30s\ntap ui.button.finish\n", n)
 	g.receipt()
@@ -215,7 +233,7 @@ func (g *gen) giveBack() {
 	for _, it := range items[:n] {
 		delete(g.lent, it)
 		g.free = append(g.free, it)
-		g.printf("place %s\n", it)
+		g.place(it)
 	}
 	g.printf("wait items %d 60s\nsleep 300ms\nwait idle 30s\ntap ui.button.finish\n", n)
 	g.receipt()
