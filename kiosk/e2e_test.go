@@ -570,6 +570,59 @@ func TestE2ERenewAndAccount(t *testing.T) {
 	}
 }
 
+// A renew-all whose follow-up account load fails must not show the
+// renewed loans with their old due dates: the patron would be told to
+// bring the item back on the wrong day. (The core soak found this after
+// midnight, where a renewal first moves a due date by one day.)
+func TestE2ERenewAllDueDatesWithoutAccount(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	const erik = "0505700005" // synthetic demo patron with 8 loans
+	e.k.Send(InChoose{Screen: ScreenRenew})
+	e.k.Scan([]byte(erik))
+	e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
+	for _, c := range demoPIN {
+		e.k.Send(InKey{Key: c})
+	}
+	e.eventually(t, "loans listed", func() bool {
+		v := e.k.View()
+		return v.Screen == ScreenRenew && len(v.Loans) == 8 && !v.Busy
+	})
+	// The 63 after the 65 fails twice: on its connection and on the fresh
+	// one the client retries on.
+	e.srv.InjectOnce(acs.FaultCloseBeforeCommit, sip2.MsgPatronInfo)
+	e.srv.InjectOnce(acs.FaultCloseBeforeCommit, sip2.MsgPatronInfo)
+	e.k.Send(InRenewAll{})
+	e.eventually(t, "renewed", func() bool {
+		v := e.k.View()
+		if v.Busy {
+			return false
+		}
+		for _, l := range v.Loans {
+			if !l.Renewed && l.State != ItemRefused {
+				return false
+			}
+		}
+		return true
+	})
+	due := map[string]time.Time{}
+	for _, l := range e.lib.Loans() {
+		due[l.Item] = l.Due
+	}
+	renewed := 0
+	for _, l := range e.k.View().Loans {
+		if !l.Renewed {
+			continue
+		}
+		renewed++
+		if l.Due.Format(time.DateOnly) != due[l.ItemID].Format(time.DateOnly) {
+			t.Errorf("%s shown renewed until %v, but the library has it due %v", l.ItemID, l.Due, due[l.ItemID])
+		}
+	}
+	if renewed != 6 {
+		t.Errorf("%d loans shown renewed, want 6: %+v", renewed, e.k.View().Loans)
+	}
+}
+
 func TestE2EBlockedPatron(t *testing.T) {
 	e := newE2E(t, nil, nil)
 	const bent = "0202700002" // synthetic: fees above the limit

@@ -175,7 +175,11 @@ type ACSStatus struct {
 
 // RenewAllResult lists the outcome of Renew All (SIP2 66).
 type RenewAllResult struct {
-	Renewed   []string
+	Renewed []string
+	// Due holds the new due date of each renewed item whose entry carried
+	// one (FBS's "id%due%title%…"); ACSes that list bare item ids leave it
+	// empty, and the account then has to be asked.
+	Due       map[string]time.Time
 	Unrenewed []RenewRefusal
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danbib/kiosk/sip2"
 )
@@ -199,6 +200,12 @@ func (l *SIP2Library) RenewAll(ctx context.Context, p Patron) (RenewAllResult, e
 		}
 		for _, it := range resp.Renewed {
 			out.Renewed = append(out.Renewed, it.ItemID)
+			if !it.Due.IsZero() {
+				if out.Due == nil {
+					out.Due = map[string]time.Time{}
+				}
+				out.Due[it.ItemID] = it.Due
+			}
 		}
 		for _, it := range resp.Unrenewed {
 			out.Unrenewed = append(out.Unrenewed, RenewRefusal{ItemID: it.ItemID, Reason: it.Reason})

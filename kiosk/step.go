@@ -1195,6 +1195,7 @@ func (s *stepper) renewAllResult(e EvRenewAll) {
 	for _, r := range e.Result.Unrenewed {
 		refused[r.ItemID] = r.Reason
 	}
+	undated := false
 	for i := range m.Loans {
 		l := &m.Loans[i]
 		l.Renewing = false
@@ -1204,7 +1205,17 @@ func (s *stepper) renewAllResult(e EvRenewAll) {
 		case e.Err != nil:
 			l.Reason = Text{ID: MsgRefusalUnavailable}
 		case renewed[l.ItemID]:
-			l.Renewed, l.Reason = true, Text{}
+			l.Renewed, l.Reason, l.Overdue = true, Text{}, false
+			if due := e.Result.Due[l.ItemID]; !due.IsZero() {
+				l.Due = due
+			} else {
+				// The old due date is no longer true: showing it as the
+				// renewed one would send the patron back on the wrong
+				// day if the account below cannot be loaded. No date
+				// until the account gives the new one.
+				l.Due = time.Time{}
+				undated = true
+			}
 		default:
 			if r, ok := refused[l.ItemID]; ok {
 				l.Reason = reasonFrom([]string{"[" + r + "]"}, "refusal.renewal_denied")
@@ -1214,8 +1225,8 @@ func (s *stepper) renewAllResult(e EvRenewAll) {
 			}
 		}
 	}
-	if e.Err == nil && len(e.Result.Renewed) > 0 {
-		// The new due dates are only in the account: reload it.
+	if e.Err == nil && undated {
+		// Some new due dates are only in the account: reload it.
 		m.Busy++
 		s.emit(EffLoadAccount{Session: m.Session, Patron: s.patron()})
 	}

@@ -1042,6 +1042,49 @@ func TestRefusalKeepsTitle(t *testing.T) {
 	}
 }
 
+// TestRenewAllDueDates: the new due dates come from the 66 where it has
+// them; where it has not, the old date is not shown as the renewed one,
+// even when the account that would give the new one cannot be loaded
+// (found by the core soak after midnight, where a renewal first moves a
+// due date by a day).
+func TestRenewAllDueDates(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	m, _ = run(m, in(InChoose{Screen: ScreenRenew}))
+	acct := Account{Loans: []Loan{{ItemID: "item-1", Due: t0}, {ItemID: "item-2", Due: t0.AddDate(0, 0, -1), Overdue: true}}}
+	m, _ = Step(m, EvAccount{Session: m.Session, Account: acct})
+	newDue := t0.AddDate(0, 0, 28)
+
+	m1, _ := run(m, in(InRenewAll{}))
+	m1, effs := Step(m1, EvRenewAll{Session: m1.Session, Result: RenewAllResult{Renewed: []string{"item-1", "item-2"},
+		Due: map[string]time.Time{"item-1": newDue, "item-2": newDue}}})
+	if _, ok := find[EffLoadAccount](effs); ok {
+		t.Error("account reloaded although the 66 gave every new due date")
+	}
+	for _, l := range m1.View().Loans {
+		if !l.Renewed || !l.Due.Equal(newDue) || l.Overdue {
+			t.Errorf("dated renew all: loan %+v", l)
+		}
+	}
+
+	m2, _ := run(m, in(InRenewAll{}))
+	m2, effs = Step(m2, EvRenewAll{Session: m2.Session, Result: RenewAllResult{Renewed: []string{"item-1", "item-2"},
+		Due: map[string]time.Time{"item-1": newDue}}})
+	if _, ok := find[EffLoadAccount](effs); !ok {
+		t.Fatal("account not reloaded for the missing due date")
+	}
+	m2, _ = Step(m2, EvAccount{Session: m2.Session, Err: ErrOffline})
+	v := m2.View()
+	if l := v.Loans[0]; !l.Renewed || !l.Due.Equal(newDue) {
+		t.Errorf("loan with a due date from the 66: %+v", l)
+	}
+	if l := v.Loans[1]; !l.Renewed || !l.Due.IsZero() || l.Overdue {
+		t.Errorf("loan without a due date, account not loaded: %+v (want renewed, no date)", l)
+	}
+	if v.Busy {
+		t.Error("still busy after the failed reload")
+	}
+}
+
 func TestRenew(t *testing.T) {
 	m := loggedIn(t, testOpts(), PatronStatus{})
 	m, effs := run(m, in(InChoose{Screen: ScreenRenew}))

@@ -361,6 +361,11 @@ func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
 			status = r.t("ui.item.returned")
 		case "renew":
 			status = r.t("ui.item.renewed", date)
+			if it.Due.IsZero() {
+				// Renewed, but the new due date did not reach the kiosk:
+				// no date rather than a wrong one.
+				status = r.t("ui.item.renewed_undated")
+			}
 		default:
 			status = r.t("ui.item.lent", date)
 		}

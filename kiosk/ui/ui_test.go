@@ -374,6 +374,20 @@ func TestDatesAndAmountsFollowLanguage(t *testing.T) {
 	}
 }
 
+// TestRenewedWithoutDueDate: a loan renewed whose new due date the kiosk
+// does not know says "renewed" without a date, never year 1.
+func TestRenewedWithoutDueDate(t *testing.T) {
+	r, _, _ := setup(t)
+	v := sample(t, "en", "renew")
+	v.Loans = append(v.Loans[:0:0], kiosk.ItemView{ItemID: "3800000755", Title: "Pelle Erobreren",
+		State: kiosk.ItemDone, Renewed: true, Parts: 1})
+	r.Render(v)
+	texts := r.Snapshot().Texts
+	if !containsText(texts, "Renewed") || containsText(texts, "until") || containsText(texts, "0001") {
+		t.Errorf("renewed loan without a due date: %q", texts)
+	}
+}
+
 func TestIdleCountdown(t *testing.T) {
 	r, _, _ := setup(t)
 	v := sample(t, "en", "idle")
