@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	_ "time/tzdata" // kiosk.time_zone works without the OS zone database
 
 	"github.com/BurntSushi/toml"
 
@@ -44,6 +45,23 @@ type Kiosk struct {
 	IdleTimeout Duration `toml:"idle_timeout"` // a session ends after this much inactivity
 	IdleWarning Duration `toml:"idle_warning"` // the warning shows this long before the end
 	Greeting    string   `toml:"greeting"`     // "first-name" or "none"
+	// TimeZone is the IANA zone the kiosk lives in. SIP2 dates go out in
+	// its local time with a blank zone field, as the spec wants, and due
+	// dates are read and shown in it, whatever zone the machine is set to.
+	TimeZone string `toml:"time_zone"`
+}
+
+// Location loads the kiosk's time zone. The zone database is compiled into
+// the binary (time/tzdata), so a minimal image without tzdata works too.
+func (k Kiosk) Location() (*time.Location, error) {
+	if k.TimeZone == "" || k.TimeZone == "Local" {
+		return nil, fmt.Errorf("config: kiosk.time_zone %q: name a zone", k.TimeZone)
+	}
+	loc, err := time.LoadLocation(k.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("config: kiosk.time_zone: %w", err)
+	}
+	return loc, nil
 }
 
 // Library describes the library the kiosk stands in.
@@ -193,7 +211,7 @@ func Default() Config {
 			ID: "kiosk-1", StateDir: "/var/lib/kiosk", LogLevel: "info",
 			Language: "da", Languages: []string{"da", "en", "de", "sv", "uk", "pl", "tr"},
 			IdleTimeout: Duration{60 * time.Second}, IdleWarning: Duration{20 * time.Second},
-			Greeting: "first-name",
+			Greeting: "first-name", TimeZone: "Europe/Copenhagen",
 		},
 		Library: Library{Name: "Demobiblioteket", Branch: "Hovedbiblioteket", HomeISILs: []string{"DK-799000"},
 			PayWhere: "Betal på bibliotek.dk eller i skranken"},
@@ -392,6 +410,12 @@ func (c *Config) validate(demo bool) []error {
 			return nil
 		},
 		func() error { return oneOf("kiosk.log_level", c.Kiosk.LogLevel, "debug", "info", "warn", "error") },
+		func() error {
+			if _, err := c.Kiosk.Location(); err != nil {
+				return &Error{"kiosk.time_zone", c.Kiosk.TimeZone, `an IANA time zone such as "Europe/Copenhagen"`}
+			}
+			return nil
+		},
 		func() error {
 			return oneOf("kiosk.language", c.Kiosk.Language, "da", "en", "de", "sv", "uk", "pl", "tr")
 		},

@@ -321,3 +321,19 @@ func TestPlainTCPOnlyToLoopbackOrTrustedLAN(t *testing.T) {
 		t.Errorf("want 2 error lines, got %d: %v", len(lines), err)
 	}
 }
+
+// kiosk.time_zone defaults to Copenhagen and must name a zone the compiled-in
+// zone database knows.
+func TestTimeZone(t *testing.T) {
+	if loc, err := Default().Kiosk.Location(); err != nil || loc.String() != "Europe/Copenhagen" {
+		t.Fatalf("default zone %v, %v", loc, err)
+	}
+	if _, err := Load(write(t, "k.toml", "[kiosk]\ntime_zone = \"Europe/Berlin\"\n", 0o644)); err != nil {
+		t.Fatalf("Europe/Berlin refused: %v", err)
+	}
+	_, err := Load(write(t, "k.toml", "[kiosk]\ntime_zone = \"Europe/Kobenhavn\"\n", 0o644))
+	want := `config: kiosk.time_zone = "Europe/Kobenhavn" is not valid: an IANA time zone such as "Europe/Copenhagen"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Load: %v, want %s", err, want)
+	}
+}

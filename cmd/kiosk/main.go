@@ -75,6 +75,9 @@ func run(o options) error {
 		}
 		cfg = c
 	}
+	if err := useTimeZone(cfg.Kiosk); err != nil {
+		return err
+	}
 	// One logger for the whole process: JSON lines on stderr, every entry
 	// through the redaction hook (CPR numbers, PINs, passwords, names).
 	log, err := logging.New(os.Stderr, cfg.Kiosk.LogLevel)
