@@ -15,13 +15,23 @@ func hostFacts(stateDir string) HostFacts {
 	if err := unix.Statfs(dir, &st); err == nil {
 		h.FreeBytes = int64(st.Bavail) * int64(st.Bsize)
 	}
-	var tx unix.Timex
-	if state, err := unix.Adjtimex(&tx); err == nil {
-		if state == unix.TIME_ERROR || tx.Status&unix.STA_UNSYNC != 0 {
-			h.NTP = "no"
-		} else {
+	if synced, known := ClockSynchronised(); known {
+		h.NTP = "no"
+		if synced {
 			h.NTP = "yes"
 		}
 	}
 	return h
+}
+
+// ClockSynchronised reads the kernel's flag that NTP daemons (chrony,
+// systemd-timesyncd) clear once they have steered the clock. known is
+// false when the kernel cannot be asked.
+func ClockSynchronised() (synced, known bool) {
+	var tx unix.Timex
+	state, err := unix.Adjtimex(&tx)
+	if err != nil {
+		return false, false
+	}
+	return state != unix.TIME_ERROR && tx.Status&unix.STA_UNSYNC == 0, true
 }

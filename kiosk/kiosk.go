@@ -38,6 +38,12 @@ type Ports struct {
 	LogTail func() []string
 	// Host overrides the machine facts of the status screen (tests).
 	Host func(stateDir string) HostFacts
+	// ClockSync tells whether time synchronisation (NTP) has set the
+	// system clock: synced, and whether that is known at all. While it is
+	// known not to be, the clock is not trusted and offline returns stop,
+	// since they would be dated by it. nil (the demo, tests) means unknown;
+	// the production kiosk passes ClockSynchronised.
+	ClockSync func() (synced, known bool)
 }
 
 // Kiosk is the runner: it owns the model, feeds events to Step one at a
@@ -336,6 +342,14 @@ func (k *Kiosk) probeOnce(ctx context.Context) bool {
 		k.recordStatus(st, k.ports.Clock.Now().Sub(start))
 	}
 	k.healthMu.Lock()
+	if k.ports.ClockSync != nil {
+		synced, known := k.ports.ClockSync()
+		unsynced := known && !synced
+		if unsynced != k.health.ClockUnsynced {
+			k.log.Warnf("kiosk: clock synchronised by NTP = %v", !unsynced)
+		}
+		k.health.ClockUnsynced = unsynced
+	}
 	if err != nil {
 		k.health.ACSOnline = false
 	} else {
@@ -352,6 +366,11 @@ func (k *Kiosk) probeOnce(ctx context.Context) bool {
 			}
 			k.health.ClockSet = set
 		}
+	}
+	if k.health.ClockUnsynced {
+		// Whatever the 98 says, a clock NTP has not set yet may be off by
+		// minutes, and offline returns would carry its dates.
+		k.health.ClockSet = false
 	}
 	if paper != "" {
 		k.health.Paper = paper

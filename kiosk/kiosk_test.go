@@ -451,3 +451,47 @@ func TestRunnerClockCheckedAgainstACS(t *testing.T) {
 		})
 	}
 }
+
+// A clock that NTP is known not to have set is not trusted even when it
+// agrees with the 98: offline returns stop, and the health says why. Once
+// NTP has set it, they are taken again; an unknown sync state leaves the
+// 98 to decide.
+func TestRunnerUnsyncedClockRefusesOfflineReturns(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		synced, known bool
+		wantQueued    bool
+	}{
+		{"not synchronised", false, true, false},
+		{"synchronised", true, true, true},
+		{"unknown", false, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRigPorts(t, runnerOpts(t), func(p *Ports) {
+					p.ClockSync = func() (bool, bool) { return c.synced, c.known }
+				})
+				defer r.stop()
+				r.lib.mu.Lock()
+				r.lib.acsTime = time.Now()
+				r.lib.mu.Unlock()
+				r.k.ProbeNow(context.Background())
+				synctest.Wait()
+				if got := r.k.Model().Health.ClockUnsynced; got != (c.known && !c.synced) {
+					t.Fatalf("health ClockUnsynced = %v", got)
+				}
+				r.lib.mu.Lock()
+				r.lib.offline = true
+				r.lib.mu.Unlock()
+				r.k.ProbeNow(context.Background())
+				synctest.Wait()
+				r.send(InChoose{Screen: ScreenReturn})
+				r.k.PadItem(pad("item-1"))
+				synctest.Wait()
+				if queued := r.k.Queue().Len() == 1; queued != c.wantQueued {
+					t.Fatalf("offline return queued = %v, want %v", queued, c.wantQueued)
+				}
+			})
+		})
+	}
+}

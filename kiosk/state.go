@@ -121,17 +121,20 @@ type loan struct {
 // Health is the registry of what the kiosk depends on. Zero value: nothing
 // known yet; NewModel starts with everything assumed present.
 type Health struct {
-	ACSOnline   bool
-	CheckoutOK  bool
-	CheckinOK   bool
-	OfflineOK   bool // the ACS's 98 allowed store-and-forward
-	Reader      bool
-	Paper       string // PaperOK, PaperNearEnd, PaperOut, PaperOffline
-	ClockSet    bool
-	Recovering  bool // open journal entries not settled yet
-	QueueLen    int
-	QueueFull   bool
-	PrinterNone bool // no printer configured
+	ACSOnline  bool
+	CheckoutOK bool
+	CheckinOK  bool
+	OfflineOK  bool // the ACS's 98 allowed store-and-forward
+	Reader     bool
+	Paper      string // PaperOK, PaperNearEnd, PaperOut, PaperOffline
+	ClockSet   bool
+	// ClockUnsynced is set while time synchronisation is known not to
+	// have set the clock ("clock not synchronised" in the health).
+	ClockUnsynced bool
+	Recovering    bool // open journal entries not settled yet
+	QueueLen      int
+	QueueFull     bool
+	PrinterNone   bool // no printer configured
 }
 
 // Secrets holds everything the patron typed or the library system said about

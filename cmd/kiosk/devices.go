@@ -282,6 +282,8 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
 		System:   systemdActions{log: log},
 		LogTail:  extra.logTail,
+		// Offline returns stop while NTP has not set the clock.
+		ClockSync: kiosk.ClockSynchronised,
 	}, screen)
 	if err != nil {
 		return fail(err)
