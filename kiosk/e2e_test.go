@@ -528,11 +528,15 @@ func TestE2EOfflineReturnQueued(t *testing.T) {
 	e.eventually(t, "normal mode", func() bool { return e.k.View().Mode == ModeNormal })
 }
 
-func TestE2ERenewAndAccount(t *testing.T) {
-	e := newE2E(t, nil, nil)
-	const erik = "0505700005" // synthetic demo patron with 8 loans
+// erik is the synthetic demo patron with 8 loans.
+const erik = "0505700005"
+
+// renewScreen logs patron in through the renew choice and waits until the
+// renew screen lists patron's 8 loans.
+func (e *e2e) renewScreen(t tb, patron string) {
+	t.Helper()
 	e.k.Send(InChoose{Screen: ScreenRenew})
-	e.k.Scan([]byte(erik))
+	e.k.Scan([]byte(patron))
 	e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
 	for _, c := range demoPIN {
 		e.k.Send(InKey{Key: c})
@@ -541,6 +545,11 @@ func TestE2ERenewAndAccount(t *testing.T) {
 		v := e.k.View()
 		return v.Screen == ScreenRenew && len(v.Loans) == 8 && !v.Busy
 	})
+}
+
+func TestE2ERenewAndAccount(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	e.renewScreen(t, erik)
 	e.k.Send(InRenewAll{})
 	e.eventually(t, "renewed", func() bool {
 		v := e.k.View()
@@ -576,17 +585,7 @@ func TestE2ERenewAndAccount(t *testing.T) {
 // midnight, where a renewal first moves a due date by one day.)
 func TestE2ERenewAllDueDatesWithoutAccount(t *testing.T) {
 	e := newE2E(t, nil, nil)
-	const erik = "0505700005" // synthetic demo patron with 8 loans
-	e.k.Send(InChoose{Screen: ScreenRenew})
-	e.k.Scan([]byte(erik))
-	e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
-	for _, c := range demoPIN {
-		e.k.Send(InKey{Key: c})
-	}
-	e.eventually(t, "loans listed", func() bool {
-		v := e.k.View()
-		return v.Screen == ScreenRenew && len(v.Loans) == 8 && !v.Busy
-	})
+	e.renewScreen(t, erik)
 	// The 63 after the 65 fails twice: on its connection and on the fresh
 	// one the client retries on.
 	e.srv.InjectOnce(acs.FaultCloseBeforeCommit, sip2.MsgPatronInfo)

@@ -423,6 +423,21 @@ func TestRunnerAlwaysPrintsAndSessionEndCancelsJob(t *testing.T) {
 	})
 }
 
+// offlineReturnQueued takes the library system off line, returns item-1
+// and reports whether the return went into the offline queue. It runs in
+// a synctest bubble.
+func (r *rig) offlineReturnQueued() bool {
+	r.lib.mu.Lock()
+	r.lib.offline = true
+	r.lib.mu.Unlock()
+	r.k.ProbeNow(context.Background())
+	synctest.Wait()
+	r.send(InChoose{Screen: ScreenReturn})
+	r.k.PadItem(pad("item-1"))
+	synctest.Wait()
+	return r.k.Queue().Len() == 1
+}
+
 // The 98's time decides whether the kiosk's clock is trusted: a clock that
 // agrees with the library system allows offline returns, one a year off
 // does not.
@@ -436,16 +451,7 @@ func TestRunnerClockCheckedAgainstACS(t *testing.T) {
 			r.lib.mu.Unlock()
 			r.k.ProbeNow(context.Background())
 			synctest.Wait()
-			r.lib.mu.Lock()
-			r.lib.offline = true
-			r.lib.mu.Unlock()
-			r.k.ProbeNow(context.Background())
-			synctest.Wait()
-			r.send(InChoose{Screen: ScreenReturn})
-			r.k.PadItem(pad("item-1"))
-			synctest.Wait()
-			queued := r.k.Queue().Len() == 1
-			if queued != (off == 0) {
+			if queued := r.offlineReturnQueued(); queued != (off == 0) {
 				t.Fatalf("ACS clock %v away: offline return queued = %v", off, queued)
 			}
 		})
@@ -480,15 +486,7 @@ func TestRunnerUnsyncedClockRefusesOfflineReturns(t *testing.T) {
 				if got := r.k.Model().Health.ClockUnsynced; got != (c.known && !c.synced) {
 					t.Fatalf("health ClockUnsynced = %v", got)
 				}
-				r.lib.mu.Lock()
-				r.lib.offline = true
-				r.lib.mu.Unlock()
-				r.k.ProbeNow(context.Background())
-				synctest.Wait()
-				r.send(InChoose{Screen: ScreenReturn})
-				r.k.PadItem(pad("item-1"))
-				synctest.Wait()
-				if queued := r.k.Queue().Len() == 1; queued != c.wantQueued {
+				if queued := r.offlineReturnQueued(); queued != c.wantQueued {
 					t.Fatalf("offline return queued = %v, want %v", queued, c.wantQueued)
 				}
 			})

@@ -493,42 +493,44 @@ func (s *stepper) maintResult(e EvMaintResult) {
 	s.gather()
 }
 
+// maintFinished clears the busy mark of action and reports whether its
+// result is for a technician still in maintenance mode: an answer to an
+// action nobody started, or after the technician left, is only logged.
+func (s *stepper) maintFinished(action string) bool {
+	m := s.m
+	if m.Maint.Busy != action {
+		return false
+	}
+	m.Maint.Busy = ""
+	return m.State == StateMaintenance
+}
+
 // maintQueueForwarded and maintSettled report the queue and journal actions
 // when a technician started them.
 func (s *stepper) maintQueueForwarded(left int) {
+	if !s.maintFinished(ActionForward) {
+		return
+	}
 	m := s.m
-	if m.Maint.Busy != ActionForward {
-		return
-	}
-	m.Maint.Busy = ""
-	if m.State != StateMaintenance {
-		return
-	}
 	if left > 0 && !m.Health.ACSOnline {
 		m.Maint.Result = Text{ID: MsgMaintForwardOffline, Data: map[string]any{"Left": left}}
 	} else {
 		m.Maint.Result = Text{ID: MsgMaintForwarded, Data: map[string]any{"Left": left}}
 	}
-	s.audit("forward-queue", "ok", itoa(left)+" left")
+	s.audit("forward-queue", "ok", strconv.Itoa(left)+" left")
 	s.gather()
 }
 
 func (s *stepper) maintSettled(open int) {
+	if !s.maintFinished(ActionSettle) {
+		return
+	}
 	m := s.m
-	if m.Maint.Busy != ActionSettle {
-		return
-	}
-	m.Maint.Busy = ""
-	if m.State != StateMaintenance {
-		return
-	}
 	if open > 0 {
 		m.Maint.Result = Text{ID: MsgMaintSettleOpen, Data: map[string]any{"Open": open}}
 	} else {
 		m.Maint.Result = Text{ID: MsgMaintSettled}
 	}
-	s.audit("settle-journal", "ok", itoa(open)+" open")
+	s.audit("settle-journal", "ok", strconv.Itoa(open)+" open")
 	s.gather()
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -479,7 +480,7 @@ func toString(v any) string {
 	case string:
 		return x
 	case int:
-		return itoa(x)
+		return strconv.Itoa(x)
 	}
 	return ""
 }
@@ -548,7 +549,7 @@ func TestAuditLogRotates(t *testing.T) {
 	long := now.Add(-40 * 24 * time.Hour)
 	os.Chtimes(old, long, long)
 	for i := 0; i < 20; i++ {
-		if err := a.Append(AuditEntry{Time: now.Add(time.Duration(i) * time.Second), Kiosk: "k", Tech: "anna", Action: "refresh", Result: "ok", Detail: itoa(i)}); err != nil {
+		if err := a.Append(AuditEntry{Time: now.Add(time.Duration(i) * time.Second), Kiosk: "k", Tech: "anna", Action: "refresh", Result: "ok", Detail: strconv.Itoa(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -573,7 +574,7 @@ func TestAuditLogRotates(t *testing.T) {
 		t.Fatalf("read %d entries, want 20", len(got))
 	}
 	for i, e := range got {
-		if e.Detail != itoa(i) {
+		if e.Detail != strconv.Itoa(i) {
 			t.Fatalf("entry %d is %q: out of order", i, e.Detail)
 		}
 	}

@@ -292,11 +292,11 @@ const maxCardDots = 14
 // PIN's filled and hollow dots.
 func (r *Renderer) maskDots() *fyne.Container {
 	v := r.view
+	n := masked(v)
 	if v.Screen == kiosk.ScreenIdentify {
-		n := min(v.Typed, maxCardDots)
 		return dots(n, n, 40)
 	}
-	return dots(v.PINDigits, max(v.PINLength, v.PINDigits, 4), 64)
+	return dots(n, max(v.PINLength, n, 4), 64)
 }
 
 // pin: the masked PIN and the keypad.
