@@ -501,6 +501,9 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 	case EffCheckRenew:
 		st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
 		return EvRenewChecked{Session: x.Session, ItemID: x.ItemID, Status: st, Err: err}
+	case EffItemTitle:
+		st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
+		return EvItemTitle{Session: x.Session, ItemID: x.ItemID, Title: st.Title, Err: err}
 	case EffRenewAll:
 		defer x.Patron.wipe()
 		r, err := k.ports.Library.RenewAll(ctx, x.Patron)

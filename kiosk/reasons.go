@@ -83,6 +83,18 @@ func blockText(b Blocks) Text {
 	return Text{}
 }
 
+// noRenewText is why the patron status lets no loan be renewed, or an
+// empty Text: the two flags of the patron status that are about renewals.
+func noRenewText(b Blocks) Text {
+	switch {
+	case b.RenewalDenied:
+		return Text{ID: "refusal.renewal_denied"}
+	case b.TooManyRenewals:
+		return Text{ID: "refusal.max_renewals"}
+	}
+	return Text{}
+}
+
 // knownCodes maps the machine codes FBS (and the simulator) put in square
 // brackets in AF to message ids.
 var knownCodes = map[string]string{

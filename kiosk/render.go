@@ -66,6 +66,8 @@ func (m Model) View() View {
 			iv.State = ItemWorking
 		case l.Reason.ID != "" || l.Reason.Raw != "":
 			iv.State = ItemRefused
+		case !l.Renewed:
+			iv.CannotRenew = m.NoRenew
 		}
 		v.Loans = append(v.Loans, iv)
 	}

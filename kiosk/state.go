@@ -106,6 +106,10 @@ type item struct {
 	// Reconcile marks a refused return whose tag reads as lent: Item
 	// Information decides whether the tag must be secured after all.
 	Reconcile bool
+	// TitleAsked marks an incomplete set whose title was asked of the
+	// library system (17), so that the patron sees which set lacks parts
+	// rather than its number, and it is asked once.
+	TitleAsked bool
 }
 
 // loan is one of the patron's loans on the renew and account screens.
@@ -207,7 +211,11 @@ type Model struct {
 	Sec       *Secrets
 	Throttle  *Throttle
 	Blocked   Text
-	Message   Text
+	// NoRenew says why none of the patron's loans can be renewed (the
+	// patron status's renewal denied or too many renewals), so the renew
+	// screen marks them before the patron ticks one.
+	NoRenew Text
+	Message Text
 	Busy      int // patron-level calls in flight (login, account, renew all)
 	Pad       map[string]PadItem
 	// Carried are the items a session that has ended worked on and that
@@ -381,6 +389,13 @@ type (
 		Status  ItemStatus
 		Err     error
 	}
+	// EvItemTitle is Item Information's title for an incomplete set.
+	EvItemTitle struct {
+		Session int
+		ItemID  string
+		Title   string
+		Err     error
+	}
 	// EvRenewAll is the answer to Renew All.
 	EvRenewAll struct {
 		Session int
@@ -415,6 +430,7 @@ func (EvQueueForwarded) eventName() string { return "queue-forwarded" }
 func (EvRenew) eventName() string          { return "renew-result" }
 func (EvRenewChecked) eventName() string   { return "renew-checked" }
 func (EvRenewAll) eventName() string       { return "renew-all-result" }
+func (EvItemTitle) eventName() string      { return "item-title" }
 func (EvPrinted) eventName() string        { return "printed" }
 
 // Effect is work Step asks the runner to do. Effects that call the library
@@ -481,6 +497,12 @@ type (
 		Session int
 		ItemID  string
 	}
+	// EffItemTitle asks Item Information (17) for the title of a set whose
+	// parts are not all on the pad: nothing else has named it yet.
+	EffItemTitle struct {
+		Session int
+		ItemID  string
+	}
 	// EffRenewAll renews every loan (SIP2 65).
 	EffRenewAll struct {
 		Session int
@@ -530,6 +552,7 @@ func (EffForwardQueue) effectName() string   { return "forward-queue" }
 func (EffRenew) effectName() string          { return "renew" }
 func (EffCheckRenew) effectName() string     { return "check-renew" }
 func (EffRenewAll) effectName() string       { return "renew-all" }
+func (EffItemTitle) effectName() string      { return "item-title" }
 func (EffEndSession) effectName() string     { return "end-session" }
 func (EffBlockPatron) effectName() string    { return "block-patron" }
 func (EffPrint) effectName() string          { return "print" }

@@ -149,6 +149,8 @@ func (s *stepper) handle(ev Event) {
 		s.renewChecked(e)
 	case EvRenewAll:
 		s.renewAllResult(e)
+	case EvItemTitle:
+		s.itemTitle(e)
 	case EvPrinted:
 		s.printed(e)
 	}
@@ -536,6 +538,7 @@ func (s *stepper) auth(e EvAuth) {
 		zero(m.Sec.Name)
 		m.Sec.Name = st.Name
 		m.Blocked = blockText(st.Blocks)
+		m.NoRenew = noRenewText(st.Blocks)
 		s.enter(m.Intent)
 	case st.ValidPatron == "Y":
 		// A wrong, blank or missing CQ: never a login.
@@ -607,6 +610,9 @@ func (s *stepper) account(e EvAccount) {
 	}
 	if b := blockText(a.Status.Blocks); b.ID != "" {
 		m.Blocked = b
+	}
+	if b := noRenewText(a.Status.Blocks); b.ID != "" {
+		m.NoRenew = b
 	}
 }
 
@@ -720,6 +726,7 @@ func (s *stepper) start(i int) {
 	it := &m.Items[i]
 	if !it.Pad.Complete() {
 		it.Phase = phaseIncomplete
+		s.askTitle(it)
 		return
 	}
 	id := it.Pad.ItemID
@@ -760,6 +767,29 @@ func (s *stepper) start(i int) {
 	it.Phase = phaseCheckin
 	it.Attempts++
 	s.emit(EffJournal{Open: true, ItemID: id, Op: "checkin"}, EffCheckin{ItemID: id, OwnerISIL: it.Pad.OwnerISIL})
+}
+
+// askTitle asks the library system once for the title of an incomplete
+// set, which no checkout or checkin has named yet.
+func (s *stepper) askTitle(it *item) {
+	m := s.m
+	if it.Title != "" || it.TitleAsked || !m.Health.ACSOnline {
+		return
+	}
+	it.TitleAsked = true
+	s.emit(EffItemTitle{Session: m.Session, ItemID: it.Pad.ItemID})
+}
+
+// itemTitle takes the title Item Information gave an incomplete set. An
+// error leaves the row as it was: the number still identifies the set.
+func (s *stepper) itemTitle(e EvItemTitle) {
+	m := s.m
+	if e.Session != m.Session || e.Err != nil || e.Title == "" {
+		return
+	}
+	if i := s.find(e.ItemID); i >= 0 && m.Items[i].Title == "" {
+		m.Items[i].Title = e.Title
+	}
 }
 
 // findLoan returns the patron's loan of the item, or nil.
@@ -1345,7 +1375,7 @@ func (m *Model) forgetPatron() {
 	}
 	m.Items, m.Loans, m.Holds = nil, nil, nil
 	m.FeeTotal = 0
-	m.Blocked = Text{}
+	m.Blocked, m.NoRenew = Text{}, Text{}
 	zero(m.Sec.Name)
 	m.Sec.Name = nil
 }

@@ -414,6 +414,43 @@ func TestIncompleteSet(t *testing.T) {
 	}
 }
 
+// TestIncompleteSetAsksTitle: a set with parts missing is named by Item
+// Information (17), asked once, so the patron sees which set it is; a
+// failed or stale answer leaves the row as it was.
+func TestIncompleteSetAsksTitle(t *testing.T) {
+	m := loggedIn(t, testOpts(), PatronStatus{})
+	set := PadItem{ItemID: "item-1", Parts: 3, Present: []int{1}}
+	m, effs := run(m, EvPadItem{Item: set})
+	ask, ok := find[EffItemTitle](effs)
+	if !ok || ask.ItemID != "item-1" || ask.Session != m.Session {
+		t.Fatalf("no title asked for an incomplete set: %v", effs)
+	}
+	set.Present = []int{1, 2}
+	m, effs = run(m, EvPadItem{Item: set})
+	if n := count[EffItemTitle](effs); n != 0 {
+		t.Errorf("title asked %d more times for the same set", n)
+	}
+	m, _ = run(m, EvItemTitle{Session: m.Session + 1, ItemID: "item-1", Title: "Stale"},
+		EvItemTitle{Session: m.Session, ItemID: "item-1", Err: ErrOffline})
+	if got := m.View().Items[0].Title; got != "" {
+		t.Fatalf("title after a stale and a failed answer = %q", got)
+	}
+	m, _ = Step(m, EvItemTitle{Session: m.Session, ItemID: "item-1", Title: "Mumitroldene (3 cd'er)"})
+	if got := m.View().Items[0]; got.Title != "Mumitroldene (3 cd'er)" || got.State != ItemIncomplete {
+		t.Fatalf("item after the title came = %+v", got)
+	}
+
+	// The library system off line: nothing to ask.
+	m = loggedIn(t, testOpts(), PatronStatus{})
+	h := m.Health
+	h.ACSOnline = false
+	m, _ = Step(m, EvHealth{Health: h})
+	_, effs = Step(m, EvPadItem{Item: PadItem{ItemID: "item-2", Parts: 2, Present: []int{2}}})
+	if n := count[EffItemTitle](effs); n != 0 {
+		t.Errorf("title asked of a library system that is off line")
+	}
+}
+
 // A part of a set that drops out of an inventory while the checkout or
 // checkin is in flight (a tag at the edge of the field) still gets its
 // security bit written: writing only the parts seen last would leave the
@@ -1082,6 +1119,41 @@ func TestRenewAllDueDates(t *testing.T) {
 	}
 	if v.Busy {
 		t.Error("still busy after the failed reload")
+	}
+}
+
+// TestRenewDeniedMarkedBeforeTicking: a patron status that denies renewals
+// marks every loan with the reason before the patron tries; a loan refused
+// in the session keeps its own refusal; the mark goes with the session.
+func TestRenewDeniedMarkedBeforeTicking(t *testing.T) {
+	for _, c := range []struct {
+		blocks Blocks
+		want   string
+	}{
+		{Blocks{RenewalDenied: true}, "refusal.renewal_denied"},
+		{Blocks{TooManyRenewals: true}, "refusal.max_renewals"},
+		{Blocks{}, ""},
+	} {
+		m := loggedIn(t, testOpts(), PatronStatus{ValidPatron: "Y", ValidPIN: "Y", Blocks: c.blocks})
+		m, _ = run(m, in(InChoose{Screen: ScreenRenew}))
+		acct := Account{Loans: []Loan{{ItemID: "item-1", Due: t0}, {ItemID: "item-2", Due: t0}}}
+		m, _ = Step(m, EvAccount{Session: m.Session, Account: acct})
+		for _, l := range m.View().Loans {
+			if l.CannotRenew.ID != c.want || l.State != ItemDone {
+				t.Errorf("%+v: loan %s marked %q (state %v), want %q", c.blocks, l.ItemID, l.CannotRenew.ID, l.State, c.want)
+			}
+		}
+		if c.want == "" {
+			continue
+		}
+		m.Loans[0].Reason = Text{ID: "refusal.reserved"}
+		if l := m.View().Loans[0]; l.CannotRenew.ID != "" || l.State != ItemRefused {
+			t.Errorf("a loan refused in the session: %+v", l)
+		}
+		m, _ = run(m, in(InFinish{}))
+		if m.NoRenew.ID != "" {
+			t.Errorf("the renewal mark outlived the session: %+v", m.NoRenew)
+		}
 	}
 }
 

@@ -101,6 +101,9 @@ type ItemView struct {
 	Overdue      bool      // for the account and renew screens
 	// Renewed is set on the renew screen for a loan renewed in this session.
 	Renewed bool
+	// CannotRenew says, before the patron tries, why a loan cannot be
+	// renewed (known from the patron status); empty when it may be.
+	CannotRenew Text
 	// KeepSecured is set for a lent item the library system told the kiosk
 	// not to unsecure (reference copies): the patron may need staff at the gate.
 	KeepSecured bool
