@@ -211,13 +211,13 @@ type Model struct {
 	Sec       *Secrets
 	Throttle  *Throttle
 	Blocked   Text
+	Message   Text
+	Busy      int // patron-level calls in flight (login, account, renew all)
+	Pad       map[string]PadItem
 	// NoRenew says why none of the patron's loans can be renewed (the
 	// patron status's renewal denied or too many renewals), so the renew
 	// screen marks them before the patron ticks one.
 	NoRenew Text
-	Message Text
-	Busy      int // patron-level calls in flight (login, account, renew all)
-	Pad       map[string]PadItem
 	// Carried are the items a session that has ended worked on and that
 	// were still on the pad when it ended. The next session leaves them
 	// alone until they have been lifted: otherwise a patron who taps Done
