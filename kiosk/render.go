@@ -24,6 +24,9 @@ func (m Model) View() View {
 		InSession:   m.LoggedIn,
 		State:       m.State.String(),
 	}
+	if m.State == StateIdentify {
+		v.Card = CardShown(m.Sec.Typed)
+	}
 	if v.Currency == "" {
 		v.Currency = "DKK"
 	}

@@ -116,8 +116,9 @@ type HoldView struct {
 	LastDay  time.Time // last day to collect it; zero when unknown
 }
 
-// View is everything the UI shows. It never carries a CPR number, a card
-// number or a PIN: only how many PIN digits were typed.
+// View is everything the UI shows. It never carries a whole CPR number or a
+// PIN: only how many PIN digits were typed, and a typed card number with a
+// CPR's last four masked (Card).
 type View struct {
 	Screen     Screen
 	Mode       Mode
@@ -137,6 +138,10 @@ type View struct {
 	Currency   string // "DKK"
 	PayWhere   Text   // where fees can be paid, from configuration
 	Blocked    Text   // why loans are refused for this patron (empty ID and Raw when not blocked)
+	// Card is the typed card number as the identify screen shows it
+	// (CardShown: grouped, a CPR's last four masked), so the patron can
+	// check it; empty on every other screen.
+	Card []byte
 	// IdleWarning is set when the session is about to end for inactivity;
 	// IdleLeft counts down.
 	IdleWarning bool
