@@ -281,6 +281,9 @@ func (k *Kiosk) apply(ev Event) {
 	// Ticks change nothing most of the time: render only what changed.
 	changed := k.mustRender || !reflect.DeepEqual(view, k.view)
 	k.mustRender = false
+	// The last view's typed card number is not needed once a newer view
+	// replaces it (the UI keeps its own copy).
+	zero(k.view.Card)
 	k.view = view
 	ui := k.ui
 	k.mu.Unlock()

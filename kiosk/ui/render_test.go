@@ -2,11 +2,13 @@ package ui
 
 import (
 	"image/color"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 
 	"github.com/danbib/kiosk/kiosk"
 )
@@ -49,6 +51,25 @@ func filledDots(w fyne.Window) int {
 	return n
 }
 
+// shownCard reads the typed card number off the identify screen: one text
+// per character, '-' and digits, and a filled dot for a masked digit.
+func shownCard(r *Renderer) string {
+	var b strings.Builder
+	for _, o := range rendered(r.mask) {
+		switch x := o.(type) {
+		case *canvas.Text:
+			b.WriteString(x.Text)
+		case *layout.Spacer:
+			b.WriteByte(' ')
+		case *canvas.Circle:
+			if x.FillColor != color.Transparent && x.FillColor != nil {
+				b.WriteByte(kiosk.CardMask)
+			}
+		}
+	}
+	return b.String()
+}
+
 // A key press on the PIN or card-number keypad changes only the dots: they
 // are redrawn in place, without rebuilding the screen, and the snapshot
 // counts them. Any other change rebuilds the screen.
@@ -63,13 +84,21 @@ func TestKeyPressRedrawsOnlyTheDots(t *testing.T) {
 			if screen == kiosk.ScreenPIN {
 				v.PINDigits = i
 			} else {
+				// Seven typed digits that may be a CPR (synthetic):
+				// the date shows, the rest is masked.
 				v.Typed = i
+				v.Card = kiosk.CardShown([]byte("0101901")[:i+3])
 			}
 			r.Render(v)
 			if w.Content() != root {
 				t.Fatalf("%s: key press %d rebuilt the screen", screen, i)
 			}
-			if got := filledDots(w); got != i {
+			if screen == kiosk.ScreenIdentify {
+				want := string(kiosk.CardShown([]byte("0101901")[:i+3]))
+				if got := shownCard(r); got != want {
+					t.Fatalf("identify: key press %d shows %q, want %q", i, got, want)
+				}
+			} else if got := filledDots(w); got != i {
 				t.Fatalf("%s: key press %d shows %d filled dots", screen, i, got)
 			}
 			s := r.Snapshot()
@@ -78,7 +107,7 @@ func TestKeyPressRedrawsOnlyTheDots(t *testing.T) {
 			}
 		}
 		// A message (a wrong PIN) is more than the dots.
-		v.PINDigits, v.Typed = 0, 0
+		v.PINDigits, v.Typed, v.Card = 0, 0, nil
 		v.Message = kiosk.Text{ID: kiosk.MsgLoginWrongPIN, Data: map[string]any{"Left": 2}}
 		r.Render(v)
 		if w.Content() == root {

@@ -3,8 +3,6 @@ package ui
 import (
 	"image/color"
 	"math"
-	"strconv"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -95,7 +93,8 @@ func (r *Renderer) header() fyne.CanvasObject {
 		g := canvas.NewText(r.t("ui.greeting", map[string]any{"Name": v.Greeting}), colWhite)
 		g.TextSize = r.th.Size(theme.SizeNameSubHeadingText)
 		right.Add(container.NewCenter(g))
-		right.Add(layout.NewSpacer())
+		// A clear gap keeps the name from touching the toggle.
+		right.Add(withMin(layout.NewSpacer(), greetingGap, 0))
 	}
 	if v.Screen != kiosk.ScreenOutOfOrder && !maintScreen(v) {
 		key := "ui.button.larger_text"
@@ -140,10 +139,7 @@ func (r *Renderer) banners() []fyne.CanvasObject {
 		// breaks down (the reader unplugged); the out-of-order screen only
 		// comes after it, so the patron must learn it here. The reason is
 		// shown unless it merely repeats the banner.
-		reason := r.text(v.ModeReason)
-		if v.ModeReason.ID == kiosk.MsgModeQueueFull || v.ModeReason.ID == kiosk.MsgModeCirculationOff {
-			reason = ""
-		}
+		reason := r.outOfOrderWhy(v.ModeReason)
 		out = append(out, r.banner(r.t("ui.banner.out_of_order"), reason, theme.NewErrorThemedResource(theme.ErrorIcon()), colBannerErr))
 	case kiosk.ModeReturnsOnly:
 		// The reason is shown below unless it merely repeats the banner.
@@ -224,14 +220,12 @@ func (r *Renderer) welcome() screen {
 		}
 		langs.Add(withMin(b, 150, minTouch))
 	}
-	body := container.NewBorder(
-		container.NewVBox(r.heading("ui.welcome.heading"), r.hint("ui.welcome.lead")),
-		container.NewVBox(
-			line(r.t("ui.welcome.language"), true, widget.MediumImportance),
-			container.NewCenter(langs),
-		),
-		nil, nil,
+	// The tiles keep their height whether or not the session's bottom bar
+	// takes room below them.
+	body := container.NewVBox(
+		r.heading("ui.welcome.heading"), r.hint("ui.welcome.lead"),
 		inset(tiles, 0, 16, 0, 24),
+		container.NewCenter(container.NewHBox(inset(wholeLine(r.t("ui.welcome.language")), 0, 0, 16, 0), langs)),
 	)
 	s := screen{body: body}
 	if v.InSession {
@@ -248,7 +242,7 @@ func (r *Renderer) tile(key string, res fyne.Resource, to kiosk.Screen, disabled
 	if disabled {
 		delete(r.actions, key)
 	}
-	return withMin(r.bigButton(label, res, widget.HighImportance, sizeTile, tap, disabled), 400, 120)
+	return withMin(r.bigButton(label, res, widget.HighImportance, sizeTile, tap, disabled), 400, tileHeight)
 }
 
 // keypad is the on-screen number pad shared by the identify and PIN screens.
@@ -256,31 +250,36 @@ func (r *Renderer) keypad() fyne.CanvasObject {
 	var keys []fyne.CanvasObject
 	digit := func(d rune) fyne.CanvasObject {
 		s := string(d)
-		return withMin(r.bigButton(s, nil, widget.MediumImportance, sizeKey, r.sendAction("key:"+s, "", kiosk.InKey{Key: d}), false), 140, 88)
+		return r.bigButton(s, nil, widget.MediumImportance, sizeKey, r.sendAction("key:"+s, "", kiosk.InKey{Key: d}), false)
 	}
 	for _, d := range "123456789" {
 		keys = append(keys, digit(d))
 	}
+	// Backspace is an icon, so that no language's word for it widens the
+	// keypad's columns; its name still works for scripts and screen texts.
 	bsLabel := r.t("ui.button.backspace")
-	bs := widget.NewButtonWithIcon(bsLabel, theme.NavigateBackIcon(), r.sendAction("ui.button.backspace", bsLabel, kiosk.InBackspace{}))
+	bs := r.bigButton("", theme.NavigateBackIcon(), widget.MediumImportance, sizeKey, r.sendAction("ui.button.backspace", bsLabel, kiosk.InBackspace{}), false)
 	okLabel := r.t("ui.button.ok")
 	ok := r.bigButton(okLabel, nil, widget.HighImportance, sizeKey, r.sendAction("ui.button.ok", okLabel, kiosk.InSubmit{}), false)
-	keys = append(keys, withMin(bs, 140, 88), digit('0'), withMin(ok, 140, 88))
+	keys = append(keys, bs, digit('0'), ok)
+	size := keySize(r.view.LargeText)
+	for i, k := range keys {
+		keys[i] = withMin(k, size.Width, size.Height)
+	}
 	return container.NewGridWithColumns(3, keys...)
 }
 
 // identify: scan a card, or type its number.
 func (r *Renderer) identify() screen {
 	r.mask = r.maskDots()
-	field := panel(withMin(container.NewCenter(r.mask), 440, 72), colRow, colSeparator)
+	field := panel(withMin(container.NewCenter(r.mask), 560, 88), colRow, colSeparator)
 	left := container.NewVBox(
 		r.heading("ui.identify.heading"),
 		r.hint("ui.identify.hint"),
 		inset(field, 0, 16, 0, 8),
 		container.NewHBox(r.iconButton("ui.button.clear", theme.ContentClearIcon(), widget.MediumImportance, kiosk.InClear{})),
 	)
-	body := container.NewGridWithColumns(2, left, container.NewCenter(r.keypad()))
-	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
+	return screen{body: besideKeypad(left, r.keypad()), left: []fyne.CanvasObject{r.back()}}
 }
 
 // maxCardDots is the most dots the card-number field shows; a longer number
@@ -294,7 +293,7 @@ func (r *Renderer) maskDots() *fyne.Container {
 	v := r.view
 	n := masked(v)
 	if v.Screen == kiosk.ScreenIdentify {
-		return dots(n, n, 40)
+		return cardCells(v.Card, r.th.Size(sizeMask)*0.75)
 	}
 	return dots(n, max(v.PINLength, n, 4), 64)
 }
@@ -302,32 +301,37 @@ func (r *Renderer) maskDots() *fyne.Container {
 // pin: the masked PIN and the keypad.
 func (r *Renderer) pin() screen {
 	r.mask = r.maskDots()
-	field := panel(withMin(container.NewCenter(r.mask), 440, 72), colRow, colSeparator)
+	field := panel(withMin(container.NewCenter(r.mask), 560, 88), colRow, colSeparator)
 	left := container.NewVBox(
 		r.heading("ui.pin.heading"),
 		r.hint("ui.pin.hint"),
 		inset(field, 0, 16, 0, 8),
 		container.NewHBox(r.iconButton("ui.button.clear", theme.ContentClearIcon(), widget.MediumImportance, kiosk.InClear{})),
 	)
-	body := container.NewGridWithColumns(2, left, container.NewCenter(r.keypad()))
-	return screen{body: body, left: []fyne.CanvasObject{r.back()}}
+	return screen{body: besideKeypad(left, r.keypad()), left: []fyne.CanvasObject{r.back()}}
 }
 
 // itemScreen is the live list of the loan and return screens.
 func (r *Renderer) itemScreen(headKey, hintKey, kind string) screen {
 	v := r.view
-	list := container.NewVBox()
+	var rows []fyne.CanvasObject
 	for _, it := range v.Items {
-		list.Add(r.itemRow(it, kind))
+		rows = append(rows, r.itemRow(it, kind))
 	}
+	rows, nav := r.paged(rows, true)
+	list := container.NewVBox(rows...)
 	if len(v.Items) == 0 {
 		list.Add(inset(para(r.t("ui.loan.empty"), widget.MediumImportance), 0, 24, 0, 0))
 	}
-	body := container.NewBorder(
-		container.NewVBox(r.heading(headKey), r.hint(hintKey)),
-		nil, nil, nil,
-		touchScroll(inset(list, 0, 8, 16, 8)),
-	)
+	if v.Mode == kiosk.ModeOutOfOrder {
+		// The pad takes no more items: asking for them would mislead.
+		hintKey = "screens.pad_down.hint"
+	}
+	top := container.NewVBox(r.heading(headKey), r.hint(hintKey))
+	if kind == "loan" {
+		top.Add(summaryLine(r.loanSummary(v.Items)))
+	}
+	body := container.NewBorder(top, nav, nil, nil, touchScroll(inset(list, 0, 8, 16, 8)))
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
 }
 
@@ -346,11 +350,7 @@ func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
 	case kiosk.ItemReading:
 		status = r.t("ui.item.reading")
 	case kiosk.ItemIncomplete:
-		var parts []string
-		for _, p := range it.MissingParts {
-			parts = append(parts, strconv.Itoa(p))
-		}
-		status = r.t("ui.item.missing", map[string]any{"Parts": strings.Join(parts, ", "), "Total": it.Parts})
+		status = r.missingParts(it)
 		imp, res = widget.WarningImportance, theme.NewWarningThemedResource(theme.WarningIcon())
 	case kiosk.ItemWorking:
 		status = r.t("ui.item.working")
@@ -400,14 +400,19 @@ func (r *Renderer) itemRow(it kiosk.ItemView, kind string) fyne.CanvasObject {
 // renew: the patron's loans to tick, renew the ticked ones or all.
 func (r *Renderer) renew() screen {
 	v := r.view
-	list := container.NewVBox()
-	chosen := 0
+	var rows []fyne.CanvasObject
+	chosen, renewable := 0, 0
 	for _, it := range v.Loans {
 		if it.Selected {
 			chosen++
 		}
-		list.Add(r.renewRow(it))
+		if empty(it.CannotRenew) {
+			renewable++
+		}
+		rows = append(rows, r.renewRow(it))
 	}
+	rows, nav := r.paged(rows, false)
+	list := container.NewVBox(rows...)
 	if len(v.Loans) == 0 {
 		list.Add(inset(para(r.t("ui.renew.empty"), widget.MediumImportance), 0, 24, 0, 0))
 	}
@@ -417,13 +422,17 @@ func (r *Renderer) renew() screen {
 		disable(chosenBtn)
 		delete(r.actions, "ui.button.renew_chosen")
 	}
-	if len(v.Loans) == 0 {
+	if renewable == 0 {
 		disable(allBtn)
 		delete(r.actions, "ui.button.renew_all")
 	}
+	bottom := container.NewVBox(inset(container.NewHBox(chosenBtn, allBtn), 0, 12, 0, 0))
+	if nav != nil {
+		bottom.Objects = append([]fyne.CanvasObject{nav}, bottom.Objects...)
+	}
 	body := container.NewBorder(
-		container.NewVBox(r.heading("ui.renew.heading"), r.hint("ui.renew.hint")),
-		inset(container.NewHBox(chosenBtn, allBtn), 0, 12, 0, 0),
+		container.NewVBox(r.heading("ui.renew.heading"), r.hint("ui.renew.hint"), summaryLine(r.renewSummary(v.Loans))),
+		bottom,
 		nil, nil,
 		touchScroll(inset(list, 0, 8, 16, 8)),
 	)
@@ -451,6 +460,10 @@ func (r *Renderer) renewRow(it kiosk.ItemView) fyne.CanvasObject {
 		title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
 	}
 	texts := lines(line(title, true, widget.MediumImportance), r.dueLine(it))
+	if !empty(it.CannotRenew) && !it.Renewed && it.State == kiosk.ItemDone {
+		// Known before trying: marked, with the reason, and no tick.
+		it.State, it.Reason = kiosk.ItemRefused, it.CannotRenew
+	}
 	switch {
 	case it.Renewed, it.State == kiosk.ItemWorking, it.State == kiosk.ItemRefused, it.State == kiosk.ItemSeeStaff:
 		// The row then says how the renewal went instead of offering a tick.
@@ -480,13 +493,18 @@ func (r *Renderer) dueLine(it kiosk.ItemView) fyne.CanvasObject {
 // account: loans on the left; holds ready and fees on the right.
 func (r *Renderer) account() screen {
 	v := r.view
-	loans := container.NewVBox(r.subheading("ui.account.loans"))
+	var rows []fyne.CanvasObject
 	for _, it := range v.Loans {
 		title := it.Title
 		if title == "" {
 			title = r.t("ui.item.untitled", map[string]any{"ID": it.ItemID})
 		}
-		loans.Add(inset(panel(lines(line(title, true, widget.MediumImportance), r.dueLine(it)), colRow, nil), 0, 0, 0, 10))
+		rows = append(rows, inset(panel(lines(line(title, true, widget.MediumImportance), r.dueLine(it)), colRow, nil), 0, 0, 0, 10))
+	}
+	rows, nav := r.paged(rows, false)
+	loans := container.NewVBox(append([]fyne.CanvasObject{r.subheading("ui.account.loans")}, rows...)...)
+	if nav != nil {
+		loans.Add(nav)
 	}
 	if len(v.Loans) == 0 {
 		loans.Add(para(r.t("ui.account.no_loans"), widget.MediumImportance))
@@ -573,14 +591,19 @@ func (r *Renderer) goodbye() screen {
 // outOfOrder: no buttons at all; the reason, if the core gave one.
 func (r *Renderer) outOfOrder() screen {
 	v := r.view
+	// The heading says "out of order" once; below it only why, and where
+	// to get help.
 	box := container.NewVBox(
 		container.NewCenter(icon(theme.NewErrorThemedResource(theme.ErrorIcon()), 160)),
 		centered(r.headingText(r.t("ui.outoforder.heading"))),
-		centered(para(r.t("ui.outoforder.hint"), widget.MediumImportance)),
 	)
-	if !empty(v.ModeReason) {
-		box.Add(centered(para(r.text(v.ModeReason), widget.MediumImportance)))
+	if why := r.outOfOrderWhy(v.ModeReason); why != "" {
+		l := centered(para(why, widget.MediumImportance))
+		l.SizeName = theme.SizeNameSubHeadingText
+		l.TextStyle.Bold = true
+		box.Add(l)
 	}
+	box.Add(centered(para(r.t("screens.outoforder.help"), widget.MediumImportance)))
 	return screen{body: container.NewCenter(withMin(box, 900, 0))}
 }
 

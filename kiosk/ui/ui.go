@@ -77,6 +77,7 @@ type Renderer struct {
 	actions  map[string]func()
 	labels   map[string]string // visible button text → action name
 	fyneLang string
+	pages    pageState // the page of a long list (wording.go)
 
 	// mu guards snap and shown, which other goroutines (the script
 	// player) read.
@@ -109,6 +110,7 @@ func cloneView(v kiosk.View) kiosk.View {
 	v.Loans = slices.Clone(v.Loans)
 	v.Holds = slices.Clone(v.Holds)
 	v.ReceiptChoices = slices.Clone(v.ReceiptChoices)
+	v.Card = slices.Clone(v.Card)
 	if v.Maint != nil {
 		mv := *v.Maint
 		mv.Lines = slices.Clone(mv.Lines)
@@ -125,7 +127,10 @@ func cloneView(v kiosk.View) kiosk.View {
 
 // show rebuilds the window content from v. It runs on the UI goroutine.
 func (r *Renderer) show(v kiosk.View) {
+	// The typed card number of the view on screen is wiped once a newer
+	// view replaces it; the renderer's copy is its own (cloneView).
 	if r.mask != nil && onlyMaskChanged(r.view, v) {
+		wipe(r.view.Card)
 		r.view = v
 		r.mask.Objects = r.maskDots().Objects
 		r.mask.Refresh()
@@ -135,6 +140,9 @@ func (r *Renderer) show(v kiosk.View) {
 		r.record(r.snap)
 		r.mu.Unlock()
 		return
+	}
+	if !sameBuffer(r.view.Card, v.Card) {
+		wipe(r.view.Card)
 	}
 	r.view = v
 	r.loc = r.bundle.Localizer(v.Lang)
@@ -193,7 +201,7 @@ func onlyMaskChanged(cur, next kiosk.View) bool {
 	if cur.PINDigits == next.PINDigits && cur.Typed == next.Typed {
 		return false
 	}
-	cur.PINDigits, cur.Typed = next.PINDigits, next.Typed
+	cur.PINDigits, cur.Typed, cur.Card = next.PINDigits, next.Typed, next.Card
 	return reflect.DeepEqual(cur, next)
 }
 
@@ -333,4 +341,17 @@ func (r *Renderer) Press(name string) error {
 func (r *Renderer) Capture() (img image.Image) {
 	fyne.DoAndWait(func() { img = r.win.Canvas().Capture() })
 	return img
+}
+
+// wipe zeroes a buffer that held a typed card number.
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}
+
+// sameBuffer reports whether a and b share their first byte, so that a
+// re-render of the same view (a page turn) does not wipe what it shows.
+func sameBuffer(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
 }

@@ -1,0 +1,235 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/kiosk"
+)
+
+// TestMissingPartsWording: the parts of a set that are missing read as a
+// sentence, with the language's plural and its word for "and".
+func TestMissingPartsWording(t *testing.T) {
+	r, _, _ := setup(t)
+	for _, c := range []struct {
+		lang    string
+		missing []int
+		want    string
+	}{
+		{"da", []int{2, 3}, "Del 2 og 3 af 3 mangler."},
+		{"da", []int{2}, "Del 2 af 3 mangler."},
+		{"en", []int{2, 3}, "Parts 2 and 3 of 3 are missing."},
+		{"en", []int{3}, "Part 3 of 3 is missing."},
+		{"de", []int{1, 2, 3}, "Teile 1, 2 und 3 von 3 fehlen."},
+		{"pl", []int{2, 3}, "Brakuje części 2 i 3 z 3."},
+	} {
+		r.Render(kiosk.View{Screen: kiosk.ScreenLoan, Lang: c.lang, Items: []kiosk.ItemView{
+			{ItemID: "5012345679", Title: "Mumitroldene", State: kiosk.ItemIncomplete, Parts: 3, MissingParts: c.missing}}})
+		if !containsText(r.Snapshot().Texts, c.want) {
+			t.Errorf("%s %v: %q lacks %q", c.lang, c.missing, r.Snapshot().Texts, c.want)
+		}
+	}
+}
+
+// TestSummaries: once every item has its outcome, the loan screen sums it
+// up in one line, and the renew screen says how many of the tried loans
+// were renewed; nothing while an item is still in work.
+func TestSummaries(t *testing.T) {
+	r, _, _ := setup(t)
+	items := []kiosk.ItemView{
+		{ItemID: "1", Title: "A", State: kiosk.ItemDone, Due: SampleDay, Parts: 1},
+		{ItemID: "2", Title: "B", State: kiosk.ItemDone, Due: SampleDay, Parts: 1},
+		{ItemID: "3", Title: "C", State: kiosk.ItemDone, Due: SampleDay, Parts: 1},
+		{ItemID: "4", Title: "D", State: kiosk.ItemRefused, Parts: 1, Reason: kiosk.Text{Raw: "Reserveret"}},
+	}
+	r.Render(kiosk.View{Screen: kiosk.ScreenLoan, Lang: "da", Items: items})
+	if !containsText(r.Snapshot().Texts, "3 lånt · 1 kan ikke lånes") {
+		t.Errorf("loan summary missing: %q", r.Snapshot().Texts)
+	}
+	items[3].State = kiosk.ItemWorking
+	r.Render(kiosk.View{Screen: kiosk.ScreenLoan, Lang: "da", Items: items})
+	if containsText(r.Snapshot().Texts, "lånt ·") || containsText(r.Snapshot().Texts, "3 lånt") {
+		t.Errorf("summary while an item is in work: %q", r.Snapshot().Texts)
+	}
+
+	v := sample(t, "da", "renew") // one renewed, one refused
+	r.Render(v)
+	if !containsText(r.Snapshot().Texts, "1 af 2 fornyet") {
+		t.Errorf("renew summary missing: %q", r.Snapshot().Texts)
+	}
+	v = sample(t, "en", "renew")
+	r.Render(v)
+	if !containsText(r.Snapshot().Texts, "1 of 2 renewed") {
+		t.Errorf("English renew summary missing: %q", r.Snapshot().Texts)
+	}
+}
+
+// TestCannotRenewMarkedBeforeTicking: a loan the patron status says cannot
+// be renewed shows why and offers no tick; when none can be, Renew all is
+// not offered either.
+func TestCannotRenewMarkedBeforeTicking(t *testing.T) {
+	r, _, _ := setup(t)
+	v := kiosk.View{Screen: kiosk.ScreenRenew, Lang: "en", Loans: []kiosk.ItemView{
+		{ItemID: "1", Title: "Kaffe og kager", State: kiosk.ItemDone, Due: SampleDay, CannotRenew: kiosk.Text{ID: "refusal.max_renewals"}},
+		{ItemID: "2", Title: "Strikkeopskrifter", State: kiosk.ItemDone, Due: SampleDay},
+	}}
+	r.Render(v)
+	s := r.Snapshot()
+	if !containsText(s.Texts, "Cannot be renewed") {
+		t.Errorf("no mark on the loan that cannot be renewed: %q", s.Texts)
+	}
+	if err := r.Press("toggle:1"); err == nil {
+		t.Error("a loan that cannot be renewed can be ticked")
+	}
+	if err := r.Press("toggle:2"); err != nil {
+		t.Errorf("the other loan cannot be ticked: %v", err)
+	}
+	if err := r.Press("ui.button.renew_all"); err != nil {
+		t.Errorf("renew all not offered with one renewable loan: %v", err)
+	}
+	v.Loans[1].CannotRenew = kiosk.Text{ID: "refusal.max_renewals"}
+	r.Render(v)
+	if err := r.Press("ui.button.renew_all"); err == nil {
+		t.Error("renew all offered although no loan can be renewed")
+	}
+}
+
+// TestLongListsArePaged: every loan of a long list is reachable with the
+// page buttons, with no scrolling; a new item on the loan screen turns to
+// the page where it is.
+func TestLongListsArePaged(t *testing.T) {
+	r, _, _ := setup(t)
+	var loans []kiosk.ItemView
+	for i := range 12 {
+		loans = append(loans, kiosk.ItemView{ItemID: fmt.Sprint(5000 + i), Title: fmt.Sprintf("Titel %02d", i), State: kiosk.ItemDone, Due: SampleDay})
+	}
+	for _, sc := range []kiosk.Screen{kiosk.ScreenRenew, kiosk.ScreenAccount} {
+		r.Render(kiosk.View{Screen: sc, Lang: "da", Loans: loans})
+		seen := map[string]bool{}
+		for page := 0; ; page++ {
+			for _, s := range r.Snapshot().Texts {
+				seen[s] = true
+			}
+			if err := r.Press("page:next"); err != nil {
+				break
+			}
+			if page > 5 {
+				t.Fatalf("%s: more pages than loans", sc)
+			}
+		}
+		for _, l := range loans {
+			if !seen[l.Title] {
+				t.Errorf("%s: %q not reachable by the page buttons", sc, l.Title)
+			}
+		}
+		if !seen["Side 3 af 3"] {
+			t.Errorf("%s: no page count: %q", sc, r.Snapshot().Texts)
+		}
+	}
+
+	items := append([]kiosk.ItemView(nil), loans[:6]...)
+	r.Render(kiosk.View{Screen: kiosk.ScreenLoan, Lang: "da", Items: items})
+	if !containsText(r.Snapshot().Texts, "Titel 05") {
+		t.Errorf("the loan screen does not show the page of the newest item: %q", r.Snapshot().Texts)
+	}
+	if err := r.Press("page:prev"); err != nil {
+		t.Fatal(err)
+	}
+	if !containsText(r.Snapshot().Texts, "Titel 00") || containsText(r.Snapshot().Texts, "Titel 05") {
+		t.Errorf("previous page: %q", r.Snapshot().Texts)
+	}
+}
+
+// largeScreens are the screens the large-text goldens and the clipping
+// test cover in every language.
+var largeScreens = []string{"welcome", "loan", "account"}
+
+// TestGoldenLargeText renders the welcome, loan and account screens with
+// larger text in all seven languages and compares the rendered tree with
+// testdata/markup/large-*.xml (Danish and English also as images).
+func TestGoldenLargeText(t *testing.T) {
+	for _, l := range i18n.Languages {
+		for _, name := range largeScreens {
+			t.Run(l.Code+"-"+name, func(t *testing.T) {
+				r, w, _ := setup(t)
+				v := sample(t, l.Code, name)
+				v.LargeText = true
+				r.Render(v)
+				test.AssertRendersToMarkup(t, "markup/large-"+l.Code+"-"+name+".xml", w.Canvas())
+				if l.Code == "da" || l.Code == "en" {
+					test.AssertImageMatches(t, "screens/large-"+l.Code+"-"+name+".png", w.Canvas().Capture())
+				}
+			})
+		}
+	}
+}
+
+// TestLargeTextIsLargerAndNotClipped: with larger text every text on the
+// welcome, loan and account screens is at least 1.5 times its normal size,
+// tile labels included, and in all seven languages no text needs more room
+// than it was given (it would be cut or run into its neighbour), and the
+// screen's content fits the screen.
+func TestLargeTextIsLargerAndNotClipped(t *testing.T) {
+	for _, l := range i18n.Languages {
+		for _, name := range largeScreens {
+			r, w, _ := setup(t)
+			v := sample(t, l.Code, name)
+			r.Render(v)
+			normal := textSizes(w)
+			v.LargeText = true
+			r.Render(v)
+			large := textSizes(w)
+			for s, n := range normal {
+				if g, ok := large[s]; ok && g < 1.5*n-0.01 {
+					t.Errorf("%s/%s: %q is %.1f px large, %.1f normal: under 1.5×", l.Code, name, s, g, n)
+				}
+			}
+			if m := w.Content().MinSize(); m.Width > screenSize.Width || m.Height > screenSize.Height {
+				t.Errorf("%s/%s: content needs %v, more than the screen", l.Code, name, m)
+			}
+			for _, o := range rendered(w.Content()) {
+				if lb, ok := o.(*widget.Label); ok && lb.Visible() && lb.Truncation != fyne.TextTruncateOff {
+					// A cut title is allowed only when the title is
+					// longer than the row; nothing on these screens is.
+					full := fyne.MeasureText(lb.Text, r.th.Size(theme.SizeNameText), lb.TextStyle).Width
+					if full > lb.Size().Width {
+						t.Errorf("%s/%s: %q is cut: needs %.0f, has %.0f", l.Code, name, lb.Text, full, lb.Size().Width)
+					}
+				}
+				x, ok := o.(*canvas.Text)
+				if !ok || !x.Visible() || x.Text == "" {
+					continue
+				}
+				min, got := x.MinSize(), x.Size()
+				if min.Width > got.Width+1 || min.Height > got.Height+1 {
+					t.Errorf("%s/%s: %q needs %v but has %v", l.Code, name, x.Text, min, got)
+				}
+			}
+		}
+	}
+}
+
+// textSizes maps each text on screen to its size (the largest, when a text
+// shows twice).
+func textSizes(w fyne.Window) map[string]float32 {
+	out := map[string]float32{}
+	for _, o := range rendered(w.Content()) {
+		switch x := o.(type) {
+		case *canvas.Text:
+			if x.Text != "" && !strings.HasSuffix(x.Text, "…") {
+				out[x.Text] = max(out[x.Text], x.TextSize)
+			}
+		case *widget.RichText:
+			_ = x // its segments are drawn as canvas.Text, which the walk reaches
+		}
+	}
+	return out
+}
