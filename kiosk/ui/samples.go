@@ -43,7 +43,13 @@ func Samples(lang string) []Sample {
 			v.Mode = kiosk.ModeReturnsOnly
 			v.ModeReason = kiosk.Text{Raw: "Bibliotekssystemet svarer ikke."}
 		})},
-		{"identify", with(func(v *kiosk.View) { v.Screen = kiosk.ScreenIdentify; v.Typed = 6 })},
+		{"identify", with(func(v *kiosk.View) {
+			// Seven digits that may begin a CPR number (synthetic): the
+			// date shows, the rest is masked.
+			v.Screen = kiosk.ScreenIdentify
+			v.Typed = 7
+			v.Card = kiosk.CardShown([]byte("0101901"))
+		})},
 		{"pin", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenPIN
 			v.PINDigits = 2

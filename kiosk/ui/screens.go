@@ -180,7 +180,9 @@ func (r *Renderer) footer(s screen) fyne.CanvasObject {
 	var mid fyne.CanvasObject = layout.NewSpacer()
 	if r.view.Busy {
 		bar := widget.NewProgressBarInfinite()
-		mid = inset(container.NewVBox(container.NewCenter(para(r.t("ui.busy"), widget.MediumImportance)), bar), 40, 0, 40, 0)
+		// Not wrapped: a wrapping label in a centring box is given no
+		// width, and its text runs over it.
+		mid = inset(container.NewVBox(container.NewCenter(widget.NewLabel(r.t("ui.busy"))), bar), 40, 0, 40, 0)
 	}
 	row := container.NewBorder(nil, nil, left, right, mid)
 	sep := canvas.NewRectangle(colSeparator)
@@ -318,7 +320,7 @@ func (r *Renderer) itemScreen(headKey, hintKey, kind string) screen {
 	for _, it := range v.Items {
 		rows = append(rows, r.itemRow(it, kind))
 	}
-	rows, nav := r.paged(rows, true)
+	rows, nav := r.paged("items", rows, true)
 	list := container.NewVBox(rows...)
 	if len(v.Items) == 0 {
 		list.Add(inset(para(r.t("ui.loan.empty"), widget.MediumImportance), 0, 24, 0, 0))
@@ -331,7 +333,7 @@ func (r *Renderer) itemScreen(headKey, hintKey, kind string) screen {
 	if kind == "loan" {
 		top.Add(summaryLine(r.loanSummary(v.Items)))
 	}
-	body := container.NewBorder(top, nav, nil, nil, touchScroll(inset(list, 0, 8, 16, 8)))
+	body := container.NewBorder(top, nav, nil, nil, r.pageScroll("items", list))
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
 }
 
@@ -411,7 +413,7 @@ func (r *Renderer) renew() screen {
 		}
 		rows = append(rows, r.renewRow(it))
 	}
-	rows, nav := r.paged(rows, false)
+	rows, nav := r.paged("loans", rows, false)
 	list := container.NewVBox(rows...)
 	if len(v.Loans) == 0 {
 		list.Add(inset(para(r.t("ui.renew.empty"), widget.MediumImportance), 0, 24, 0, 0))
@@ -426,15 +428,17 @@ func (r *Renderer) renew() screen {
 		disable(allBtn)
 		delete(r.actions, "ui.button.renew_all")
 	}
-	bottom := container.NewVBox(inset(container.NewHBox(chosenBtn, allBtn), 0, 12, 0, 0))
+	// The page buttons share the row of the renew buttons, leaving the
+	// list as much room as it can have.
+	var bottom fyne.CanvasObject = inset(container.NewHBox(chosenBtn, allBtn), 0, 12, 0, 0)
 	if nav != nil {
-		bottom.Objects = append([]fyne.CanvasObject{nav}, bottom.Objects...)
+		bottom = container.NewBorder(nil, nil, bottom, nil, inset(nav, 32, 8, 0, 0))
 	}
 	body := container.NewBorder(
 		container.NewVBox(r.heading("ui.renew.heading"), r.hint("ui.renew.hint"), summaryLine(r.renewSummary(v.Loans))),
 		bottom,
 		nil, nil,
-		touchScroll(inset(list, 0, 8, 16, 8)),
+		r.pageScroll("loans", list),
 	)
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
 }
@@ -490,7 +494,8 @@ func (r *Renderer) dueLine(it kiosk.ItemView) fyne.CanvasObject {
 	return line(r.t("ui.item.due", date), false, widget.MediumImportance)
 }
 
-// account: loans on the left; holds ready and fees on the right.
+// account: the fees under the heading; loans on the left, holds ready on
+// the right.
 func (r *Renderer) account() screen {
 	v := r.view
 	var rows []fyne.CanvasObject
@@ -501,39 +506,45 @@ func (r *Renderer) account() screen {
 		}
 		rows = append(rows, inset(panel(lines(line(title, true, widget.MediumImportance), r.dueLine(it)), colRow, nil), 0, 0, 0, 10))
 	}
-	rows, nav := r.paged(rows, false)
-	loans := container.NewVBox(append([]fyne.CanvasObject{r.subheading("ui.account.loans")}, rows...)...)
-	if nav != nil {
-		loans.Add(nav)
-	}
+	rows, nav := r.paged("loans", rows, false)
+	list := container.NewVBox(rows...)
 	if len(v.Loans) == 0 {
-		loans.Add(para(r.t("ui.account.no_loans"), widget.MediumImportance))
+		list.Add(para(r.t("ui.account.no_loans"), widget.MediumImportance))
 	}
-	holds := container.NewVBox(r.subheading("ui.account.holds"))
+	loans := container.NewBorder(r.subheading("ui.account.loans"), nav, nil, nil, r.pageScroll("loans", list))
+	var holdRows []fyne.CanvasObject
 	for _, h := range v.Holds {
 		where := r.t("ui.account.pickup", map[string]any{"Place": h.PickupAt})
 		if !h.LastDay.IsZero() {
 			where = r.t("ui.account.pickup_until", map[string]any{"Place": h.PickupAt, "Date": r.loc.Date(h.LastDay)})
 		}
-		holds.Add(inset(panel(lines(line(h.Title, true, widget.MediumImportance), para(where, widget.SuccessImportance)), colRow, nil), 0, 0, 0, 10))
+		holdRows = append(holdRows, inset(panel(lines(line(h.Title, true, widget.MediumImportance), para(where, widget.SuccessImportance)), colRow, nil), 0, 0, 0, 10))
 	}
+	holdRows, holdNav := r.paged("holds", holdRows, false)
+	holdList := container.NewVBox(holdRows...)
 	if len(v.Holds) == 0 {
-		holds.Add(para(r.t("ui.account.no_holds"), widget.MediumImportance))
+		holdList.Add(para(r.t("ui.account.no_holds"), widget.MediumImportance))
 	}
-	fees := container.NewVBox(r.subheading("ui.account.fees"))
+	holds := container.NewBorder(r.subheading("ui.account.holds"), holdNav, nil, nil, r.pageScroll("holds", holdList))
+	// The fees take one row across the screen, so that the holds keep
+	// their column even with larger text.
+	var fees fyne.CanvasObject = para(r.t("ui.account.no_fees"), widget.MediumImportance)
 	if v.FeeTotal > 0 {
-		fees.Add(line(r.t("ui.account.fee_total", map[string]any{"Amount": r.loc.Money(v.FeeTotal, v.Currency)}), true, widget.DangerImportance))
+		total := wholeLine(r.t("ui.account.fee_total", map[string]any{"Amount": r.loc.Money(v.FeeTotal, v.Currency)}))
+		total.Importance = widget.DangerImportance
+		fees = total
 		if !empty(v.PayWhere) {
-			fees.Add(para(r.text(v.PayWhere), widget.MediumImportance))
+			fees = container.NewBorder(nil, nil, total, nil, inset(para(r.text(v.PayWhere), widget.MediumImportance), 16, 0, 0, 0))
 		}
-	} else {
-		fees.Add(para(r.t("ui.account.no_fees"), widget.MediumImportance))
 	}
+	feeHead := wholeLine(r.t("ui.account.fees"))
+	feeHead.SizeName = theme.SizeNameSubHeadingText
+	feeRow := container.NewBorder(nil, nil, inset(feeHead, 0, 0, 24, 0), nil, fees)
 	cols := container.NewGridWithColumns(2,
-		touchScroll(inset(loans, 0, 0, 24, 0)),
-		touchScroll(inset(container.NewVBox(holds, inset(fees, 0, 24, 0, 0)), 0, 0, 24, 0)),
+		inset(loans, 0, 0, 24, 0),
+		inset(holds, 0, 0, 24, 0),
 	)
-	body := container.NewBorder(r.heading("ui.account.heading"), nil, nil, nil, cols)
+	body := container.NewBorder(container.NewVBox(r.heading("ui.account.heading"), inset(feeRow, 0, 0, 0, 12)), nil, nil, nil, cols)
 	return screen{body: body, left: []fyne.CanvasObject{r.back()}, right: []fyne.CanvasObject{r.finish()}}
 }
 

@@ -77,7 +77,7 @@ type Renderer struct {
 	actions  map[string]func()
 	labels   map[string]string // visible button text → action name
 	fyneLang string
-	pages    pageState // the page of a long list (wording.go)
+	pages    pager // the pages of the long lists (paging.go)
 
 	// mu guards snap and shown, which other goroutines (the script
 	// player) read.
@@ -161,11 +161,21 @@ func (r *Renderer) show(v kiosk.View) {
 			r.log.WithError(err).Warn("ui: switching Fyne's own strings")
 		}
 	}
+	r.forgetScrolls()
 	root := r.build()
 	r.win.SetContent(root)
 	// A second layout pass: wrapped labels learn their width in the first
 	// one and only then report their real height.
 	root.Refresh()
+	for r.fitPages() {
+		// The page was too long for the room: again with fewer rows.
+		r.actions = map[string]func(){}
+		r.labels = map[string]string{}
+		r.forgetScrolls()
+		root = r.build()
+		r.win.SetContent(root)
+		root.Refresh()
+	}
 
 	texts := collectTexts(root)
 	var buttons []string

@@ -147,68 +147,6 @@ func (r *Renderer) outOfOrderWhy(t kiosk.Text) string {
 	return ""
 }
 
-// Rows per page of the long lists: what fits between the heading and the
-// bottom bar at 1920×1080 without scrolling, with normal and larger text.
-const (
-	rowsPerPage      = 5
-	rowsPerPageLarge = 3
-)
-
-// pageState is the page of the list on screen. It is the one thing the
-// renderer keeps between views, and only for the screen it belongs to.
-type pageState struct {
-	screen kiosk.Screen
-	page   int
-	rows   int // rows the list had, so that a new item shows its page
-}
-
-// paged cuts rows into pages and returns the rows of the current page and
-// the page buttons (nil when one page holds them all). With follow set (the
-// live loan and return lists), a new row turns to the last page, where it
-// is.
-func (r *Renderer) paged(rows []fyne.CanvasObject, follow bool) ([]fyne.CanvasObject, fyne.CanvasObject) {
-	per := rowsPerPage
-	if r.view.LargeText {
-		per = rowsPerPageLarge
-	}
-	pages := max(1, (len(rows)+per-1)/per)
-	p := &r.pages
-	if p.screen != r.view.Screen {
-		*p = pageState{screen: r.view.Screen}
-	}
-	if follow && len(rows) > p.rows {
-		p.page = pages - 1
-	}
-	p.rows = len(rows)
-	p.page = min(max(p.page, 0), pages-1)
-	if pages == 1 {
-		return rows, nil
-	}
-	turn := func(d int) func() {
-		return func() {
-			r.pages.page += d
-			r.show(r.view)
-		}
-	}
-	prevLabel, nextLabel := r.t("screens.page.prev"), r.t("screens.page.next")
-	prev := widget.NewButtonWithIcon(prevLabel, theme.NavigateBackIcon(), r.action("page:prev", prevLabel, turn(-1)))
-	next := widget.NewButtonWithIcon(nextLabel, theme.NavigateNextIcon(), r.action("page:next", nextLabel, turn(1)))
-	next.IconPlacement = widget.ButtonIconTrailingText
-	next.Importance = widget.HighImportance
-	if p.page == 0 {
-		prev.Disable()
-		delete(r.actions, "page:prev")
-	}
-	if p.page == pages-1 {
-		next.Disable()
-		delete(r.actions, "page:next")
-	}
-	of := wholeLine(r.t("screens.page.of", map[string]any{"Page": p.page + 1, "Pages": pages}))
-	nav := container.NewBorder(nil, nil, withMin(prev, buttonWidth, minTouch), withMin(next, buttonWidth, minTouch), container.NewCenter(of))
-	end := min((p.page+1)*per, len(rows))
-	return rows[p.page*per : end], inset(nav, 0, 4, 16, 0)
-}
-
 // cardCells draws the typed card number (kiosk.CardShown) one character per
 // cell, a dot for a masked digit. One text per character keeps the number
 // itself out of Fyne's caches of measured and drawn strings, which are
@@ -255,5 +193,6 @@ func keySize(large bool) fyne.Size {
 // besideKeypad puts the keypad right next to the entry column, both at the
 // top, so that the finger and the eye stay in one place.
 func besideKeypad(entry, keypad fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewHBox(withMin(entry, 860, 0), inset(keypad, 48, 24, 0, 0))
+	return container.NewHBox(layout.NewSpacer(), withMin(entry, 820, 0),
+		container.NewVBox(inset(keypad, 48, 24, 0, 0)), layout.NewSpacer())
 }

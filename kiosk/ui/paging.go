@@ -1,0 +1,137 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/danbib/kiosk/kiosk"
+)
+
+// Long lists (the items on the pad, the loans, the holds) are shown a page
+// at a time with page buttons, because a finger on a touch screen finds a
+// thin scroll bar hard to hit and a list cut at the bottom does not say
+// that more follows.
+
+// maxRowsPerPage is the most rows a page of a list shows; fewer when they
+// do not fit (fitPages).
+const maxRowsPerPage = 6
+
+// pager is the page of each list on screen. It is the one thing the
+// renderer keeps between views, and only for the screen and text size it
+// belongs to.
+type pager struct {
+	screen kiosk.Screen
+	large  bool
+	lists  map[string]*pageState
+}
+
+// pageState is the paging of one list.
+type pageState struct {
+	page  int
+	pages int
+	rows  int // rows the list had, so that a new item shows its page
+	per   int // rows per page: what fit on this screen so far
+	shown int // rows on the current page
+	// scroll holds the current page; it scrolls only if even one row is
+	// taller than the room (a very long reason), never to reach a row.
+	scroll *container.Scroll
+}
+
+// list returns the paging of the list called name, starting afresh on
+// another screen or text size.
+func (r *Renderer) list(name string) *pageState {
+	pg := &r.pages
+	if pg.lists == nil || pg.screen != r.view.Screen || pg.large != r.view.LargeText {
+		*pg = pager{screen: r.view.Screen, large: r.view.LargeText, lists: map[string]*pageState{}}
+	}
+	p := pg.lists[name]
+	if p == nil {
+		p = &pageState{per: maxRowsPerPage}
+		pg.lists[name] = p
+	}
+	return p
+}
+
+// forgetScrolls drops the scroll containers of the last build.
+func (r *Renderer) forgetScrolls() {
+	for _, p := range r.pages.lists {
+		p.scroll = nil
+	}
+}
+
+// pageScroll wraps the current page of the list called name; show measures
+// it to keep the page within the room it has (fitPages).
+func (r *Renderer) pageScroll(name string, page fyne.CanvasObject) *container.Scroll {
+	p := r.list(name)
+	p.scroll = touchScroll(inset(page, 0, 8, 16, 8))
+	return p.scroll
+}
+
+// fitPages reports whether a page on screen needs more room than it has,
+// and if so takes a row off each page of that list, so that the next build
+// fits. It runs after a layout pass, when the rows know their real heights
+// (wrapped reasons and destinations differ by language and text size).
+func (r *Renderer) fitPages() bool {
+	shrunk := false
+	for _, p := range r.pages.lists {
+		sc := p.scroll
+		if sc == nil || p.shown < 2 || sc.Content.MinSize().Height <= sc.Size().Height+1 {
+			continue
+		}
+		p.per = p.shown - 1
+		if p.page == p.pages-1 {
+			// A live list that followed its newest row follows it again.
+			p.rows = 0
+		}
+		shrunk = true
+	}
+	return shrunk
+}
+
+// paged cuts the rows of the list called name into pages and returns the
+// rows of its current page and the page buttons (nil when one page holds
+// them all). With follow set (the live loan and return lists), a new row
+// turns to the last page, where it is.
+func (r *Renderer) paged(name string, rows []fyne.CanvasObject, follow bool) ([]fyne.CanvasObject, fyne.CanvasObject) {
+	p := r.list(name)
+	per := p.per
+	pages := max(1, (len(rows)+per-1)/per)
+	if follow && len(rows) > p.rows {
+		p.page = pages - 1
+	}
+	p.rows = len(rows)
+	p.page = min(max(p.page, 0), pages-1)
+	p.pages = pages
+	if pages == 1 {
+		p.shown = len(rows)
+		return rows, nil
+	}
+	turn := func(d int) func() {
+		return func() {
+			p.page += d
+			r.show(r.view)
+		}
+	}
+	prevLabel, nextLabel := r.t("screens.page.prev"), r.t("screens.page.next")
+	// Previous is an arrow only, so that the buttons and the page count fit
+	// the account screen's half width in every language with larger text.
+	prev := widget.NewButtonWithIcon("", theme.NavigateBackIcon(), r.action(name+":page:prev", prevLabel, turn(-1)))
+	next := widget.NewButtonWithIcon(nextLabel, theme.NavigateNextIcon(), r.action(name+":page:next", nextLabel, turn(1)))
+	next.IconPlacement = widget.ButtonIconTrailingText
+	next.Importance = widget.HighImportance
+	if p.page == 0 {
+		prev.Disable()
+		delete(r.actions, name+":page:prev")
+	}
+	if p.page == pages-1 {
+		next.Disable()
+		delete(r.actions, name+":page:next")
+	}
+	of := wholeLine(r.t("screens.page.of", map[string]any{"Page": p.page + 1, "Pages": pages}))
+	nav := container.NewBorder(nil, nil, withMin(prev, minTouch*1.5, minTouch), withMin(next, buttonWidth, minTouch), container.NewCenter(of))
+	end := min((p.page+1)*per, len(rows))
+	p.shown = end - p.page*per
+	return rows[p.page*per : end], inset(nav, 0, 4, 16, 0)
+}
