@@ -33,6 +33,7 @@ type Config struct {
 	Printer     Printer     `toml:"printer"`
 	Scanner     Scanner     `toml:"scanner"`
 	Maintenance Maintenance `toml:"maintenance"`
+	Screen      Screen      `toml:"screen"`
 }
 
 // Kiosk holds settings of the machine itself.
@@ -230,6 +231,7 @@ func Default() Config {
 		Printer:     Printer{Driver: "usb", Columns: 42, Policy: "ask", Code: "code128"},
 		Scanner:     Scanner{KeystrokeGap: Duration{50 * time.Millisecond}},
 		Maintenance: Maintenance{Idle: Duration{2 * time.Minute}, AuditKeepDays: 90},
+		Screen:      Screen{Contrast: "standard"},
 	}
 }
 
@@ -289,7 +291,7 @@ func load(path string, demo bool) (Config, error) {
 	}
 	base := filepath.Dir(abs)
 	for _, p := range []*string{&c.SIP2.PasswordFile, &c.SIP2.TLS.CAFile, &c.SIP2.TLS.CertFile,
-		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile} {
+		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile, &c.Screen.LogoFile} {
 		*p = resolve(base, *p)
 	}
 	errs = append(errs, c.readSecrets()...)
@@ -702,7 +704,7 @@ func (c *Config) validate(demo bool) []error {
 			errs = append(errs, err)
 		}
 	}
-	return errs
+	return append(errs, c.validateScreen()...)
 }
 
 // PlaintextAllowed says whether plain TCP may carry SIP2 to addr

@@ -81,6 +81,9 @@ func (r *Renderer) header() fyne.CanvasObject {
 	title.TextSize = r.th.Size(theme.SizeNameSubHeadingText)
 	title.TextStyle.Bold = true
 	var titleObj fyne.CanvasObject = container.NewCenter(title)
+	if logo := r.logo(headerLogoHeight); logo != nil {
+		titleObj = container.NewHBox(container.NewCenter(logo), container.NewCenter(title))
+	}
 	if maintGesture(v) {
 		// The technician's way in: hold the title for five seconds. It
 		// looks like nothing, and a tap does nothing.
@@ -224,10 +227,14 @@ func (r *Renderer) welcome() screen {
 	}
 	// The tiles keep their height whether or not the session's bottom bar
 	// takes room below them.
+	var head fyne.CanvasObject = r.heading("ui.welcome.heading")
+	if logo := r.logo(welcomeLogoHeight); logo != nil {
+		head = container.NewBorder(nil, nil, nil, logo, head)
+	}
 	body := container.NewVBox(
-		r.heading("ui.welcome.heading"), r.hint("ui.welcome.lead"),
+		head, r.hint("ui.welcome.lead"),
 		inset(tiles, 0, 16, 0, 24),
-		container.NewCenter(container.NewHBox(inset(wholeLine(r.t("ui.welcome.language")), 0, 0, 16, 0), langs)),
+		container.NewCenter(container.NewHBox(inset(container.NewCenter(wholeLine(r.t("ui.welcome.language"))), 0, 0, 16, 0), langs)),
 	)
 	s := screen{body: body}
 	if v.InSession {
@@ -244,7 +251,7 @@ func (r *Renderer) tile(key string, res fyne.Resource, to kiosk.Screen, disabled
 	if disabled {
 		delete(r.actions, key)
 	}
-	return withMin(r.bigButton(label, res, widget.HighImportance, sizeTile, tap, disabled), 400, tileHeight)
+	return withMin(r.bigButton(label, res, widget.HighImportance, sizeTile, tap, disabled), 400, tileHeight(r.view.LargeText))
 }
 
 // keypad is the on-screen number pad shared by the identify and PIN screens.

@@ -6,6 +6,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+
+	"github.com/danbib/kiosk/palette"
 )
 
 // Theme is the kiosk's high-contrast theme for a touch screen in a public
@@ -41,26 +43,27 @@ func (t *Theme) SetLarge(on bool) bool { return t.large.Swap(on) != on }
 // Large reports whether the larger text is on.
 func (t *Theme) Large() bool { return t.large.Load() }
 
-// Palette. Text and background keep a contrast ratio above 7:1 (WCAG AAA);
-// the primary blue under white text is above 8:1.
+// The colours of the screens, from the configured palette (usePalette):
+// every text/background pair keeps 4.5:1, or 7:1 in high contrast
+// (palette.Palette.Check, refused at configuration load). They are set once,
+// before the first render; the kiosk has one window.
 var (
-	colBackground = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
-	colForeground = color.NRGBA{R: 0x11, G: 0x11, B: 0x11, A: 0xff}
-	colPrimary    = color.NRGBA{R: 0x0b, G: 0x3d, B: 0x91, A: 0xff}
-	colButton     = color.NRGBA{R: 0xe3, G: 0xe9, B: 0xf3, A: 0xff}
-	colDisabledBt = color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff}
-	colDisabled   = color.NRGBA{R: 0x5f, G: 0x5f, B: 0x5f, A: 0xff}
-	colSuccess    = color.NRGBA{R: 0x13, G: 0x63, B: 0x26, A: 0xff}
-	colError      = color.NRGBA{R: 0xa8, G: 0x00, B: 0x1c, A: 0xff}
-	colWarning    = color.NRGBA{R: 0x7a, G: 0x4b, B: 0x00, A: 0xff}
-	colSeparator  = color.NRGBA{R: 0x9a, G: 0xa4, B: 0xb4, A: 0xff}
-	colRow        = color.NRGBA{R: 0xf3, G: 0xf5, B: 0xf9, A: 0xff}
-	colHeader     = color.NRGBA{R: 0x0b, G: 0x3d, B: 0x91, A: 0xff}
-	colBannerWarn = color.NRGBA{R: 0xff, G: 0xe8, B: 0xa3, A: 0xff}
-	colBannerErr  = color.NRGBA{R: 0xfd, G: 0xe2, B: 0xe4, A: 0xff}
-	colShadow     = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xb0}
-	colWhite      = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
+	colBackground, colForeground, colPrimary, colButton, colDisabledBt, colDisabled color.NRGBA
+	colSuccess, colError, colWarning, colSeparator, colRow, colHeader               color.NRGBA
+	colBannerWarn, colBannerErr, colWhite                                           color.NRGBA
 )
+
+var colShadow = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xb0}
+
+func init() { usePalette(palette.Default()) }
+
+// usePalette makes p the screens' colours. colWhite is the text on the
+// primary colour and the header (white in the kiosk's own palette).
+func usePalette(p palette.Palette) {
+	colBackground, colForeground, colPrimary, colButton = p.Background, p.Text, p.Primary, p.Button
+	colDisabledBt, colDisabled, colSuccess, colError, colWarning = p.DisabledButton, p.Disabled, p.Success, p.Error, p.Warning
+	colSeparator, colRow, colHeader, colBannerWarn, colBannerErr, colWhite = p.Separator, p.Row, p.Header, p.BannerWarn, p.BannerErr, p.OnPrimary
+}
 
 // Color implements fyne.Theme. The variant is ignored on purpose.
 func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
@@ -93,7 +96,7 @@ func (t *Theme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 		return colShadow
 	case theme.ColorNameHover, theme.ColorNamePressed, theme.ColorNameSelection:
 		// No hover on a touch screen; a pressed button darkens a little.
-		return color.NRGBA{R: 0x0b, G: 0x3d, B: 0x91, A: 0x30}
+		return color.NRGBA{R: colPrimary.R, G: colPrimary.G, B: colPrimary.B, A: 0x30}
 	case theme.ColorNameScrollBar:
 		return color.NRGBA{R: 0x11, G: 0x11, B: 0x11, A: 0x80}
 	case theme.ColorNameScrollBarBackground:

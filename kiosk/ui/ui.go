@@ -31,6 +31,7 @@ import (
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/palette"
 )
 
 // Sender receives the patron's inputs. The kiosk core implements it; Send
@@ -50,6 +51,12 @@ type Options struct {
 	// Languages lists the language codes offered on the welcome screen, in
 	// button order. Default: every language of i18n.Languages.
 	Languages []string
+	// Palette is the screens' colours (config screen.colours); the zero
+	// value means the kiosk's own.
+	Palette palette.Palette
+	// Logo is the library's logo (config screen.logo_file), a PNG or SVG,
+	// for the header and the welcome screen; nil for none.
+	Logo fyne.Resource
 }
 
 // DefaultOptions returns the defaults: all offered languages.
@@ -94,6 +101,10 @@ func New(win fyne.Window, bundle *i18n.Bundle, send Sender, log logrus.FieldLogg
 	if len(opts.Languages) == 0 {
 		opts.Languages = DefaultOptions().Languages
 	}
+	if opts.Palette == (palette.Palette{}) {
+		opts.Palette = palette.Default()
+	}
+	usePalette(opts.Palette)
 	return &Renderer{win: win, bundle: bundle, send: send, log: log, opts: opts, th: NewTheme(false)}
 }
 

@@ -176,18 +176,27 @@ func cardCells(shown []byte, size float32) *fyne.Container {
 const (
 	// greetingGap separates the patron's name from the larger-text toggle.
 	greetingGap = 40
-	// tileHeight is the height of a welcome tile: fixed, so that the tiles
-	// do not shrink when a session's bottom bar takes room.
-	tileHeight = 180
 )
+
+// tileHeight is the height of a welcome tile: fixed for the text size, so
+// that the tiles do not shrink when a session's bottom bar takes room; low
+// enough that a session's welcome screen with a banner fits with larger
+// text (TestFixedSizesAcrossSessionsAndLanguages).
+func tileHeight(large bool) float32 {
+	if large {
+		return 120
+	}
+	return 160
+}
 
 // keySize is the size of a keypad key: fixed, so that no label widens the
 // keypad's columns, and larger with larger text.
 func keySize(large bool) fyne.Size {
+	// Wide enough for the longest OK ("Tamam").
 	if large {
-		return fyne.NewSize(176, 104)
+		return fyne.NewSize(256, 104)
 	}
-	return fyne.NewSize(144, 88)
+	return fyne.NewSize(176, 92)
 }
 
 // besideKeypad puts the keypad right next to the entry column, both at the
@@ -195,4 +204,26 @@ func keySize(large bool) fyne.Size {
 func besideKeypad(entry, keypad fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewHBox(layout.NewSpacer(), withMin(entry, 820, 0),
 		container.NewVBox(inset(keypad, 48, 24, 0, 0)), layout.NewSpacer())
+}
+
+// The library's logo is this high in the header and on the welcome screen.
+const (
+	headerLogoHeight  = 56
+	welcomeLogoHeight = 110
+)
+
+// logo draws the library's logo at height h, as wide as its aspect asks
+// (at most three times h), or returns nil when none is configured.
+func (r *Renderer) logo(h float32) fyne.CanvasObject {
+	if r.opts.Logo == nil {
+		return nil
+	}
+	img := canvas.NewImageFromResource(r.opts.Logo)
+	img.FillMode = canvas.ImageFillContain
+	w := 3 * h
+	if a := img.Aspect(); a > 0 {
+		w = min(h*a, 3*h)
+	}
+	img.SetMinSize(fyne.NewSize(w, h))
+	return img
 }

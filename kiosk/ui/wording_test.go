@@ -261,3 +261,92 @@ func overflowing(w fyne.Window) *container.Scroll {
 	}
 	return nil
 }
+
+// TestFixedSizesAcrossSessionsAndLanguages: the welcome tiles are as big in
+// a session (with its bottom bar, and a banner) as without, and the screen
+// still fits; the keypad's keys are as wide in every language; the
+// patron's name keeps a clear gap from the larger-text toggle.
+func TestFixedSizesAcrossSessionsAndLanguages(t *testing.T) {
+	r, w, _ := setup(t)
+	tileSize := func() fyne.Size {
+		for _, o := range rendered(w.Content()) {
+			if b, ok := o.(*widget.Button); ok && b.Text == "" && b.Importance == widget.HighImportance && b.Size().Height > 100 {
+				return b.Size()
+			}
+		}
+		t.Fatal("no tile on the welcome screen")
+		return fyne.Size{}
+	}
+	for _, large := range []bool{false, true} {
+		var want fyne.Size
+		for i, v := range []kiosk.View{
+			{Screen: kiosk.ScreenWelcome, Lang: "de", LargeText: large},
+			{Screen: kiosk.ScreenWelcome, Lang: "de", LargeText: large, InSession: true, Greeting: "Anna"},
+			{Screen: kiosk.ScreenWelcome, Lang: "de", LargeText: large, InSession: true, Greeting: "Anna",
+				Mode: kiosk.ModeOutOfOrder, ModeReason: kiosk.Text{ID: kiosk.MsgModeReaderMissing}},
+		} {
+			r.Render(v)
+			if m := w.Content().MinSize(); m.Height > screenSize.Height || m.Width > screenSize.Width {
+				t.Errorf("welcome %d (large %v) needs %v, more than the screen", i, large, m)
+			}
+			got := tileSize()
+			if i == 0 {
+				want = got
+			} else if got != want {
+				t.Errorf("welcome %d (large %v): tile %v, want %v as without a session", i, large, got, want)
+			}
+		}
+	}
+
+	for _, large := range []bool{false, true} {
+		checkKeypadWidth(t, r, w, large)
+	}
+
+	for _, large := range []bool{false, true} {
+		v := sample(t, "de", "loan")
+		v.LargeText = large
+		r.Render(v)
+		var name, toggle fyne.CanvasObject
+		for _, o := range rendered(w.Content()) {
+			if x, ok := o.(*canvas.Text); ok && strings.Contains(x.Text, "Anna") {
+				name = x
+			}
+			if b, ok := o.(*widget.Button); ok && (b.Text == "Größere Schrift" || b.Text == "Normale Schrift") {
+				toggle = b
+			}
+		}
+		if name == nil || toggle == nil {
+			t.Fatalf("greeting %v or toggle %v missing", name, toggle)
+		}
+		d := fyne.CurrentApp().Driver()
+		gap := d.AbsolutePositionForObject(toggle).X - (d.AbsolutePositionForObject(name).X + name.Size().Width)
+		if gap < greetingGap {
+			t.Errorf("large %v: %v px between the greeting and the toggle, want %d", large, gap, greetingGap)
+		}
+	}
+}
+
+// checkKeypadWidth fails when the keypad's keys differ in size between the
+// languages.
+func checkKeypadWidth(t *testing.T, r *Renderer, w fyne.Window, large bool) {
+	t.Helper()
+	var key fyne.Size
+	for _, l := range i18n.Languages {
+		r.Render(kiosk.View{Screen: kiosk.ScreenPIN, Lang: l.Code, PINLength: 4, LargeText: large})
+		var ok *widget.Button
+		for _, o := range rendered(w.Content()) {
+			if b, isB := o.(*widget.Button); isB && b.Importance == widget.HighImportance && b.Size().Width < 300 {
+				ok = b
+			}
+		}
+		if ok == nil {
+			t.Fatalf("%s: no OK key", l.Code)
+		}
+		if key == (fyne.Size{}) {
+			key = ok.Size()
+		} else if ok.Size() != key {
+			t.Errorf("%s (large %v): keypad key %v, want %v as in Danish", l.Code, large, ok.Size(), key)
+		}
+	}
+
+}
