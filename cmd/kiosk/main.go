@@ -123,6 +123,9 @@ func run(o options) error {
 	if len(cfg.Kiosk.Languages) > 0 {
 		uiOpts.Languages = cfg.Kiosk.Languages
 	}
+	if err := screenLook(cfg.Screen, &uiOpts); err != nil {
+		return err
+	}
 	fwd := &forwarder{}
 	r := ui.New(w, bundle, fwd, log, uiOpts)
 
