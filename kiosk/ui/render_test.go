@@ -2,6 +2,7 @@ package ui
 
 import (
 	"image/color"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,6 +98,9 @@ func TestKeyPressRedrawsOnlyTheDots(t *testing.T) {
 				want := string(kiosk.CardShown([]byte("0101901")[:i+3]))
 				if got := shownCard(r); got != want {
 					t.Fatalf("identify: key press %d shows %q, want %q", i, got, want)
+				}
+				if i == 4 && !slices.Contains(r.Snapshot().Texts, "-") {
+					t.Errorf("identify: the snapshot's texts lack the typed dash: %q", r.Snapshot().Texts)
 				}
 			} else if got := filledDots(w); got != i {
 				t.Fatalf("%s: key press %d shows %d filled dots", screen, i, got)

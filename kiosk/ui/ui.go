@@ -145,9 +145,13 @@ func (r *Renderer) show(v kiosk.View) {
 		r.view = v
 		r.mask.Objects = r.maskDots().Objects
 		r.mask.Refresh()
+		// The typed card number is drawn one character per text, so the
+		// texts change too (a script waits for them).
+		texts := collectTexts(r.win.Content())
 		r.mu.Lock()
 		r.snap.Seq++
 		r.snap.Masked = masked(v)
+		r.snap.Texts = texts
 		r.record(r.snap)
 		r.mu.Unlock()
 		return

@@ -541,6 +541,10 @@ func TestOutOfOrderBannerDuringSession(t *testing.T) {
 		if !containsText(texts, c.head) || !containsText(texts, c.reason) {
 			t.Errorf("%s: banner or reason missing: %q", c.lang, texts)
 		}
+		// The pad takes no more items: the page must not ask for them.
+		if containsText(texts, "Læg dine materialer på pladen") || containsText(texts, "Put your items on the pad") {
+			t.Errorf("%s: the loan page still asks for items with the reader down: %q", c.lang, texts)
+		}
 		if err := r.Press(c.finish); err != nil {
 			t.Errorf("%s: the patron cannot finish: %v", c.lang, err)
 		} else if got := rec.last(t); got != (kiosk.InFinish{}) {
