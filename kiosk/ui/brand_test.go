@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
-	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/palette"
 )
 
@@ -18,12 +17,7 @@ import (
 // library's configuration would give it.
 func branded(t *testing.T) (*Renderer, fyne.Window, palette.Palette) {
 	t.Helper()
-	test.NewTempApp(t).Settings().SetTheme(NewTheme(false))
 	t.Cleanup(func() { usePalette(palette.Default()) })
-	b, err := i18n.NewBundle()
-	if err != nil {
-		t.Fatal(err)
-	}
 	data, err := os.ReadFile("testdata/logo.svg")
 	if err != nil {
 		t.Fatal(err)
@@ -37,14 +31,11 @@ func branded(t *testing.T) (*Renderer, fyne.Window, palette.Palette) {
 	if err := p.Check(palette.MinStandard); err != nil {
 		t.Fatal(err)
 	}
-	w := test.NewWindow(nil)
-	t.Cleanup(w.Close)
-	w.SetPadded(false)
-	w.Resize(screenSize)
 	opts := DefaultOptions()
 	opts.Palette = p
 	opts.Logo = fyne.NewStaticResource("logo.svg", data)
-	return New(w, b, &recorder{}, nil, opts), w, p
+	r, w, _ := setupWith(t, opts)
+	return r, w, p
 }
 
 // TestLogoAndColours: the configured logo shows in the header and on the

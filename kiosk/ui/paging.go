@@ -14,8 +14,8 @@ import (
 // thin scroll bar hard to hit and a list cut at the bottom does not say
 // that more follows.
 
-// maxRowsPerPage is the most rows a page of a list shows; fewer when they
-// do not fit (fitPages).
+// maxRowsPerPage is the most rows the first page of a list shows before
+// its room is known; from then on a page holds the rows that fit (fitPages).
 const maxRowsPerPage = 6
 
 // pager is the page of each list on screen. It is the one thing the
@@ -32,8 +32,9 @@ type pageState struct {
 	page  int
 	pages int
 	rows  int // rows the list had, so that a new item shows its page
-	per   int // rows per page: what fit on this screen so far
-	shown int // rows on the current page
+	// room is the size the list's page had at the last layout: the rows
+	// are packed into pages of that height by their measured heights.
+	room fyne.Size
 	// scroll holds the current page; it scrolls only if even one row is
 	// taller than the room (a very long reason), never to reach a row.
 	scroll *container.Scroll
@@ -48,7 +49,7 @@ func (r *Renderer) list(name string) *pageState {
 	}
 	p := pg.lists[name]
 	if p == nil {
-		p = &pageState{per: maxRowsPerPage}
+		p = &pageState{}
 		pg.lists[name] = p
 	}
 	return p
@@ -69,25 +70,58 @@ func (r *Renderer) pageScroll(name string, page fyne.CanvasObject) *container.Sc
 	return p.scroll
 }
 
-// fitPages reports whether a page on screen needs more room than it has,
-// and if so takes a row off each page of that list, so that the next build
-// fits. It runs after a layout pass, when the rows know their real heights
-// (wrapped reasons and destinations differ by language and text size).
+// fitPages takes the size each list's page has after a layout pass and
+// reports whether it changed, so that the rows are packed again into pages
+// that fit (wrapped reasons and destinations differ by language and text
+// size, and the page buttons take room once there is more than one page).
 func (r *Renderer) fitPages() bool {
-	shrunk := false
+	changed := false
 	for _, p := range r.pages.lists {
-		sc := p.scroll
-		if sc == nil || p.shown < 2 || sc.Content.MinSize().Height <= sc.Size().Height+1 {
+		if p.scroll == nil {
 			continue
 		}
-		p.per = p.shown - 1
-		if p.page == p.pages-1 {
-			// A live list that followed its newest row follows it again.
-			p.rows = 0
+		// The page's inset (pageScroll) is not room for rows.
+		room := p.scroll.Size().Subtract(fyne.NewSize(16, 16))
+		if d := room.Subtract(p.room); max(d.Width, -d.Width, d.Height, -d.Height) > 1 {
+			p.room, changed = room, true
+			if p.page == p.pages-1 {
+				// A live list that showed its newest row shows it
+				// again on the pages packed anew.
+				p.rows = 0
+			}
 		}
-		shrunk = true
 	}
-	return shrunk
+	return changed
+}
+
+// pageStarts packs rows into pages of the list's room by their heights at
+// its width, and returns the index of each page's first row. Before the
+// room is known, pages hold maxRowsPerPage rows. A row taller than the room
+// gets a page of its own (and the page scrolls).
+func (p *pageState) pageStarts(rows []fyne.CanvasObject) []int {
+	starts := []int{0}
+	if p.room.Height <= 0 {
+		for i := maxRowsPerPage; i < len(rows); i += maxRowsPerPage {
+			starts = append(starts, i)
+		}
+		return starts
+	}
+	gap := theme.Padding() // the VBox's gap between rows
+	used := float32(0)
+	for i, row := range rows {
+		// A wrapped label knows its height once it has its width.
+		row.Resize(fyne.NewSize(p.room.Width, row.MinSize().Height))
+		h := row.MinSize().Height
+		if used > 0 && used+gap+h > p.room.Height {
+			starts = append(starts, i)
+			used = 0
+		}
+		if used > 0 {
+			used += gap
+		}
+		used += h
+	}
+	return starts
 }
 
 // paged cuts the rows of the list called name into pages and returns the
@@ -96,8 +130,8 @@ func (r *Renderer) fitPages() bool {
 // turns to the last page, where it is.
 func (r *Renderer) paged(name string, rows []fyne.CanvasObject, follow bool) ([]fyne.CanvasObject, fyne.CanvasObject) {
 	p := r.list(name)
-	per := p.per
-	pages := max(1, (len(rows)+per-1)/per)
+	starts := p.pageStarts(rows)
+	pages := len(starts)
 	if follow && len(rows) > p.rows {
 		p.page = pages - 1
 	}
@@ -105,7 +139,6 @@ func (r *Renderer) paged(name string, rows []fyne.CanvasObject, follow bool) ([]
 	p.page = min(max(p.page, 0), pages-1)
 	p.pages = pages
 	if pages == 1 {
-		p.shown = len(rows)
 		return rows, nil
 	}
 	turn := func(d int) func() {
@@ -131,7 +164,9 @@ func (r *Renderer) paged(name string, rows []fyne.CanvasObject, follow bool) ([]
 	}
 	of := wholeLine(r.t("screens.page.of", map[string]any{"Page": p.page + 1, "Pages": pages}))
 	nav := container.NewBorder(nil, nil, withMin(prev, minTouch*1.5, minTouch), withMin(next, buttonWidth, minTouch), container.NewCenter(of))
-	end := min((p.page+1)*per, len(rows))
-	p.shown = end - p.page*per
-	return rows[p.page*per : end], inset(nav, 0, 4, 16, 0)
+	end := len(rows)
+	if p.page+1 < pages {
+		end = starts[p.page+1]
+	}
+	return rows[starts[p.page]:end], inset(nav, 0, 4, 16, 0)
 }

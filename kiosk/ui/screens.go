@@ -329,12 +329,12 @@ func (r *Renderer) itemScreen(headKey, hintKey, kind string) screen {
 	}
 	rows, nav := r.paged("items", rows, true)
 	list := container.NewVBox(rows...)
-	if len(v.Items) == 0 {
-		list.Add(inset(para(r.t("ui.loan.empty"), widget.MediumImportance), 0, 24, 0, 0))
-	}
 	if v.Mode == kiosk.ModeOutOfOrder {
-		// The pad takes no more items: asking for them would mislead.
+		// The pad takes no more items: asking for them, or saying that
+		// none lies there yet, would mislead.
 		hintKey = "screens.pad_down.hint"
+	} else if len(v.Items) == 0 {
+		list.Add(inset(para(r.t("ui.loan.empty"), widget.MediumImportance), 0, 24, 0, 0))
 	}
 	top := container.NewVBox(r.heading(headKey), r.hint(hintKey))
 	if kind == "loan" {

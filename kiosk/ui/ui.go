@@ -182,8 +182,9 @@ func (r *Renderer) show(v kiosk.View) {
 	// A second layout pass: wrapped labels learn their width in the first
 	// one and only then report their real height.
 	root.Refresh()
-	for r.fitPages() {
-		// The page was too long for the room: again with fewer rows.
+	for i := 0; i < 4 && r.fitPages(); i++ {
+		// A list's room changed (the first layout, or the page buttons
+		// came or went): its rows are packed into pages again.
 		r.actions = map[string]func(){}
 		r.labels = map[string]string{}
 		r.forgetScrolls()

@@ -45,6 +45,12 @@ var screenSize = fyne.NewSize(1920, 1080)
 // setup returns a renderer on a 1920×1080 test window.
 func setup(t *testing.T) (*Renderer, fyne.Window, *recorder) {
 	t.Helper()
+	return setupWith(t, DefaultOptions())
+}
+
+// setupWith is setup with the given options.
+func setupWith(t *testing.T, opts Options) (*Renderer, fyne.Window, *recorder) {
+	t.Helper()
 	test.NewTempApp(t).Settings().SetTheme(NewTheme(false))
 	b, err := i18n.NewBundle()
 	if err != nil {
@@ -55,7 +61,7 @@ func setup(t *testing.T) (*Renderer, fyne.Window, *recorder) {
 	w.SetPadded(false)
 	w.Resize(screenSize)
 	rec := &recorder{}
-	return New(w, b, rec, nil, DefaultOptions()), w, rec
+	return New(w, b, rec, nil, opts), w, rec
 }
 
 func sample(t *testing.T, lang, name string) kiosk.View {
