@@ -168,7 +168,11 @@ func (r *Renderer) banners() []fyne.CanvasObject {
 }
 
 func (r *Renderer) banner(head, detail string, res fyne.Resource, bg color.Color) fyne.CanvasObject {
-	texts := container.NewVBox(line(head, true, widget.MediumImportance))
+	// The head wraps: cut, the German out-of-order notice lost its end
+	// with larger text.
+	h := para(head, widget.MediumImportance)
+	h.TextStyle.Bold = true
+	texts := container.NewVBox(h)
 	if detail != "" {
 		texts.Add(para(detail, widget.MediumImportance))
 	}

@@ -134,6 +134,12 @@ func TestTouchAndTextSizes(t *testing.T) {
 				if m := w.Content().MinSize(); m.Width > screenSize.Width || m.Height > screenSize.Height {
 					t.Errorf("content needs %v, more than the screen %v", m, screenSize)
 				}
+				if !maintScreen(s.View) {
+					// The technician's screens keep their own layout.
+					for _, msg := range clipped(r, w) {
+						t.Error(msg)
+					}
+				}
 				sawHeading := false
 				for _, o := range rendered(w.Content()) {
 					if !o.Visible() {

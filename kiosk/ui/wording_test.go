@@ -202,33 +202,8 @@ func TestLargeTextIsLargerAndNotClipped(t *testing.T) {
 			if sc := overflowing(w); sc != nil {
 				t.Errorf("%s/%s: a list needs %v but has %v: it must be scrolled", l.Code, name, sc.Content.MinSize(), sc.Size())
 			}
-			for _, o := range rendered(w.Content()) {
-				if lb, ok := o.(*widget.Label); ok && lb.Visible() && lb.Truncation != fyne.TextTruncateOff {
-					// A cut title is allowed only when the title is
-					// longer than the row; nothing on these screens is.
-					full := fyne.MeasureText(lb.Text, r.th.Size(theme.SizeNameText), lb.TextStyle).Width
-					if full > lb.Size().Width {
-						t.Errorf("%s/%s: %q is cut: needs %.0f, has %.0f", l.Code, name, lb.Text, full, lb.Size().Width)
-					}
-				}
-				if rt, ok := o.(*widget.RichText); ok && rt.Visible() {
-					// The label's text must lie inside the label: a
-					// label squeezed narrower than its text lets it
-					// run over its neighbours.
-					for _, c := range test.WidgetRenderer(rt).Objects() {
-						if x, ok := c.(*canvas.Text); ok && x.Text != "" && x.Position().X+x.Size().Width > rt.Size().Width+1 {
-							t.Errorf("%s/%s: %q runs out of its label: ends at %.0f, label is %.0f wide", l.Code, name, x.Text, x.Position().X+x.Size().Width, rt.Size().Width)
-						}
-					}
-				}
-				x, ok := o.(*canvas.Text)
-				if !ok || !x.Visible() || x.Text == "" {
-					continue
-				}
-				min, got := x.MinSize(), x.Size()
-				if min.Width > got.Width+1 || min.Height > got.Height+1 {
-					t.Errorf("%s/%s: %q needs %v but has %v", l.Code, name, x.Text, min, got)
-				}
+			for _, msg := range clipped(r, w) {
+				t.Errorf("%s/%s: %s", l.Code, name, msg)
 			}
 		}
 	}
@@ -244,8 +219,6 @@ func textSizes(w fyne.Window) map[string]float32 {
 			if x.Text != "" && !strings.HasSuffix(x.Text, "…") {
 				out[x.Text] = max(out[x.Text], x.TextSize)
 			}
-		case *widget.RichText:
-			_ = x // its segments are drawn as canvas.Text, which the walk reaches
 		}
 	}
 	return out
@@ -349,4 +322,40 @@ func checkKeypadWidth(t *testing.T, r *Renderer, w fyne.Window, large bool) {
 		}
 	}
 
+}
+
+// clipped lists every text on screen that does not get the room it needs:
+// a title cut with an ellipsis though it is not longer than its row, a
+// label's text running out of its label (a label squeezed narrower than
+// its text lets it run over its neighbours), or a text drawn smaller than
+// its own size.
+func clipped(r *Renderer, w fyne.Window) []string {
+	var out []string
+	for _, o := range rendered(w.Content()) {
+		if !o.Visible() {
+			continue
+		}
+		switch x := o.(type) {
+		case *widget.Label:
+			if x.Truncation == fyne.TextTruncateOff {
+				continue
+			}
+			full := fyne.MeasureText(x.Text, r.th.Size(theme.SizeNameText), x.TextStyle).Width
+			if full > x.Size().Width {
+				out = append(out, fmt.Sprintf("%q is cut: needs %.0f, has %.0f", x.Text, full, x.Size().Width))
+			}
+		case *widget.RichText:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				if ct, ok := c.(*canvas.Text); ok && ct.Text != "" && ct.Position().X+ct.Size().Width > x.Size().Width+1 {
+					out = append(out, fmt.Sprintf("%q runs out of its label: ends at %.0f, the label is %.0f wide",
+						ct.Text, ct.Position().X+ct.Size().Width, x.Size().Width))
+				}
+			}
+		case *canvas.Text:
+			if min, got := x.MinSize(), x.Size(); x.Text != "" && (min.Width > got.Width+1 || min.Height > got.Height+1) {
+				out = append(out, fmt.Sprintf("%q needs %v but has %v", x.Text, min, got))
+			}
+		}
+	}
+	return out
 }
