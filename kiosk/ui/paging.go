@@ -32,6 +32,9 @@ type pageState struct {
 	page  int
 	pages int
 	rows  int // rows the list had, so that a new item shows its page
+	// atEnd keeps a live list on its last page when its pages are packed
+	// anew (the room changed) while it showed its newest row.
+	atEnd bool
 	// room is the size the list's page had at the last layout: the rows
 	// are packed into pages of that height by their measured heights.
 	room fyne.Size
@@ -84,11 +87,7 @@ func (r *Renderer) fitPages() bool {
 		room := p.scroll.Size().Subtract(fyne.NewSize(16, 16))
 		if d := room.Subtract(p.room); max(d.Width, -d.Width, d.Height, -d.Height) > 1 {
 			p.room, changed = room, true
-			if p.page == p.pages-1 {
-				// A live list that showed its newest row shows it
-				// again on the pages packed anew.
-				p.rows = 0
-			}
+			p.atEnd = p.pages > 1 && p.page == p.pages-1
 		}
 	}
 	return changed
@@ -126,15 +125,17 @@ func (p *pageState) pageStarts(rows []fyne.CanvasObject) []int {
 
 // paged cuts the rows of the list called name into pages and returns the
 // rows of its current page and the page buttons (nil when one page holds
-// them all). With follow set (the live loan and return lists), a new row
-// turns to the last page, where it is.
+// them all). With follow set (the live loan and return lists), a row added
+// to the list turns to the last page, where it is; a list shown afresh
+// starts on its first page.
 func (r *Renderer) paged(name string, rows []fyne.CanvasObject, follow bool) ([]fyne.CanvasObject, fyne.CanvasObject) {
 	p := r.list(name)
 	starts := p.pageStarts(rows)
 	pages := len(starts)
-	if follow && len(rows) > p.rows {
+	if follow && ((p.rows > 0 && len(rows) > p.rows) || p.atEnd) {
 		p.page = pages - 1
 	}
+	p.atEnd = false
 	p.rows = len(rows)
 	p.page = min(max(p.page, 0), pages-1)
 	p.pages = pages

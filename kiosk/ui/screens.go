@@ -235,8 +235,13 @@ func (r *Renderer) welcome() screen {
 	if logo := r.logo(welcomeLogoHeight); logo != nil {
 		head = container.NewBorder(nil, nil, nil, logo, head)
 	}
-	body := container.NewVBox(
-		head, r.hint("ui.welcome.lead"),
+	body := container.NewVBox(head)
+	if !v.InSession {
+		// A patron in a session knows what the menu is for; the line's
+		// room keeps the tiles and a banner on the screen with larger text.
+		body.Add(r.hint("ui.welcome.lead"))
+	}
+	body.Objects = append(body.Objects,
 		inset(tiles, 0, 16, 0, 24),
 		container.NewCenter(container.NewHBox(inset(container.NewCenter(wholeLine(r.t("ui.welcome.language"))), 0, 0, 16, 0), langs)),
 	)

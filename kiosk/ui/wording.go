@@ -20,7 +20,9 @@ import (
 // the typed card number.
 
 // joinList joins items the way the language writes a list: commas, and its
-// word for "and" before the last ("2, 3 og 4").
+// word for "and" before the last ("2, 3 og 4"). The catalog holds the word
+// alone: a template "{{.Head}} og {{.Last}}" would read as Danish in any
+// title with "og" in it (the no-Danish test of every screen).
 func (r *Renderer) joinList(items []string) string {
 	switch len(items) {
 	case 0:
@@ -29,7 +31,7 @@ func (r *Renderer) joinList(items []string) string {
 		return items[0]
 	}
 	n := len(items) - 1
-	return r.t("screens.list.and", map[string]any{"Head": strings.Join(items[:n], ", "), "Last": items[n]})
+	return strings.Join(items[:n], ", ") + " " + r.t("screens.list.and") + " " + items[n]
 }
 
 // missingParts says which parts of a set are not on the pad: "Del 2 og 3
@@ -184,7 +186,7 @@ const (
 // text (TestFixedSizesAcrossSessionsAndLanguages).
 func tileHeight(large bool) float32 {
 	if large {
-		return 120
+		return 112
 	}
 	return 160
 }

@@ -139,7 +139,14 @@ func TestLongListsArePaged(t *testing.T) {
 		}
 	}
 
-	items := append([]kiosk.ItemView(nil), loans[:6]...)
+	// A list shown afresh starts on its first page; an item added turns
+	// to the page where it is.
+	items := append([]kiosk.ItemView(nil), loans[:5]...)
+	r.Render(kiosk.View{Screen: kiosk.ScreenLoan, Lang: "da", Items: items})
+	if !containsText(r.Snapshot().Texts, "Titel 00") {
+		t.Errorf("the loan screen shown afresh is not on its first page: %q", r.Snapshot().Texts)
+	}
+	items = append(items, loans[5])
 	r.Render(kiosk.View{Screen: kiosk.ScreenLoan, Lang: "da", Items: items})
 	if !containsText(r.Snapshot().Texts, "Titel 05") {
 		t.Errorf("the loan screen does not show the page of the newest item: %q", r.Snapshot().Texts)
