@@ -81,6 +81,11 @@ type Kiosk struct {
 
 	heartbeat atomic.Int64 // unix nanoseconds of the last event handled
 
+	// ctlMu guards the control callers waiting for their replies.
+	ctlMu   sync.Mutex
+	ctlWait map[int]chan ControlReply
+	ctlNext int
+
 	audit   *AuditLog
 	pins    *pinfile.Cache
 	started time.Time
@@ -397,6 +402,8 @@ func (k *Kiosk) perform(e Effect) {
 		return
 	}
 	switch x := e.(type) {
+	case EffControlReply:
+		k.deliverControl(x)
 	case EffLog:
 		entry := k.log
 		if x.ItemID != "" {

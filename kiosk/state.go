@@ -231,6 +231,9 @@ type Model struct {
 	// Maint is the maintenance mode's state: the technician, the lockout,
 	// the status facts.
 	Maint Maint
+	// Ctl is what control-socket callers wait for, and what they asked
+	// for that waits for the patron's session to end.
+	Ctl Ctl
 
 	LastActivity time.Time
 	IdleWarning  bool
@@ -287,6 +290,7 @@ func (m Model) clone() Model {
 	c.Receipt = append([]ReceiptLine(nil), m.Receipt...)
 	c.ReceiptHolds = append([]ReceiptHold(nil), m.ReceiptHolds...)
 	c.Maint.Log = append([]string(nil), m.Maint.Log...)
+	c.Ctl.Waits = append([]ctlWait(nil), m.Ctl.Waits...)
 	return c
 }
 

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,6 +14,7 @@ func Step(m Model, ev Event) (Model, []Effect) {
 	n := m.clone()
 	s := &stepper{m: &n}
 	s.handle(ev)
+	s.ctlApplyPending()
 	n.Mode, n.ModeReason = n.computeMode()
 	s.applyMode()
 	return n, s.effs
@@ -72,6 +74,7 @@ func (s *stepper) handle(ev Event) {
 	case EvJournalSettled:
 		m.Settling = false
 		s.maintSettled(e.Open)
+		s.ctlFinished(ActionSettle, "settle-journal", settledText(e.Open), strconv.Itoa(e.Open)+" open")
 		if e.Open > 0 {
 			// A loan or return interrupted by the crash is still
 			// unsettled: serving patrons could leave a tag that disagrees
@@ -113,6 +116,7 @@ func (s *stepper) handle(ev Event) {
 		m.Health.QueueLen = e.Len
 		m.Health.QueueFull = m.Opts.OfflineQueueMax > 0 && e.Len >= m.Opts.OfflineQueueMax
 		s.maintQueueForwarded(e.Len)
+		s.ctlFinished(ActionForward, "forward-queue", forwardedText(e.Len, m.Health.ACSOnline), strconv.Itoa(e.Len)+" left")
 	case EvMaintChecked:
 		s.maintChecked(e)
 	case EvMaintStatus:
@@ -123,6 +127,8 @@ func (s *stepper) handle(ev Event) {
 		}
 	case EvMaintResult:
 		s.maintResult(e)
+	case EvControl:
+		s.control(e)
 	case EvMaintLog:
 		if m.State == StateMaintenance {
 			m.Maint.Log = e.Lines
