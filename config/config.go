@@ -33,6 +33,21 @@ type Config struct {
 	Printer     Printer     `toml:"printer"`
 	Scanner     Scanner     `toml:"scanner"`
 	Maintenance Maintenance `toml:"maintenance"`
+	Control     Control     `toml:"control"`
+}
+
+// Control configures the control socket kioskctl talks to (package control).
+type Control struct {
+	// Socket is the Unix socket's path; "" turns the socket off. The demo
+	// always uses control.sock in its state directory instead.
+	Socket string `toml:"socket"`
+	// Group owns the socket (mode 0660): its members may use kioskctl's
+	// status, out-of-order, queue forward, journal settle, print-test and
+	// reload. "" keeps the kiosk's own group.
+	Group string `toml:"group"`
+	// AllowUIDs, when not empty, are the only user ids served, checked
+	// with the kernel's peer credentials whatever the socket's mode allows.
+	AllowUIDs []int `toml:"allow_uids"`
 }
 
 // Kiosk holds settings of the machine itself.
@@ -230,6 +245,7 @@ func Default() Config {
 		Printer:     Printer{Driver: "usb", Columns: 42, Policy: "ask", Code: "code128"},
 		Scanner:     Scanner{KeystrokeGap: Duration{50 * time.Millisecond}},
 		Maintenance: Maintenance{Idle: Duration{2 * time.Minute}, AuditKeepDays: 90},
+		Control:     Control{Socket: "/run/kiosk/control.sock"},
 	}
 }
 
@@ -377,6 +393,7 @@ func checkSecretFile(path string) error {
 var (
 	isilRe   = regexp.MustCompile(`^[A-Z]{2}-[A-Za-z0-9:/-]{1,11}$`)
 	vidpidRe = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)
+	groupRe  = regexp.MustCompile(`^([a-z_][a-z0-9_-]{0,31}|[0-9]+)$`)
 )
 
 // Validate checks every value for the kiosk proper (the demo's virtual
@@ -696,6 +713,29 @@ func (c *Config) validate(demo bool) []error {
 			return nil
 		},
 	}
+	checks = append(checks,
+		func() error {
+			// A Unix socket's path has room for 107 bytes.
+			if p := c.Control.Socket; p != "" && (!filepath.IsAbs(p) || len(p) > 107) {
+				return &Error{"control.socket", p, "an absolute path of at most 107 bytes, or \"\" for no control socket"}
+			}
+			return nil
+		},
+		func() error {
+			if g := c.Control.Group; g != "" && !groupRe.MatchString(g) {
+				return &Error{"control.group", g, "a group name or a numeric gid"}
+			}
+			return nil
+		},
+		func() error {
+			for _, u := range c.Control.AllowUIDs {
+				if u < 0 {
+					return &Error{"control.allow_uids", u, "user ids, 0 or more"}
+				}
+			}
+			return nil
+		},
+	)
 	var errs []error
 	for _, ch := range checks {
 		if err := ch(); err != nil {

@@ -194,7 +194,13 @@ func checkType(key string, t reflect.Type, v any, demo bool) error {
 		list, isList := v.([]any)
 		ok = isList
 		for _, e := range list {
-			if _, isText := e.(string); !isText {
+			var isElem bool
+			if t.Elem().Kind() == reflect.Int {
+				_, isElem = e.(int64)
+			} else {
+				_, isElem = e.(string)
+			}
+			if !isElem {
 				ok = false
 			}
 		}
@@ -224,6 +230,8 @@ func describe(t reflect.Type) string {
 		return "a whole number"
 	case t.Kind() == reflect.Bool:
 		return "true or false"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int:
+		return "a list of whole numbers, e.g. [0, 1001]"
 	case t.Kind() == reflect.Slice:
 		return `a list of texts in quotes, e.g. ["da", "en"]`
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/kiosk"
 )
 
 // coreExtras are what main knows and the core's wiring needs besides the
@@ -18,6 +20,8 @@ import (
 type coreExtras struct {
 	configSum string
 	logTail   func() []string
+	// started is called once the core runs (the control socket).
+	started func(k *kiosk.Kiosk)
 }
 
 // fileSum is the SHA-256 of a file in hex, "" when there is no file.
