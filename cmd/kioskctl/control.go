@@ -69,12 +69,17 @@ func (f ctlFlags) ask(r control.Request, out io.Writer) (control.Reply, error) {
 	return rep, nil
 }
 
-// said prints what the kiosk answered to an action.
-func said(out io.Writer, rep control.Reply) {
+// act sends an action and prints what the kiosk answered.
+func (f ctlFlags) act(r control.Request, out io.Writer) error {
+	rep, err := f.ask(r, out)
+	if err != nil || *f.asJSON {
+		return err
+	}
 	fmt.Fprintln(out, rep.Message)
 	for _, k := range rep.Restart {
 		fmt.Fprintf(out, "  %s changed: it takes effect at the next restart\n", k)
 	}
+	return nil
 }
 
 func ctlSimple(name, cmd string) func(args []string, out io.Writer) error {
@@ -87,14 +92,7 @@ func ctlSimple(name, cmd string) func(args []string, out io.Writer) error {
 		if fs.NArg() > 0 {
 			return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 		}
-		rep, err := f.ask(control.Request{Command: cmd}, out)
-		if err != nil {
-			return err
-		}
-		if !*f.asJSON {
-			said(out, rep)
-		}
-		return nil
+		return f.act(control.Request{Command: cmd}, out)
 	}
 }
 
@@ -132,14 +130,7 @@ func runCtlOutOfOrder(args []string, out io.Writer) error {
 	default:
 		return fmt.Errorf("%q: say on or off", word)
 	}
-	rep, err := f.ask(control.Request{Command: control.CmdOutOfOrder, On: &on, Preset: *preset}, out)
-	if err != nil {
-		return err
-	}
-	if !*f.asJSON {
-		said(out, rep)
-	}
-	return nil
+	return f.act(control.Request{Command: control.CmdOutOfOrder, On: &on, Preset: *preset}, out)
 }
 
 func runCtlStatus(args []string, out io.Writer) error {
