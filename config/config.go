@@ -34,6 +34,7 @@ type Config struct {
 	Scanner     Scanner     `toml:"scanner"`
 	Maintenance Maintenance `toml:"maintenance"`
 	Control     Control     `toml:"control"`
+	Hours       Hours       `toml:"hours"`
 }
 
 // Control configures the control socket kioskctl talks to (package control).
@@ -742,7 +743,7 @@ func (c *Config) validate(demo bool) []error {
 			errs = append(errs, err)
 		}
 	}
-	return errs
+	return append(errs, c.Hours.validate()...)
 }
 
 // PlaintextAllowed says whether plain TCP may carry SIP2 to addr

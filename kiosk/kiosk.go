@@ -44,6 +44,9 @@ type Ports struct {
 	// since they would be dated by it. nil (the demo, tests) means unknown;
 	// the production kiosk passes ClockSynchronised.
 	ClockSync func() (synced, known bool)
+	// Display switches the screen off outside opening hours and on again;
+	// nil (the demo) only logs what it would do.
+	Display Display
 }
 
 // Kiosk is the runner: it owns the model, feeds events to Step one at a
@@ -404,6 +407,8 @@ func (k *Kiosk) perform(e Effect) {
 	switch x := e.(type) {
 	case EffControlReply:
 		k.deliverControl(x)
+	case EffScreen:
+		k.setScreen(x.On)
 	case EffLog:
 		entry := k.log
 		if x.ItemID != "" {

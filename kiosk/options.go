@@ -152,6 +152,13 @@ type Options struct {
 	AuditMaxBytes int64
 	// Info is what the status screen says about the configuration.
 	Info Info
+	// Hours are the opening hours; outside them the kiosk serves no
+	// sessions and switches its screen off. Default: always open.
+	Hours Hours
+	// Reboot reboots the machine every night at RebootAt after midnight
+	// (local time), postponed while the kiosk is in use. Default off.
+	Reboot   bool
+	RebootAt time.Duration
 }
 
 // Info is the configuration as the technician's status screen shows it:

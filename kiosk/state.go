@@ -235,6 +235,18 @@ type Model struct {
 	// for that waits for the patron's session to end.
 	Ctl Ctl
 
+	// Started is when the kiosk started: the nightly reboot is due only
+	// for a kiosk that ran before the reboot time.
+	Started time.Time
+	// Closed is set outside opening hours (once no patron is served any
+	// more); ScreenOff while the screen is switched off.
+	Closed    bool
+	ScreenOff bool
+	// RebootDay is the date of the last nightly reboot asked for;
+	// RebootWaiting says it waits for the kiosk to be free.
+	RebootDay     string
+	RebootWaiting bool
+
 	LastActivity time.Time
 	IdleWarning  bool
 	Ending       string // why the session is ending, while waiting for calls in flight
@@ -267,6 +279,7 @@ func NewModel(opts Options, identify IdentifyFunc, now time.Time) Model {
 		Throttle: NewThrottle(o),
 		Pad:      map[string]PadItem{},
 		Currency: o.Currency,
+		Started:  now,
 	}
 	m.Mode, m.ModeReason = m.computeMode()
 	return m

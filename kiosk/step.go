@@ -35,6 +35,9 @@ func (s *stepper) handle(ev Event) {
 	m := s.m
 	switch e := ev.(type) {
 	case EvInput:
+		if s.hoursInput() {
+			break
+		}
 		if s.maintInput(e.In) {
 			break
 		}
@@ -1423,6 +1426,7 @@ func (p phase) String() string {
 
 func (s *stepper) tick() {
 	m := s.m
+	s.hoursTick()
 	if m.State.inMaint() {
 		s.maintTick()
 		return
@@ -1499,6 +1503,10 @@ func (m Model) computeMode() (Mode, Text) {
 		// A technician's word outranks every health reason: the patron
 		// sees what the technician chose (printer, network, closed …).
 		return ModeOutOfOrder, forcedReason(m.OutOfOrder)
+	case m.Closed:
+		// Outside opening hours: the screen is off; the reason is for
+		// the status screen and a screen that stayed on.
+		return ModeOutOfOrder, forcedReason("closed")
 	case h.Recovering:
 		return ModeOutOfOrder, Text{ID: MsgModeRecovering}
 	case h.QueueFull:

@@ -30,6 +30,21 @@ var liveKeys = map[string]func(o *kiosk.Options, n kiosk.Options){
 	"printer.policy":       func(o *kiosk.Options, n kiosk.Options) { o.Receipt = n.Receipt },
 	"returns.sort_bins":    func(o *kiosk.Options, n kiosk.Options) { o.SortBins = n.SortBins },
 	"maintenance.idle":     func(o *kiosk.Options, n kiosk.Options) { o.MaintIdle = n.MaintIdle },
+	"hours.monday":         liveHours,
+	"hours.tuesday":        liveHours,
+	"hours.wednesday":      liveHours,
+	"hours.thursday":       liveHours,
+	"hours.friday":         liveHours,
+	"hours.saturday":       liveHours,
+	"hours.sunday":         liveHours,
+	"hours.closed_dates":   liveHours,
+	"hours.reboot":         liveHours,
+}
+
+// liveHours takes the opening hours and the nightly reboot, which are read
+// together, from the reloaded file.
+func liveHours(o *kiosk.Options, n kiosk.Options) {
+	o.Hours, o.Reboot, o.RebootAt = n.Hours, n.Reboot, n.RebootAt
 }
 
 // reloader re-reads the file the kiosk started from. The live keys are all

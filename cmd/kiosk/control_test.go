@@ -77,6 +77,8 @@ func TestLiveKeysExist(t *testing.T) {
 	b.Printer.Policy = "x"
 	b.Returns.SortBins = map[string]string{"x": "y"}
 	b.Maintenance.Idle.Duration++
+	b.Hours = config.Hours{Monday: "x", Tuesday: "x", Wednesday: "x", Thursday: "x", Friday: "x", Saturday: "x", Sunday: "x",
+		ClosedDates: []string{"x"}, Reboot: "x"}
 	got := config.Changed(a, b)
 	for k := range liveKeys {
 		if !slices.Contains(got, k) {

@@ -47,6 +47,9 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	// own technician (kioskdemo.MaintTech).
 	o.Kiosk.MaintPINFile = cfg.Maintenance.PINFile
 	o.Kiosk.Info.ConfigSum = extra.configSum
+	// Opening hours close the demo too; its screen is not switched (no
+	// display port), the core only logs it, and its reboot only says so.
+	coreHours(&o.Kiosk, cfg.Hours)
 	o.LogTail = extra.logTail
 	d, err := kioskdemo.Start(ctx, o)
 	if err != nil {

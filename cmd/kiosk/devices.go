@@ -147,6 +147,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	if cfg.Scanner.USB != "" {
 		o.Info.Scanner = "USB " + cfg.Scanner.USB
 	}
+	coreHours(&o, cfg.Hours)
 	return o
 }
 
@@ -284,6 +285,8 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		LogTail:  extra.logTail,
 		// Offline returns stop while NTP has not set the clock.
 		ClockSync: kiosk.ClockSynchronised,
+		// The screen goes off outside opening hours.
+		Display: newDPMS(cfg.Hours.Output),
 	}, screen)
 	if err != nil {
 		return fail(err)
