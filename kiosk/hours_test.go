@@ -32,7 +32,7 @@ func TestHoursOpenAt(t *testing.T) {
 		{at(24, 8, 0), true},
 		{at(24, 19, 59), true},
 		{at(24, 20, 0), false},
-		{at(28, 11, 0), true},  // Saturday morning
+		{at(28, 11, 0), true},   // Saturday morning
 		{at(28, 12, 30), false}, // Saturday lunch
 		{at(28, 13, 30), true},
 		{at(29, 12, 0), false}, // Sunday
