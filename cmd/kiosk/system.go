@@ -57,7 +57,7 @@ func (s systemdActions) Restart(context.Context) error {
 // Reboot asks logind through systemctl; it allows the user of the active
 // seat (the kiosk's cage session) to reboot without a password.
 func (s systemdActions) Reboot(ctx context.Context) error {
-	s.log.Warn("maintenance: rebooting at a technician's request")
+	s.log.Warn("maintenance: rebooting (a technician's request or the nightly reboot)")
 	out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("systemctl reboot: %w: %s", err, out)
