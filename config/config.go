@@ -131,8 +131,8 @@ type Loans struct {
 
 // Returns configures checkin and the offline queue.
 type Returns struct {
-	Offline      bool              `toml:"offline"`       // accept returns while the library system is down
-	QueueMax     int               `toml:"queue_max"`     // a full queue puts the kiosk out of order
+	Offline  bool            `toml:"offline"`   // accept returns while the library system is down
+	QueueMax int             `toml:"queue_max"` // a full queue puts the kiosk out of order
 	SortBins map[string]Text `toml:"sort_bins"` // CL sort bin → the bin's name, shown in "Put the item in bin …"
 	// HoldShelf, StaffDesk and DefaultShelf are the library's own
 	// instruction for a returned item that is on hold here, that goes to
