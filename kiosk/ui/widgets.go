@@ -30,7 +30,7 @@ func (r *Renderer) t(key string, data ...map[string]any) string {
 func (r *Renderer) text(t kiosk.Text) string { return t.In(r.loc) }
 
 // empty reports whether a kiosk.Text has nothing to show.
-func empty(t kiosk.Text) bool { return t.ID == "" && t.Raw == "" }
+func empty(t kiosk.Text) bool { return t.ID == "" && t.Raw == "" && len(t.Lib) == 0 }
 
 // action registers what the button called name does, so that the script
 // player can press it, and returns the function to give the button.
