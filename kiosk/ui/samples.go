@@ -49,7 +49,12 @@ var (
 	// sampleReserved is the core's reason for FBS's "[RESERVED]" with its
 	// Danish text, which stays a fallback only.
 	sampleReserved = kiosk.Text{ID: "refusal.reserved", Raw: "Materialet er reserveret til en anden låner"}
+	// sampleLibrarySays is the core's reason for a free text without a
+	// code it knows: the library system's words, marked as such.
+	sampleLibrarySays = kiosk.Text{ID: kiosk.MsgLibrarySays, Data: map[string]any{"Text": sampleFreeText}, Raw: sampleFreeText}
 )
+
+const sampleFreeText = "Fornyelse kræver kontakt til Filial Nord"
 
 // Samples returns one View of every screen (and of the mode banners and the
 // idle warning) in language lang. Titles, names and branches are what a
@@ -117,7 +122,7 @@ func Samples(lang string) []Sample {
 				{ItemID: "5012345688", Title: "Strikkeopskrifter", State: kiosk.ItemDone, Due: SampleDay.AddDate(0, 0, 12)},
 				{ItemID: "5012345689", Title: "Rejsen til Island", State: kiosk.ItemDone, Due: due, Renewed: true},
 				{ItemID: "5012345690", Title: "Skaklærebogen", State: kiosk.ItemRefused, Due: SampleDay.AddDate(0, 0, 1),
-					Reason: sampleReserved},
+					Reason: sampleLibrarySays},
 			}
 		})},
 		{"account", with(func(v *kiosk.View) {
