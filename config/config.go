@@ -85,9 +85,9 @@ type Library struct {
 	Name      string   `toml:"name"`
 	Branch    string   `toml:"branch"`
 	HomeISILs []string `toml:"home_isils"` // owners whose items count as the library's own
-	PayWhere  string   `toml:"pay_where"`  // where patrons pay fees, shown on the account screen
-	// PayWhereIn gives pay_where per language (da, en, …) for sessions
-	// in that language; pay_where is used for the others.
+	PayWhere  Text     `toml:"pay_where"`  // where patrons pay fees, shown on the account screen
+	// PayWhereIn gives pay_where per language (da, en, …), as before
+	// pay_where could be a table; Load adds it to PayWhere.
 	PayWhereIn map[string]string `toml:"pay_where_in"`
 }
 
@@ -147,12 +147,16 @@ type Loans struct {
 
 // Returns configures checkin and the offline queue.
 type Returns struct {
-	Offline      bool              `toml:"offline"`       // accept returns while the library system is down
-	QueueMax     int               `toml:"queue_max"`     // a full queue puts the kiosk out of order
-	SortBins     map[string]string `toml:"sort_bins"`     // CL sort bin or alert → shown destination
-	HoldShelf    string            `toml:"hold_shelf"`    // where items on hold here go
-	StaffDesk    string            `toml:"staff_desk"`    // where items for staff go
-	DefaultShelf string            `toml:"default_shelf"` // where ordinary returns go
+	Offline  bool            `toml:"offline"`   // accept returns while the library system is down
+	QueueMax int             `toml:"queue_max"` // a full queue puts the kiosk out of order
+	SortBins map[string]Text `toml:"sort_bins"` // CL sort bin → the bin's name, shown in "Put the item in bin …"
+	// HoldShelf, StaffDesk and DefaultShelf are the library's own
+	// instruction for a returned item that is on hold here, that goes to
+	// staff, and an ordinary return; empty keeps the kiosk's catalog
+	// sentence, which is translated into every language.
+	HoldShelf    Text `toml:"hold_shelf"`
+	StaffDesk    Text `toml:"staff_desk"`
+	DefaultShelf Text `toml:"default_shelf"`
 }
 
 // RFID configures the reader.
@@ -181,9 +185,9 @@ type Printer struct {
 	Columns  int    `toml:"columns"`   // 32, 42 or 48
 	Policy   string `toml:"policy"`    // always, ask, never or timeout
 	LogoFile string `toml:"logo_file"` // optional PNG
-	Footer   string `toml:"footer"`    // last lines of every receipt
-	// Footers gives the footer per language (da, en, …), for receipts
-	// printed in that language; Footer is used for the others.
+	Footer   Text   `toml:"footer"`    // last lines of every receipt
+	// Footers gives the footer per language (da, en, …), as before footer
+	// could be a table; Load adds it to Footer.
 	Footers         map[string]string `toml:"footers"`
 	PrintPatronName bool              `toml:"print_patron_name"` // first name on the receipt; off by default
 	Code            string            `toml:"code"`              // code128 or qr for the transaction reference
@@ -230,7 +234,7 @@ func Default() Config {
 			Greeting: "first-name", TimeZone: "Europe/Copenhagen",
 		},
 		Library: Library{Name: "Demobiblioteket", Branch: "Hovedbiblioteket", HomeISILs: []string{"DK-799000"},
-			PayWhere: "Betal på bibliotek.dk eller i skranken"},
+			PayWhere: Text{"da": "Betal på bibliotek.dk eller i skranken", "en": "Pay at bibliotek.dk or at the desk"}},
 		SIP2: SIP2{
 			Transport: "tls", Address: "127.0.0.1:6002", Institution: "DK-799000",
 			User: "kiosk", Password: "kiosk", Location: "Hovedbiblioteket", Charset: "utf-8",
@@ -240,7 +244,7 @@ func Default() Config {
 		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute}, BlockWindow: Duration{24 * time.Hour},
 			UseStatusMessage: "23"},
 		Loans:   Loans{AlreadyLent: "renew", OtherLibrary: "lend"},
-		Returns: Returns{Offline: true, QueueMax: 500, HoldShelf: "Reserveringshylden", StaffDesk: "Skranken", DefaultShelf: "Returhylden"},
+		Returns: Returns{Offline: true, QueueMax: 500},
 		RFID: RFID{Driver: "feig-serial", SerialPort: "/dev/ttyUSB0", Baud: 38400, USB: "0ab1:0002",
 			AFISecured: 0x07, AFIOnLoan: 0xC2, ConfirmRounds: 2, PollInterval: Duration{150 * time.Millisecond}, WriteRetries: 3},
 		Printer:     Printer{Driver: "usb", Columns: 42, Policy: "ask", Code: "code128"},
@@ -309,6 +313,8 @@ func load(path string, demo bool) (Config, error) {
 		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile} {
 		*p = resolve(base, *p)
 	}
+	c.Library.PayWhere = c.Library.PayWhere.with(c.Library.PayWhereIn)
+	c.Printer.Footer = c.Printer.Footer.with(c.Printer.Footers)
 	errs = append(errs, c.readSecrets()...)
 	errs = append(errs, c.validate(demo)...)
 	if len(errs) > 0 {
@@ -743,7 +749,8 @@ func (c *Config) validate(demo bool) []error {
 			errs = append(errs, err)
 		}
 	}
-	return append(errs, c.Hours.validate()...)
+	errs = append(errs, c.Hours.validate()...)
+	return append(errs, c.checkTexts()...)
 }
 
 // PlaintextAllowed says whether plain TCP may carry SIP2 to addr

@@ -39,7 +39,7 @@ func TestChanged(t *testing.T) {
 	}
 	b.Kiosk.IdleTimeout = Duration{2 * time.Minute}
 	b.SIP2.TLS.CAFile = "/etc/kiosk/ca.pem"
-	b.Returns.SortBins = map[string]string{"1": "Voksen"}
+	b.Returns.SortBins = map[string]Text{"1": {"da": "Voksen"}}
 	b.Control.AllowUIDs = []int{7}
 	want := []string{"kiosk.idle_timeout", "sip2.tls.ca_file", "returns.sort_bins", "control.allow_uids"}
 	if got := Changed(a, b); !slices.Equal(got, want) {

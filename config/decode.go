@@ -182,6 +182,12 @@ func checkType(key string, t reflect.Type, v any, demo bool) error {
 			var d Duration
 			ok = d.UnmarshalText([]byte(s)) == nil
 		}
+	case t == textType:
+		// A plain string is the Danish text; a table's texts are keys of
+		// their own.
+		_, isText := v.(string)
+		_, isTable := v.(map[string]any)
+		ok = isText || isTable
 	case t.Kind() == reflect.Struct, t.Kind() == reflect.Map:
 		_, ok = v.(map[string]any)
 	case t.Kind() == reflect.String:
@@ -220,6 +226,8 @@ func describe(t reflect.Type) string {
 	switch {
 	case t == durationType:
 		return `a duration in quotes such as "30s" or "15m"`
+	case t == textType:
+		return `text in quotes, or texts by language, e.g. { da = "…", en = "…" }`
 	case t.Kind() == reflect.Struct:
 		return "a table"
 	case t.Kind() == reflect.Map:

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/danbib/kiosk/i18n"
 )
 
 // This file is the control socket's side of the core (issue 15): the
@@ -336,16 +334,4 @@ func (k *Kiosk) Options() Options {
 // for an invalid file.
 func (k *Kiosk) AuditControl(uid int, action, result, detail string) {
 	k.writeAudit(EffAudit{Action: action, Result: result, Detail: detail, Via: "control", UID: uid})
-}
-
-// In renders t in l's language: the catalog message when it has an ID the
-// catalogs know, else the raw words (the library system's, or an error).
-func (t Text) In(l *i18n.Localizer) string {
-	if t.ID != "" {
-		s := l.T(t.ID, t.Data)
-		if s != t.ID || t.Raw == "" {
-			return s
-		}
-	}
-	return t.Raw
 }

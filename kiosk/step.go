@@ -1229,7 +1229,7 @@ func (s *stepper) renewAllResult(e EvRenewAll) {
 			if r, ok := refused[l.ItemID]; ok {
 				l.Reason = reasonFrom([]string{"[" + r + "]"}, "refusal.renewal_denied")
 				if _, known := knownCodes[strings.ToUpper(r)]; !known {
-					l.Reason = Text{Raw: r}
+					l.Reason = librarySays(r)
 				}
 			}
 		}

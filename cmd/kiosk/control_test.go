@@ -70,12 +70,15 @@ func TestLiveKeysExist(t *testing.T) {
 	b.Kiosk.IdleWarning.Duration++
 	b.Kiosk.Greeting = "x"
 	b.Kiosk.Language = "x"
-	b.Library.PayWhere = "x"
+	b.Library.PayWhere = config.Text{"da": "x"}
 	b.Library.PayWhereIn = map[string]string{"en": "x"}
 	b.Loans.AlreadyLent = "x"
 	b.Loans.OtherLibrary = "x"
 	b.Printer.Policy = "x"
-	b.Returns.SortBins = map[string]string{"x": "y"}
+	b.Returns.SortBins = map[string]config.Text{"x": {"da": "y"}}
+	b.Returns.HoldShelf = config.Text{"da": "x"}
+	b.Returns.StaffDesk = config.Text{"da": "x"}
+	b.Returns.DefaultShelf = config.Text{"da": "x"}
 	b.Maintenance.Idle.Duration++
 	b.Hours = config.Hours{Monday: "x", Tuesday: "x", Wednesday: "x", Thursday: "x", Friday: "x", Saturday: "x", Sunday: "x",
 		ClosedDates: []string{"x"}, Reboot: "x"}
