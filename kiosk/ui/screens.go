@@ -71,11 +71,14 @@ func (r *Renderer) build() fyne.CanvasObject {
 	return container.NewStack(canvas.NewRectangle(colBackground), main)
 }
 
-// header is the blue bar: the kiosk's name, the patron's greeting on the
+// header is the blue bar: the library's name, the patron's greeting on the
 // screens of a logged-in session, and the larger-text toggle.
 func (r *Renderer) header() fyne.CanvasObject {
 	v := r.view
-	titleText := r.t("ui.title")
+	titleText := r.opts.LibraryName
+	if titleText == "" {
+		titleText = r.t("ui.title")
+	}
 	if v.Screen == kiosk.ScreenMaintenance {
 		titleText = r.t("maint.heading", map[string]any{"Tech": r.maintView().Tech})
 	}
