@@ -525,20 +525,8 @@ func (r *Renderer) account() screen {
 // receipt: print, QR or none, as the policy allows; or the QR code itself.
 func (r *Renderer) receipt() screen {
 	v := r.view
-	if v.ReceiptQR != "" {
-		var qr fyne.CanvasObject
-		if img, err := qrImage(v.ReceiptQR, 480); err == nil {
-			ci := canvas.NewImageFromImage(img)
-			ci.FillMode = canvas.ImageFillContain
-			ci.ScaleMode = canvas.ImageScalePixels
-			ci.SetMinSize(fyne.NewSquareSize(480))
-			qr = ci
-		} else if r.log != nil {
-			r.log.WithError(err).Warn("ui: drawing the receipt QR code")
-		}
-		left := container.NewVBox(r.heading("ui.receipt.heading"), r.hint("ui.receipt.qr_hint"))
-		body := container.NewGridWithColumns(2, left, container.NewCenter(qr))
-		return screen{body: body, right: []fyne.CanvasObject{r.iconButton("ui.button.done", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})}}
+	if v.ReceiptQR != "" || len(v.ReceiptCodes) > 0 {
+		return r.receiptQR()
 	}
 	choices := container.NewVBox()
 	for _, c := range v.ReceiptChoices {

@@ -113,6 +113,7 @@ func cloneView(v kiosk.View) kiosk.View {
 	v.Loans = slices.Clone(v.Loans)
 	v.Holds = slices.Clone(v.Holds)
 	v.ReceiptChoices = slices.Clone(v.ReceiptChoices)
+	v.ReceiptCodes = slices.Clone(v.ReceiptCodes)
 	if v.Maint != nil {
 		mv := *v.Maint
 		mv.Lines = slices.Clone(mv.Lines)
