@@ -167,7 +167,7 @@ func TestScreenCodesAreCalendars(t *testing.T) {
 	for _, c := range []struct {
 		lang, summary1, summary2 string
 	}{
-		{"da", "Aflevering til Demobiblioteket: 1 materiale", "Aflevering til Demobiblioteket: 2 materialer"},
+		{"da", "Afleveres på Demobiblioteket: 1 materiale", "Afleveres på Demobiblioteket: 2 materialer"},
 		{"en", "Due at Demobiblioteket: 1 item", "Due at Demobiblioteket: 2 items"},
 	} {
 		codes := printer.ScreenCodes(r, bundle(t).Localizer(c.lang))

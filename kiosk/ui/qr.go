@@ -60,9 +60,15 @@ func (r *Renderer) receiptQR() screen {
 	}
 	shown := codes[:min(len(codes), maxCodes)]
 	// 600 px for one code, down to 400 px for four side by side.
-	size := []int{600, 560, 480, 400}[len(shown)-1]
-	row := container.NewHBox()
-	for i, c := range shown {
+	size := []int{600, 540, 480, 400}[len(shown)-1]
+	if v.LargeText {
+		// The larger heading and hint take the room: the codes stay
+		// readable at four pixels a module.
+		size = size * 2 / 3
+	}
+	var imgs []image.Image
+	side := 0
+	for _, c := range shown {
 		img, err := qrImage(c.Text, size)
 		if err != nil {
 			if r.log != nil {
@@ -70,16 +76,23 @@ func (r *Renderer) receiptQR() screen {
 			}
 			continue
 		}
+		imgs = append(imgs, img)
+		side = max(side, img.Bounds().Dx())
+	}
+	row := container.NewHBox()
+	for i, img := range imgs {
 		ci := canvas.NewImageFromImage(img)
-		ci.FillMode = canvas.ImageFillOriginal
+		ci.FillMode = canvas.ImageFillContain
 		ci.ScaleMode = canvas.ImageScalePixels
 		ci.SetMinSize(fyne.NewSquareSize(float32(img.Bounds().Dx())))
-		card := container.NewVBox(container.NewCenter(ci))
-		if !c.Due.IsZero() {
-			card.Add(centered(line(r.t("qr.due", map[string]any{"Date": r.loc.Date(c.Due)}), true, widget.MediumImportance)))
+		// Every code gets the same square, so that codes of different
+		// versions and their dates line up.
+		card := container.NewVBox(withMin(container.NewCenter(ci), float32(side), float32(side)))
+		if due := shown[i].Due; !due.IsZero() {
+			card.Add(centered(line(r.t("qr.due", map[string]any{"Date": r.loc.Date(due)}), true, widget.MediumImportance)))
 		}
 		if i > 0 {
-			row.Add(withMin(layout.NewSpacer(), 32, 0))
+			row.Add(withMin(layout.NewSpacer(), 48, 0))
 		}
 		row.Add(card)
 	}

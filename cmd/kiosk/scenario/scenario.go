@@ -536,9 +536,17 @@ func (p *Player) shot(ctx context.Context, exps []expectation, timeout time.Dura
 		return nil
 	}
 	deadline := time.Now().Add(timeout)
+	// closest is the screen that came nearest while the shot waited: when
+	// the screen moves on (the session times out), the error still says
+	// what was missing on the screen the shot was meant for.
+	var closest ui.Snapshot
+	closestMissing := len(exps) + 1
 	for {
 		s := p.Screen.Snapshot()
 		missing := unmet(exps, s)
+		if len(missing) < closestMissing {
+			closest, closestMissing = s, len(missing)
+		}
 		if len(missing) == 0 {
 			// The frame must have painted, and the screen still be what
 			// was checked: a row can turn to "registering" meanwhile.
@@ -556,8 +564,13 @@ func (p *Player) shot(ctx context.Context, exps []expectation, timeout time.Dura
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the screen did not show %s within %v (the %s screen, busy %v, registering %v; texts: %q)",
+			err := fmt.Errorf("the screen did not show %s within %v (the %s screen, busy %v, registering %v; texts: %q)",
 				strings.Join(missing, ", "), timeout, s.Screen, s.Busy, s.Working, s.Texts)
+			if closest.Seq != s.Seq && closestMissing < len(missing) {
+				err = fmt.Errorf("%w; closest was the %s screen, without %s (texts: %q)",
+					err, closest.Screen, strings.Join(unmet(exps, closest), ", "), closest.Texts)
+			}
+			return err
 		}
 		if err := Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
