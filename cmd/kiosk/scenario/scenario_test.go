@@ -687,3 +687,28 @@ func TestWalkthroughShotsPromiseTheirContent(t *testing.T) {
 		}
 	}
 }
+
+// leavingScreen shows the loan screen without one of the shot's texts for
+// a few polls and then, the session timed out, the welcome screen.
+type leavingScreen struct {
+	fakeScreen
+	calls int
+}
+
+func (s *leavingScreen) Snapshot() ui.Snapshot {
+	s.calls++
+	if s.calls < 3 {
+		return ui.Snapshot{Seq: 1, Screen: kiosk.ScreenLoan, Texts: []string{"Ternet Ninja", "Item 3800001098"}}
+	}
+	return ui.Snapshot{Seq: 2, Screen: kiosk.ScreenWelcome, Texts: []string{"Welcome to the library"}}
+}
+
+// TestShotFailureNamesTheClosestScreen: when the screen moved on while the
+// shot waited, the error also says what the screen it was meant for lacked.
+func TestShotFailureNamesTheClosestScreen(t *testing.T) {
+	err := run(t, &leavingScreen{}, 100*time.Millisecond, `shot 24-en-loan screen loan text "Ternet Ninja" text "Matador"`)
+	want := `closest was the loan screen, without the text "Matador"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want it to contain %q", err, want)
+	}
+}
