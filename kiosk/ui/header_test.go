@@ -3,27 +3,15 @@ package ui
 import (
 	"slices"
 	"testing"
-
-	"fyne.io/fyne/v2/test"
-
-	"github.com/danbib/kiosk/i18n"
 )
 
 // TestHeaderShowsLibraryName: the header names the library configured
 // (library.name), in every language, instead of the generic
 // "Selvbetjening"; without a name it falls back to the catalog's title.
 func TestHeaderShowsLibraryName(t *testing.T) {
-	test.NewTempApp(t).Settings().SetTheme(NewTheme(false))
-	b, err := i18n.NewBundle()
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := test.NewWindow(nil)
-	t.Cleanup(w.Close)
-	w.Resize(screenSize)
-	opts := DefaultOptions()
-	opts.LibraryName = "Testrup Bibliotek"
-	r := New(w, b, SendFunc(nil), nil, opts)
+	r, _, _ := setup(t)
+	r.opts.LibraryName = "Testrup Bibliotek"
+	b := r.bundle
 	for _, lang := range []string{"da", "en", "uk"} {
 		for _, name := range []string{"welcome", "loan", "out-of-order"} {
 			r.Render(sample(t, lang, name))
