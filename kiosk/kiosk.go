@@ -285,6 +285,9 @@ func (k *Kiosk) apply(ev Event) {
 		if st, ok := k.ports.Printer.(ScreenTexter); ok {
 			view.ReceiptQR = st.ScreenText(next.receipt())
 		}
+		if sc, ok := k.ports.Printer.(ScreenCoder); ok {
+			view.ReceiptCodes = sc.ScreenCodes(next.receipt())
+		}
 	}
 	// Ticks change nothing most of the time: render only what changed.
 	changed := k.mustRender || !reflect.DeepEqual(view, k.view)

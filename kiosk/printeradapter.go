@@ -94,6 +94,13 @@ func (e *ESCPOSReceipts) ScreenText(r Receipt) string {
 	return printer.ScreenText(e.printerReceipt(r), e.bundle.Localizer(r.Lang), e.opts)
 }
 
+// ScreenCodes lays the same receipt out as the on-screen QR codes
+// (printer.ScreenCodes): a calendar per due date in the patron's language,
+// or a summary of a return.
+func (e *ESCPOSReceipts) ScreenCodes(r Receipt) []ReceiptCode {
+	return printer.ScreenCodes(e.printerReceipt(r), e.bundle.Localizer(r.Lang))
+}
+
 // Print renders and prints the receipt; ctx is cancelled when the session
 // ends, so a pending job never prints for the next patron.
 func (e *ESCPOSReceipts) Print(ctx context.Context, r Receipt) error {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/printer"
 )
 
 // This file is the contract between the core and the UI (kiosk/ui): the core
@@ -151,6 +152,10 @@ type View struct {
 	// ("print", "qr", "none").
 	ReceiptQR      string
 	ReceiptChoices []string
+	// ReceiptCodes are the QR codes the receipt screen shows when the
+	// printer lays them out (ScreenCoder): a calendar per due date, or a
+	// short summary of a return. Empty means one code of ReceiptQR.
+	ReceiptCodes []ReceiptCode
 	// Paper is the printer's paper state for the banner ("ok", "near-end", "out", "offline").
 	Paper string
 	// InSession is set while a patron is logged in, so the welcome screen
@@ -235,3 +240,7 @@ func (InKeyboardScan) isInput() {}
 type UI interface {
 	Render(View)
 }
+
+// ReceiptCode is one on-screen QR code of a receipt: the calendar of the
+// items due on Due, or (Due zero) a plain-text summary.
+type ReceiptCode = printer.ScreenCode

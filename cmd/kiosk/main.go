@@ -120,6 +120,7 @@ func run(o options) error {
 	}
 
 	uiOpts := ui.DefaultOptions()
+	uiOpts.LibraryName = cfg.Library.Name
 	if len(cfg.Kiosk.Languages) > 0 {
 		uiOpts.Languages = cfg.Kiosk.Languages
 	}

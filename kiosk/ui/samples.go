@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"sync"
 	"time"
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/printer"
 )
 
 // Sample is a hand-made View of one screen, used by the golden tests and by
@@ -155,6 +157,12 @@ func Samples(lang string) []Sample {
 			v.Screen = kiosk.ScreenReceipt
 			v.ReceiptQR = "Kvittering 24.11.2026\nEventyr og historier - 24.12.2026"
 			v.ReceiptChoices = []string{"print", "qr", "none"}
+			v.ReceiptCodes = sampleCodes(lang, printer.Receipt{Kind: printer.KindLoan, Time: SampleDay,
+				Library: "Demobiblioteket", Reference: "KIOSK-20261124-120000", Items: []printer.Item{
+					{Title: "Eventyr og historier", Due: due},
+					{Title: "Mumitroldene på eventyr (lydbog, 3 cd'er)", Due: due},
+					{Title: "Festen", Due: SampleDay.AddDate(0, 0, 7)},
+				}})
 		})},
 		{"goodbye", with(func(v *kiosk.View) { v.Screen = kiosk.ScreenGoodbye })},
 		{"idle", with(func(v *kiosk.View) {
@@ -259,4 +267,17 @@ func maintSample(page string) *kiosk.MaintView {
 			"11:58:12 INFO session ended component=kiosk reason=finish",
 			"11:20:05 ERRO journal: item information failed; entry kept and tried again item=5012345690 op=checkout",
 		}}
+}
+
+// sampleBundle parses the catalogs once for the samples' QR codes.
+var sampleBundle = sync.OnceValues(i18n.NewBundle)
+
+// sampleCodes lays a sample receipt out as the kiosk does (printer's
+// ScreenCodes), so that the sample QR screen shows real calendars.
+func sampleCodes(lang string, r printer.Receipt) []kiosk.ReceiptCode {
+	b, err := sampleBundle()
+	if err != nil {
+		return nil
+	}
+	return printer.ScreenCodes(r, b.Localizer(lang))
 }

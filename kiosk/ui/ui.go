@@ -50,6 +50,10 @@ type Options struct {
 	// Languages lists the language codes offered on the welcome screen, in
 	// button order. Default: every language of i18n.Languages.
 	Languages []string
+	// LibraryName is the library's name (config library.name) shown in
+	// the header, where the patron looks for whose kiosk this is. Empty
+	// shows the catalog's generic title (ui.title, "Selvbetjening").
+	LibraryName string
 }
 
 // DefaultOptions returns the defaults: all offered languages.
@@ -109,6 +113,7 @@ func cloneView(v kiosk.View) kiosk.View {
 	v.Loans = slices.Clone(v.Loans)
 	v.Holds = slices.Clone(v.Holds)
 	v.ReceiptChoices = slices.Clone(v.ReceiptChoices)
+	v.ReceiptCodes = slices.Clone(v.ReceiptCodes)
 	if v.Maint != nil {
 		mv := *v.Maint
 		mv.Lines = slices.Clone(mv.Lines)
