@@ -44,6 +44,9 @@ type Ports struct {
 	// since they would be dated by it. nil (the demo, tests) means unknown;
 	// the production kiosk passes ClockSynchronised.
 	ClockSync func() (synced, known bool)
+	// Display switches the screen off outside opening hours and on again;
+	// nil (the demo) only logs what it would do.
+	Display Display
 }
 
 // Kiosk is the runner: it owns the model, feeds events to Step one at a
@@ -80,6 +83,11 @@ type Kiosk struct {
 	stopTick func() bool
 
 	heartbeat atomic.Int64 // unix nanoseconds of the last event handled
+
+	// ctlMu guards the control callers waiting for their replies.
+	ctlMu   sync.Mutex
+	ctlWait map[int]chan ControlReply
+	ctlNext int
 
 	audit   *AuditLog
 	pins    *pinfile.Cache
@@ -277,6 +285,9 @@ func (k *Kiosk) apply(ev Event) {
 		if st, ok := k.ports.Printer.(ScreenTexter); ok {
 			view.ReceiptQR = st.ScreenText(next.receipt())
 		}
+		if sc, ok := k.ports.Printer.(ScreenCoder); ok {
+			view.ReceiptCodes = sc.ScreenCodes(next.receipt())
+		}
 	}
 	// Ticks change nothing most of the time: render only what changed.
 	changed := k.mustRender || !reflect.DeepEqual(view, k.view)
@@ -400,6 +411,10 @@ func (k *Kiosk) perform(e Effect) {
 		return
 	}
 	switch x := e.(type) {
+	case EffControlReply:
+		k.deliverControl(x)
+	case EffScreen:
+		k.setScreen(x.On)
 	case EffLog:
 		entry := k.log
 		if x.ItemID != "" {

@@ -287,6 +287,13 @@ type ScreenTexter interface {
 	ScreenText(r Receipt) string
 }
 
+// ScreenCoder is optionally implemented by a ReceiptPrinter to lay the
+// receipt out as the on-screen QR codes (View.ReceiptCodes): calendars of
+// the due dates for loans and renewals, a summary for returns.
+type ScreenCoder interface {
+	ScreenCodes(r Receipt) []ReceiptCode
+}
+
 // ReceiptPrinter prints receipts. Print is cancelled through ctx when the
 // session ends, so a pending job never prints for the next patron.
 type ReceiptPrinter interface {

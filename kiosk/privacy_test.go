@@ -123,6 +123,13 @@ func TestPrivacyCanary(t *testing.T) {
 	e.k.Send(InReceipt{Choice: "qr"})
 	e.eventually(t, "qr", func() bool { return e.k.View().ReceiptQR != "" })
 	qr := e.k.View().ReceiptQR
+	codes := e.k.View().ReceiptCodes
+	if len(codes) == 0 {
+		t.Error("the receipt screen has no calendar codes")
+	}
+	for _, c := range codes {
+		qr += "\n" + c.Text
+	}
 	e.k.Send(InReceipt{Choice: "print"})
 	e.eventually(t, "goodbye", func() bool { return e.k.View().Screen == ScreenGoodbye })
 

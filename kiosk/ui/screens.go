@@ -69,11 +69,14 @@ func (r *Renderer) build() fyne.CanvasObject {
 	return container.NewStack(canvas.NewRectangle(colBackground), main)
 }
 
-// header is the blue bar: the kiosk's name, the patron's greeting on the
+// header is the blue bar: the library's name, the patron's greeting on the
 // screens of a logged-in session, and the larger-text toggle.
 func (r *Renderer) header() fyne.CanvasObject {
 	v := r.view
-	titleText := r.t("ui.title")
+	titleText := r.opts.LibraryName
+	if titleText == "" {
+		titleText = r.t("ui.title")
+	}
 	if v.Screen == kiosk.ScreenMaintenance {
 		titleText = r.t("maint.heading", map[string]any{"Tech": r.maintView().Tech})
 	}
@@ -567,20 +570,8 @@ func (r *Renderer) account() screen {
 // receipt: print, QR or none, as the policy allows; or the QR code itself.
 func (r *Renderer) receipt() screen {
 	v := r.view
-	if v.ReceiptQR != "" {
-		var qr fyne.CanvasObject
-		if img, err := qrImage(v.ReceiptQR, 480); err == nil {
-			ci := canvas.NewImageFromImage(img)
-			ci.FillMode = canvas.ImageFillContain
-			ci.ScaleMode = canvas.ImageScalePixels
-			ci.SetMinSize(fyne.NewSquareSize(480))
-			qr = ci
-		} else if r.log != nil {
-			r.log.WithError(err).Warn("ui: drawing the receipt QR code")
-		}
-		left := container.NewVBox(r.heading("ui.receipt.heading"), r.hint("ui.receipt.qr_hint"))
-		body := container.NewGridWithColumns(2, left, container.NewCenter(qr))
-		return screen{body: body, right: []fyne.CanvasObject{r.iconButton("ui.button.done", theme.ConfirmIcon(), widget.HighImportance, kiosk.InFinish{})}}
+	if v.ReceiptQR != "" || len(v.ReceiptCodes) > 0 {
+		return r.receiptQR()
 	}
 	choices := container.NewVBox()
 	for _, c := range v.ReceiptChoices {

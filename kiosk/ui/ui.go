@@ -57,6 +57,10 @@ type Options struct {
 	// Logo is the library's logo (config screen.logo_file), a PNG or SVG,
 	// for the header and the welcome screen; nil for none.
 	Logo fyne.Resource
+	// LibraryName is the library's name (config library.name) shown in
+	// the header, where the patron looks for whose kiosk this is. Empty
+	// shows the catalog's generic title (ui.title, "Selvbetjening").
+	LibraryName string
 }
 
 // DefaultOptions returns the defaults: all offered languages.
@@ -122,6 +126,7 @@ func cloneView(v kiosk.View) kiosk.View {
 	v.Holds = slices.Clone(v.Holds)
 	v.ReceiptChoices = slices.Clone(v.ReceiptChoices)
 	v.Card = slices.Clone(v.Card)
+	v.ReceiptCodes = slices.Clone(v.ReceiptCodes)
 	if v.Maint != nil {
 		mv := *v.Maint
 		mv.Lines = slices.Clone(mv.Lines)

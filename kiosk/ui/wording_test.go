@@ -366,3 +366,26 @@ func clipped(r *Renderer, w fyne.Window) []string {
 	}
 	return out
 }
+
+// textsOnEveryPage returns the texts on screen and on every further page of
+// its lists, turning the pages with their buttons, as a patron would.
+func textsOnEveryPage(t *testing.T, r *Renderer) []string {
+	t.Helper()
+	for _, list := range []string{"items", "loans", "holds"} {
+		for i := 0; r.Press(list+":page:prev") == nil; i++ {
+			if i > 20 {
+				t.Fatalf("the %s list has no first page", list)
+			}
+		}
+	}
+	texts := r.Snapshot().Texts
+	for _, list := range []string{"items", "loans", "holds"} {
+		for i := 0; r.Press(list+":page:next") == nil; i++ {
+			if i > 20 {
+				t.Fatalf("the %s list has no last page", list)
+			}
+			texts = append(texts, r.Snapshot().Texts...)
+		}
+	}
+	return texts
+}

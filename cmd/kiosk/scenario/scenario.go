@@ -96,7 +96,7 @@ func splitArgs(s string) ([]string, error) {
 var argCounts = map[string][2]int{
 	"lang": {1, 1}, "tap": {1, 1}, "tapif": {1, 1}, "key": {1, 1}, "scan": {1, 1},
 	"place": {1, 2}, "remove": {1, 1}, "clear": {0, 0},
-	"wait": {1, 3}, "sleep": {1, 1}, "shot": {1, 1},
+	"wait": {1, 3}, "sleep": {1, 1}, "shot": {1, 64},
 	"paper": {1, 1}, "offline": {1, 1}, "reader": {1, 1},
 	"view": {1, 2}, "receipts": {0, 0}, "expect": {2, 2},
 	"memstats": {1, 1}, "bench": {1, 3}, "heapprofile": {1, 1},
@@ -109,6 +109,11 @@ func checkStep(s Step) error {
 	}
 	if len(s.args) < n[0] || len(s.args) > n[1] {
 		return fmt.Errorf("%s takes %d to %d arguments, got %d", s.cmd, n[0], n[1], len(s.args))
+	}
+	if s.cmd == "shot" {
+		if _, _, err := parseExpectations(s.args[1:]); err != nil {
+			return fmt.Errorf("shot %s: %w", s.args[0], err)
+		}
 	}
 	if s.cmd == "wait" {
 		switch s.args[0] {
@@ -189,6 +194,8 @@ type Player struct {
 	// command brought up, even if it is gone again, but nothing older,
 	// which belongs to an earlier step of the scenario.
 	since, started uint64
+	// img is the picture a shot with expectations took while they held.
+	img image.Image
 }
 
 // Run plays steps in order and stops at the first failure. Receipts printed
@@ -292,7 +299,14 @@ func (p *Player) do(ctx context.Context, s Step) error {
 	case "expect":
 		return p.expect(a)
 	case "shot":
-		return p.shot(ctx, a[0])
+		exps, within, err := parseExpectations(a[1:])
+		if err != nil {
+			return err
+		}
+		if err := p.shot(ctx, exps, max(p.Timeout, within)); err != nil {
+			return fmt.Errorf("shot %s: %w", a[0], err)
+		}
+		return p.writeShot(ctx, a[0], len(exps) == 0)
 	case "view":
 		lang := "da"
 		if len(a) == 2 {
@@ -510,17 +524,164 @@ func (p *Player) waitShown(ctx context.Context, timeout time.Duration, what stri
 	}
 }
 
-// shot writes the window to DIR/NAME.png after letting the last frame
-// paint.
-func (p *Player) shot(ctx context.Context, name string) error {
-	if err := Sleep(ctx, p.Settle); err != nil {
-		return err
+// shot waits until every expectation of a shot holds, so that the picture
+// shows what its name promises: the screen and texts it lists, and nothing
+// pending (no request to the library system in flight, no row still being
+// read or registered) unless the shot says busy. It checks them again after
+// the frame has had Settle to paint and keeps trying until timeout, and then
+// fails naming what was missing. A shot without expectations (older
+// scenarios) checks nothing.
+func (p *Player) shot(ctx context.Context, exps []expectation, timeout time.Duration) error {
+	if len(exps) == 0 {
+		return nil
 	}
-	img := p.Screen.Capture()
+	deadline := time.Now().Add(timeout)
+	// closest is the screen that came nearest while the shot waited: when
+	// the screen moves on (the session times out), the error still says
+	// what was missing on the screen the shot was meant for.
+	var closest ui.Snapshot
+	closestMissing := len(exps) + 1
+	for {
+		s := p.Screen.Snapshot()
+		missing := unmet(exps, s)
+		if len(missing) < closestMissing {
+			closest, closestMissing = s, len(missing)
+		}
+		if len(missing) == 0 {
+			// The frame must have painted, and the screen still be what
+			// was checked: a row can turn to "registering" meanwhile.
+			if err := Sleep(ctx, p.Settle); err != nil {
+				return err
+			}
+			s = p.Screen.Snapshot()
+			if missing = unmet(exps, s); len(missing) == 0 {
+				p.img = p.Screen.Capture()
+				after := p.Screen.Snapshot()
+				if missing = unmet(exps, after); len(missing) == 0 {
+					return nil
+				}
+				s = after
+			}
+		}
+		if time.Now().After(deadline) {
+			err := fmt.Errorf("the screen did not show %s within %v (the %s screen, busy %v, registering %v; texts: %q)",
+				strings.Join(missing, ", "), timeout, s.Screen, s.Busy, s.Working, s.Texts)
+			if closest.Seq != s.Seq && closestMissing < len(missing) {
+				err = fmt.Errorf("%w; closest was the %s screen, without %s (texts: %q)",
+					err, closest.Screen, strings.Join(unmet(exps, closest), ", "), closest.Texts)
+			}
+			return err
+		}
+		if err := Sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// writeShot writes the picture shot took, or, for a shot without
+// expectations, the window after letting the last frame paint.
+func (p *Player) writeShot(ctx context.Context, name string, settle bool) error {
+	img := p.img
+	p.img = nil
+	if settle {
+		if err := Sleep(ctx, p.Settle); err != nil {
+			return err
+		}
+		img = p.Screen.Capture()
+	}
 	if img == nil {
 		return errors.New("the window could not be captured")
 	}
 	return writePNG(filepath.Join(p.Dir, name+".png"), img)
+}
+
+// expectation is one condition of a shot (docs/scenario.md): the screen
+// is one of several, a text is or is not on it, a button is there, or
+// nothing is pending.
+type expectation struct {
+	kind string // "screen", "text", "notext", "button", "idle"
+	arg  string
+}
+
+// parseExpectations reads what follows a shot's name: screen NAME, text
+// TEXT, notext TEXT, button NAME (each as often as needed), busy (allow
+// something pending, which every other shot with expectations waits out)
+// and within DURATION (a longer timeout than the player's).
+func parseExpectations(args []string) ([]expectation, time.Duration, error) {
+	var exps []expectation
+	var within time.Duration
+	busy := false
+	for i := 0; i < len(args); i++ {
+		switch k := args[i]; k {
+		case "screen", "text", "notext", "button", "within":
+			if i+1 >= len(args) {
+				return nil, 0, fmt.Errorf("%s needs an argument", k)
+			}
+			i++
+			if k == "within" {
+				d, err := time.ParseDuration(args[i])
+				if err != nil {
+					return nil, 0, fmt.Errorf("within: %w", err)
+				}
+				within = d
+				continue
+			}
+			exps = append(exps, expectation{kind: k, arg: args[i]})
+		case "busy":
+			busy = true
+		default:
+			return nil, 0, fmt.Errorf("%q: expect screen NAME, text TEXT, notext TEXT, button NAME, busy or within DURATION", k)
+		}
+	}
+	if len(exps) > 0 && !busy {
+		exps = append(exps, expectation{kind: "idle"})
+	}
+	if len(exps) == 0 && (busy || within > 0) {
+		return nil, 0, errors.New("busy and within need an expectation (screen, text, notext or button)")
+	}
+	return exps, within, nil
+}
+
+// holds reports whether e holds for the screen s.
+func (e expectation) holds(s ui.Snapshot) bool {
+	switch e.kind {
+	case "screen":
+		return slices.Contains(strings.Split(e.arg, "|"), s.Screen.String())
+	case "text":
+		return hasText(s, e.arg)
+	case "notext":
+		return !hasText(s, e.arg)
+	case "button":
+		return slices.Contains(s.Buttons, e.arg)
+	case "idle":
+		return !s.Busy && !s.Working
+	}
+	return false
+}
+
+func (e expectation) String() string {
+	switch e.kind {
+	case "screen":
+		return "the " + e.arg + " screen"
+	case "text":
+		return fmt.Sprintf("the text %q", e.arg)
+	case "notext":
+		return fmt.Sprintf("no text %q", e.arg)
+	case "button":
+		return "the button " + e.arg
+	}
+	return "nothing pending"
+}
+
+// unmet lists the expectations that do not hold for s.
+func unmet(exps []expectation, s ui.Snapshot) []string {
+	var out []string
+	for _, e := range exps {
+		if !e.holds(s) {
+			out = append(out, e.String())
+		}
+	}
+	return out
 }
 
 func (p *Player) saveReceipts() error {

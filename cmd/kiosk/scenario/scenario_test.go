@@ -566,3 +566,149 @@ func TestPlayerLogsNoPINOrCard(t *testing.T) {
 		}
 	}
 }
+
+// TestShotFailsNamingWhatIsMissing: a shot whose screen never shows what it
+// promises fails the scenario with the shot's name and what was missing,
+// and writes no picture.
+func TestShotFailsNamingWhatIsMissing(t *testing.T) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenPIN, Texts: []string{"Tast din PIN-kode"}})
+	dir := t.TempDir()
+	steps, err := Parse(strings.NewReader(`shot 12-da-pin-wrong screen pin text "Forkert PIN"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: dir, Timeout: 100 * time.Millisecond, Settle: time.Millisecond}
+	err = p.Run(context.Background(), steps)
+	for _, want := range []string{"scenario line 1 (shot)", "shot 12-da-pin-wrong", `the screen did not show the text "Forkert PIN" within 100ms`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "show the pin screen") {
+		t.Errorf("error %v lists the screen as missing although it is shown", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "12-da-pin-wrong.png")); serr == nil {
+		t.Error("the failed shot still wrote its picture")
+	}
+}
+
+// pendingScreen shows the wrong-PIN message only after a few polls, and
+// something pending (busy, then a row registering) before that: the loaded
+// machine on which "wait idle" returned too early.
+type pendingScreen struct {
+	fakeScreen
+	calls int
+}
+
+func (s *pendingScreen) Snapshot() ui.Snapshot {
+	s.calls++
+	snap := ui.Snapshot{Seq: uint64(s.calls), Screen: kiosk.ScreenPIN, Texts: []string{"Tast din PIN-kode"}}
+	switch {
+	case s.calls < 4:
+	case s.calls < 8:
+		snap.Busy = true
+	case s.calls < 12:
+		snap.Texts = append(snap.Texts, "Forkert PIN")
+		snap.Working = true
+	default:
+		snap.Texts = append(snap.Texts, "Forkert PIN")
+	}
+	return snap
+}
+
+// TestShotWaitsForItsExpectations: the picture is taken only once the
+// screen shows the shot's text with nothing pending, not at the first poll.
+func TestShotWaitsForItsExpectations(t *testing.T) {
+	scr := &pendingScreen{}
+	dir := t.TempDir()
+	steps, err := Parse(strings.NewReader(`shot wrong screen pin text "Forkert PIN" notext "Registrerer"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: dir, Timeout: 5 * time.Second, Settle: time.Millisecond}
+	if err := p.Run(context.Background(), steps); err != nil {
+		t.Fatal(err)
+	}
+	if scr.calls < 12 {
+		t.Errorf("the shot was taken after %d snapshots, before the text was there with nothing pending (12)", scr.calls)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "wrong.png")); err != nil {
+		t.Errorf("no picture: %v", err)
+	}
+
+	// busy lets a shot show something pending on purpose.
+	busy := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenLoan, Busy: true})
+	if err := run(t, busy, 100*time.Millisecond, "shot spinner screen loan busy"); err != nil {
+		t.Errorf("a busy shot of a busy screen: %v", err)
+	}
+	if err := run(t, busy, 100*time.Millisecond, "shot spinner screen loan"); err == nil || !strings.Contains(err.Error(), "nothing pending") {
+		t.Errorf("a shot of a busy screen: error %v, want it to miss nothing pending", err)
+	}
+}
+
+func TestShotExpectationParseErrors(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"shot a text", "shot a: text needs an argument"},
+		{"shot a banana", `shot a: "banana": expect screen NAME`},
+		{"shot a within 5s", "busy and within need an expectation"},
+		{"shot a screen pin within soon", "within: "},
+	} {
+		_, err := Parse(strings.NewReader(c.src))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: error %v, want it to contain %q", c.src, err, c.want)
+		}
+	}
+}
+
+// TestWalkthroughShotsPromiseTheirContent: every shot of the bundled
+// walkthrough names its screen and at least one text, so that make demo
+// fails rather than writing a picture of something else.
+func TestWalkthroughShotsPromiseTheirContent(t *testing.T) {
+	f, err := os.Open("../../../demo/walkthrough.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	steps, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps {
+		if s.cmd != "shot" {
+			continue
+		}
+		exps, _, _ := parseExpectations(s.args[1:])
+		kinds := map[string]bool{}
+		for _, e := range exps {
+			kinds[e.kind] = true
+		}
+		if !kinds["screen"] || !kinds["text"] {
+			t.Errorf("line %d: shot %s expects %v; every shot needs a screen and a text", s.line, s.args[0], exps)
+		}
+	}
+}
+
+// leavingScreen shows the loan screen without one of the shot's texts for
+// a few polls and then, the session timed out, the welcome screen.
+type leavingScreen struct {
+	fakeScreen
+	calls int
+}
+
+func (s *leavingScreen) Snapshot() ui.Snapshot {
+	s.calls++
+	if s.calls < 3 {
+		return ui.Snapshot{Seq: 1, Screen: kiosk.ScreenLoan, Texts: []string{"Ternet Ninja", "Item 3800001098"}}
+	}
+	return ui.Snapshot{Seq: 2, Screen: kiosk.ScreenWelcome, Texts: []string{"Welcome to the library"}}
+}
+
+// TestShotFailureNamesTheClosestScreen: when the screen moved on while the
+// shot waited, the error also says what the screen it was meant for lacked.
+func TestShotFailureNamesTheClosestScreen(t *testing.T) {
+	err := run(t, &leavingScreen{}, 100*time.Millisecond, `shot 24-en-loan screen loan text "Ternet Ninja" text "Matador"`)
+	want := `closest was the loan screen, without the text "Matador"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want it to contain %q", err, want)
+	}
+}
