@@ -120,3 +120,79 @@ func OrDiscard(log logrus.FieldLogger) logrus.FieldLogger {
 	l.SetOutput(io.Discard)
 	return l
 }
+
+// The stable field names of the JSON log lines, so a log pipeline can count
+// and correlate them (docs/logging.md lists every one).
+const (
+	// FieldEvent names what happened, the same for every line of its kind
+	// (EventName of the message, unless the line set its own).
+	FieldEvent = "event"
+	// FieldKiosk is the kiosk's id (kiosk.id in the configuration).
+	FieldKiosk = "kiosk"
+	// FieldSession is a random id per patron session, never the patron.
+	FieldSession = "session"
+	// FieldItem is an item id (a barcode, never a title).
+	FieldItem = "item"
+	// FieldReason is a catalog message id, a state or an error.
+	FieldReason = "reason"
+	// FieldComponent is the part of the kiosk that wrote the line.
+	FieldComponent = "component"
+)
+
+// FieldsHook adds the kiosk id and the event name to every entry that does
+// not carry them yet.
+type FieldsHook struct{ kiosk string }
+
+// NewFieldsHook returns the hook for the kiosk with id kioskID.
+func NewFieldsHook(kioskID string) *FieldsHook { return &FieldsHook{kiosk: kioskID} }
+
+// Levels reports that the hook applies to every level.
+func (*FieldsHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+// Fire adds the fields in place.
+func (h *FieldsHook) Fire(e *logrus.Entry) error {
+	if _, ok := e.Data[FieldKiosk]; !ok && h.kiosk != "" {
+		e.Data[FieldKiosk] = h.kiosk
+	}
+	if _, ok := e.Data[FieldEvent]; !ok {
+		e.Data[FieldEvent] = EventName(e.Message)
+	}
+	return nil
+}
+
+// EventName turns a log message into a stable event name: lower case words
+// joined by "_", up to the first part that varies from line to line (a
+// number, or what follows "=", "(", ";" or ","). "kiosk: clock trusted =
+// false after the 98's time" becomes "kiosk_clock_trusted", "session ended"
+// "session_ended".
+func EventName(msg string) string {
+	var b strings.Builder
+	gap := false
+	for _, r := range msg {
+		switch {
+		case r >= '0' && r <= '9', r == '=', r == '(', r == ';', r == ',':
+			return strings.TrimSuffix(b.String(), "_")
+		case r >= 'a' && r <= 'z':
+			if gap && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+			gap = false
+		case r >= 'A' && r <= 'Z':
+			if gap && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r + ('a' - 'A'))
+			gap = false
+		default:
+			gap = true
+		}
+		if b.Len() >= 64 {
+			break
+		}
+	}
+	if b.Len() == 0 {
+		return "log"
+	}
+	return b.String()
+}

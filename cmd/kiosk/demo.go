@@ -48,9 +48,15 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	o.Kiosk.MaintPINFile = cfg.Maintenance.PINFile
 	o.Kiosk.Info.ConfigSum = extra.configSum
 	o.LogTail = extra.logTail
+	if extra.metrics != nil {
+		o.Observer, o.SIP2Observer = extra.metrics, extra.metrics
+	}
 	d, err := kioskdemo.Start(ctx, o)
 	if err != nil {
 		return nil, err
+	}
+	if extra.metrics != nil {
+		extra.metrics.SetGauges(d.Kiosk.Gauges)
 	}
 	return &demo{Demo: d, log: log}, nil
 }

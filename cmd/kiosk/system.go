@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/metrics"
 )
 
 // coreExtras are what main knows and the core's wiring needs besides the
@@ -18,6 +20,9 @@ import (
 type coreExtras struct {
 	configSum string
 	logTail   func() []string
+	// metrics is the Prometheus adapter when [metrics] listen is set, nil
+	// otherwise.
+	metrics *metrics.Metrics
 }
 
 // fileSum is the SHA-256 of a file in hex, "" when there is no file.
