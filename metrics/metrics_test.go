@@ -106,22 +106,22 @@ func TestMetricsAfterCanarySession(t *testing.T) {
 
 	text := scrape(t, http.DefaultClient, base+"/metrics", http.StatusOK)
 	for series, want := range map[string]float64{
-		`kiosk_loans_total`:                                        2,
-		`kiosk_returns_total{route="shelf"}`:                       2,
-		`kiosk_sessions_total{outcome="finished"}`:                 2,
-		`kiosk_sessions_total{outcome="login_failed"}`:             1,
-		`kiosk_wrong_pins_total`:                                   1,
-		`kiosk_sip2_requests_total{message="11",result="ok"}`:      2,
-		`kiosk_sip2_requests_total{message="09",result="ok"}`:      2,
+		`kiosk_loans_total`:                                       2,
+		`kiosk_returns_total{route="shelf"}`:                      2,
+		`kiosk_sessions_total{outcome="finished"}`:                2,
+		`kiosk_sessions_total{outcome="login_failed"}`:            1,
+		`kiosk_wrong_pins_total`:                                  1,
+		`kiosk_sip2_requests_total{message="11",result="ok"}`:     2,
+		`kiosk_sip2_requests_total{message="09",result="ok"}`:     2,
 		`kiosk_sip2_request_duration_seconds_count{message="11"}`: 2,
-		`kiosk_session_items_count`:                                3,
-		`kiosk_library_online`:                                     1,
-		`kiosk_in_service`:                                         1,
-		`kiosk_mode{mode="in_service"}`:                            1,
-		`kiosk_device_up{device="reader"}`:                         1,
-		`kiosk_printer_paper{state="ok"}`:                          1,
-		`kiosk_offline_queue_length`:                               0,
-		`kiosk_journal_unsettled`:                                  0,
+		`kiosk_session_items_count`:                               3,
+		`kiosk_library_online`:                                    1,
+		`kiosk_in_service`:                                        1,
+		`kiosk_mode{mode="in_service"}`:                           1,
+		`kiosk_device_up{device="reader"}`:                        1,
+		`kiosk_printer_paper{state="ok"}`:                         1,
+		`kiosk_offline_queue_length`:                              0,
+		`kiosk_journal_unsettled`:                                 0,
 	} {
 		if got := value(text, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
