@@ -102,6 +102,12 @@ func New() *Metrics {
 	for _, r := range []string{kiosk.RenewalRenewed, kiosk.RenewalRefused, kiosk.RenewalUnknown, kiosk.RenewalError} {
 		m.renewals.WithLabelValues(r)
 	}
+	for _, op := range []string{"checkout", "checkin", "renew"} {
+		m.refusals.WithLabelValues(op, kiosk.RefusalOther)
+		for _, s := range []string{kiosk.SettledDone, kiosk.SettledNotDone, kiosk.SettledUnresolved} {
+			m.unknown.WithLabelValues(op, s)
+		}
+	}
 	return m
 }
 
