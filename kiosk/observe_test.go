@@ -1,11 +1,14 @@
 package kiosk
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // recObserver writes down what it is told, one line per call.
@@ -173,5 +176,35 @@ func TestLogSessionID(t *testing.T) {
 	}
 	if got := logSession(a, b); got != a.id {
 		t.Errorf("the step that ends it: %q, want %q", got, a.id)
+	}
+}
+
+// TestLogLinesCarrySession: the core's log lines carry the session's random
+// id under the stable field name, and the reason of a session's end.
+func TestLogLinesCarrySession(t *testing.T) {
+	var buf strings.Builder
+	l := logrus.New()
+	l.SetOutput(&buf)
+	l.SetFormatter(&logrus.JSONFormatter{})
+	k := &Kiosk{log: l}
+	k.writeLog(EffLog{Level: "info", Msg: logSessionEnded, Reason: "idle"}, "0123456789abcdef")
+	k.writeLog(EffLog{Level: "warn", Msg: "item needs staff", ItemID: "3800000846"}, "")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("lines %q", lines)
+	}
+	for i, want := range []map[string]any{
+		{"session": "0123456789abcdef", "reason": "idle", "msg": "session ended"},
+		{"item": "3800000846", "session": nil},
+	} {
+		var got map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("line %d: %s = %v, want %v (%s)", i, k, got[k], v, lines[i])
+			}
+		}
 	}
 }

@@ -160,39 +160,38 @@ func (h *FieldsHook) Fire(e *logrus.Entry) error {
 	return nil
 }
 
-// EventName turns a log message into a stable event name: lower case words
-// joined by "_", up to the first part that varies from line to line (a
-// number, or what follows "=", "(", ";" or ","). "kiosk: clock trusted =
-// false after the 98's time" becomes "kiosk_clock_trusted", "session ended"
-// "session_ended".
+// EventName turns a log message into a stable event name: its words in
+// lower case joined by "_", leaving out words with digits (counts, message
+// codes) after the first, and stopping at "=", "(", ";" or ",", after which
+// messages carry values. "kiosk: clock trusted = false after the 98's time"
+// becomes "kiosk_clock_trusted", "sip2: 11 timed out" "sip2_timed_out".
 func EventName(msg string) string {
-	var b strings.Builder
-	gap := false
-	for _, r := range msg {
-		switch {
-		case r >= '0' && r <= '9', r == '=', r == '(', r == ';', r == ',':
-			return strings.TrimSuffix(b.String(), "_")
-		case r >= 'a' && r <= 'z':
-			if gap && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r)
-			gap = false
-		case r >= 'A' && r <= 'Z':
-			if gap && b.Len() > 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r + ('a' - 'A'))
-			gap = false
-		default:
-			gap = true
+	var words []string
+	for i, tok := range strings.Fields(msg) {
+		cut := strings.IndexAny(tok, "=(;,")
+		if cut >= 0 {
+			tok = tok[:cut]
 		}
-		if b.Len() >= 64 {
+		var w strings.Builder
+		digit := false
+		for _, r := range strings.ToLower(tok) {
+			switch {
+			case r >= 'a' && r <= 'z':
+				w.WriteRune(r)
+			case r >= '0' && r <= '9':
+				w.WriteRune(r)
+				digit = true
+			}
+		}
+		if w.Len() > 0 && (i == 0 || !digit) && len(words) < 8 {
+			words = append(words, w.String())
+		}
+		if cut >= 0 {
 			break
 		}
 	}
-	if b.Len() == 0 {
+	if len(words) == 0 {
 		return "log"
 	}
-	return b.String()
+	return strings.Join(words, "_")
 }
