@@ -247,10 +247,8 @@ func (k *Kiosk) observeRenewals(o Observer, ev Event, prev Model) {
 			return
 		}
 		switch {
-		case isUnknown(e.Err):
-			o.Renewal(RenewalUnknown)
 		case e.Err != nil:
-			o.Renewal(RenewalError)
+			o.Renewal(renewalFailure(e.Err))
 		case e.Result.OK:
 			o.Renewal(RenewalRenewed)
 		default:
@@ -275,21 +273,27 @@ func (k *Kiosk) observeRenewals(o Observer, ev Event, prev Model) {
 		if e.Session != prev.Session {
 			return
 		}
-		switch {
-		case isUnknown(e.Err):
-			o.Renewal(RenewalUnknown)
-		case e.Err != nil:
-			o.Renewal(RenewalError)
-		default:
-			for range e.Result.Renewed {
-				o.Renewal(RenewalRenewed)
-			}
-			for _, r := range e.Result.Unrenewed {
-				o.Renewal(RenewalRefused)
-				o.Refusal("renew", refusalCode([]string{"[" + r.Reason + "]"}))
-			}
+		if e.Err != nil {
+			o.Renewal(renewalFailure(e.Err))
+			return
+		}
+		for range e.Result.Renewed {
+			o.Renewal(RenewalRenewed)
+		}
+		for _, r := range e.Result.Unrenewed {
+			o.Renewal(RenewalRefused)
+			o.Refusal("renew", refusalCode([]string{"[" + r.Reason + "]"}))
 		}
 	}
+}
+
+// renewalFailure is the renewal result of a call that failed: unknown when
+// the reply was lost, error when the library system could not be asked.
+func renewalFailure(err error) string {
+	if isUnknown(err) {
+		return RenewalUnknown
+	}
+	return RenewalError
 }
 
 // Gauges are the kiosk's current facts for the metrics: what a scrape

@@ -1,5 +1,5 @@
 // Package testpki makes a certificate authority with a server certificate
-// for 127.0.0.1 and a client certificate for tests of TLS with client
+// for 127.0.0.1 and "acs.test" and a client certificate for tests of TLS with client
 // certificates, all made in the test so that nothing expires.
 package testpki
 
@@ -67,7 +67,7 @@ func New(t testing.TB) PKI {
 	return PKI{
 		Pool:  pool,
 		CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		Server: leaf(2, &x509.Certificate{Subject: pkix.Name{CommonName: "acs.test"},
+		Server: leaf(2, &x509.Certificate{Subject: pkix.Name{CommonName: "acs.test"}, DNSNames: []string{"acs.test"},
 			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}),
 		Client: leaf(3, &x509.Certificate{Subject: pkix.Name{CommonName: "kiosk-1"},
 			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}),

@@ -38,18 +38,7 @@ func (d *Demo) LoanAndReturn(ctx context.Context, patron, pin string, n int) ([]
 	if err := d.waitView(ctx, "the loan screen", func(v kiosk.View) bool { return v.Screen == kiosk.ScreenLoan }); err != nil {
 		return nil, err
 	}
-	if err := d.onPadUntilDone(ctx, ids); err != nil {
-		return nil, err
-	}
-	if err := d.finish(ctx); err != nil {
-		return nil, err
-	}
-	// The items lie on the pad after their session: lifted, they may be
-	// returned (see the README on items left on the pad).
-	if err := d.ClearPad(); err != nil {
-		return nil, err
-	}
-	if err := d.wait(ctx, "the items lifted", func() bool { return len(d.Kiosk.Model().Carried) == 0 }); err != nil {
+	if err := d.stack(ctx, ids); err != nil {
 		return nil, err
 	}
 	if err := d.waitView(ctx, "the welcome screen", func(v kiosk.View) bool { return v.Screen == kiosk.ScreenWelcome }); err != nil {
@@ -59,16 +48,24 @@ func (d *Demo) LoanAndReturn(ctx context.Context, patron, pin string, n int) ([]
 	if err := d.waitView(ctx, "the return screen", func(v kiosk.View) bool { return v.Screen == kiosk.ScreenReturn }); err != nil {
 		return nil, err
 	}
+	return ids, d.stack(ctx, ids)
+}
+
+// stack puts the items on the pad, waits until each is done, ends the
+// session and lifts them: the items lie on the pad after their session,
+// and only lifted may the next session work on them (see the README on
+// items left on the pad).
+func (d *Demo) stack(ctx context.Context, ids []string) error {
 	if err := d.onPadUntilDone(ctx, ids); err != nil {
-		return nil, err
+		return err
 	}
 	if err := d.finish(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if err := d.ClearPad(); err != nil {
-		return nil, err
+		return err
 	}
-	return ids, d.wait(ctx, "the items lifted", func() bool { return len(d.Kiosk.Model().Carried) == 0 })
+	return d.wait(ctx, "the items lifted", func() bool { return len(d.Kiosk.Model().Carried) == 0 })
 }
 
 // onPadUntilDone places the items and waits until the screen shows each of
