@@ -34,6 +34,22 @@ type Config struct {
 	Scanner     Scanner     `toml:"scanner"`
 	Maintenance Maintenance `toml:"maintenance"`
 	Metrics     Metrics     `toml:"metrics"`
+	Control     Control     `toml:"control"`
+	Hours       Hours       `toml:"hours"`
+}
+
+// Control configures the control socket kioskctl talks to (package control).
+type Control struct {
+	// Socket is the Unix socket's path; "" turns the socket off. The demo
+	// always uses control.sock in its state directory instead.
+	Socket string `toml:"socket"`
+	// Group owns the socket (mode 0660): its members may use kioskctl's
+	// status, out-of-order, queue forward, journal settle, print-test and
+	// reload. "" keeps the kiosk's own group.
+	Group string `toml:"group"`
+	// AllowUIDs, when not empty, are the only user ids served, checked
+	// with the kernel's peer credentials whatever the socket's mode allows.
+	AllowUIDs []int `toml:"allow_uids"`
 }
 
 // Kiosk holds settings of the machine itself.
@@ -70,9 +86,9 @@ type Library struct {
 	Name      string   `toml:"name"`
 	Branch    string   `toml:"branch"`
 	HomeISILs []string `toml:"home_isils"` // owners whose items count as the library's own
-	PayWhere  string   `toml:"pay_where"`  // where patrons pay fees, shown on the account screen
-	// PayWhereIn gives pay_where per language (da, en, …) for sessions
-	// in that language; pay_where is used for the others.
+	PayWhere  Text     `toml:"pay_where"`  // where patrons pay fees, shown on the account screen
+	// PayWhereIn gives pay_where per language (da, en, …), as before
+	// pay_where could be a table; Load adds it to PayWhere.
 	PayWhereIn map[string]string `toml:"pay_where_in"`
 }
 
@@ -132,12 +148,16 @@ type Loans struct {
 
 // Returns configures checkin and the offline queue.
 type Returns struct {
-	Offline      bool              `toml:"offline"`       // accept returns while the library system is down
-	QueueMax     int               `toml:"queue_max"`     // a full queue puts the kiosk out of order
-	SortBins     map[string]string `toml:"sort_bins"`     // CL sort bin or alert → shown destination
-	HoldShelf    string            `toml:"hold_shelf"`    // where items on hold here go
-	StaffDesk    string            `toml:"staff_desk"`    // where items for staff go
-	DefaultShelf string            `toml:"default_shelf"` // where ordinary returns go
+	Offline  bool            `toml:"offline"`   // accept returns while the library system is down
+	QueueMax int             `toml:"queue_max"` // a full queue puts the kiosk out of order
+	SortBins map[string]Text `toml:"sort_bins"` // CL sort bin → the bin's name, shown in "Put the item in bin …"
+	// HoldShelf, StaffDesk and DefaultShelf are the library's own
+	// instruction for a returned item that is on hold here, that goes to
+	// staff, and an ordinary return; empty keeps the kiosk's catalog
+	// sentence, which is translated into every language.
+	HoldShelf    Text `toml:"hold_shelf"`
+	StaffDesk    Text `toml:"staff_desk"`
+	DefaultShelf Text `toml:"default_shelf"`
 }
 
 // RFID configures the reader.
@@ -166,9 +186,9 @@ type Printer struct {
 	Columns  int    `toml:"columns"`   // 32, 42 or 48
 	Policy   string `toml:"policy"`    // always, ask, never or timeout
 	LogoFile string `toml:"logo_file"` // optional PNG
-	Footer   string `toml:"footer"`    // last lines of every receipt
-	// Footers gives the footer per language (da, en, …), for receipts
-	// printed in that language; Footer is used for the others.
+	Footer   Text   `toml:"footer"`    // last lines of every receipt
+	// Footers gives the footer per language (da, en, …), as before footer
+	// could be a table; Load adds it to Footer.
 	Footers         map[string]string `toml:"footers"`
 	PrintPatronName bool              `toml:"print_patron_name"` // first name on the receipt; off by default
 	Code            string            `toml:"code"`              // code128 or qr for the transaction reference
@@ -235,7 +255,7 @@ func Default() Config {
 			Greeting: "first-name", TimeZone: "Europe/Copenhagen",
 		},
 		Library: Library{Name: "Demobiblioteket", Branch: "Hovedbiblioteket", HomeISILs: []string{"DK-799000"},
-			PayWhere: "Betal på bibliotek.dk eller i skranken"},
+			PayWhere: Text{"da": "Betal på bibliotek.dk eller i skranken", "en": "Pay at bibliotek.dk or at the desk"}},
 		SIP2: SIP2{
 			Transport: "tls", Address: "127.0.0.1:6002", Institution: "DK-799000",
 			User: "kiosk", Password: "kiosk", Location: "Hovedbiblioteket", Charset: "utf-8",
@@ -245,12 +265,13 @@ func Default() Config {
 		Login: Login{PINLength: 4, MaxWrongPINs: 3, Lockout: Duration{15 * time.Minute}, BlockWindow: Duration{24 * time.Hour},
 			UseStatusMessage: "23"},
 		Loans:   Loans{AlreadyLent: "renew", OtherLibrary: "lend"},
-		Returns: Returns{Offline: true, QueueMax: 500, HoldShelf: "Reserveringshylden", StaffDesk: "Skranken", DefaultShelf: "Returhylden"},
+		Returns: Returns{Offline: true, QueueMax: 500},
 		RFID: RFID{Driver: "feig-serial", SerialPort: "/dev/ttyUSB0", Baud: 38400, USB: "0ab1:0002",
 			AFISecured: 0x07, AFIOnLoan: 0xC2, ConfirmRounds: 2, PollInterval: Duration{150 * time.Millisecond}, WriteRetries: 3},
 		Printer:     Printer{Driver: "usb", Columns: 42, Policy: "ask", Code: "code128"},
 		Scanner:     Scanner{KeystrokeGap: Duration{50 * time.Millisecond}},
 		Maintenance: Maintenance{Idle: Duration{2 * time.Minute}, AuditKeepDays: 90},
+		Control:     Control{Socket: "/run/kiosk/control.sock"},
 	}
 }
 
@@ -314,6 +335,8 @@ func load(path string, demo bool) (Config, error) {
 		&c.Metrics.CertFile, &c.Metrics.KeyFile, &c.Metrics.ClientCAFile} {
 		*p = resolve(base, *p)
 	}
+	c.Library.PayWhere = c.Library.PayWhere.with(c.Library.PayWhereIn)
+	c.Printer.Footer = c.Printer.Footer.with(c.Printer.Footers)
 	errs = append(errs, c.readSecrets()...)
 	errs = append(errs, c.validate(demo)...)
 	if len(errs) > 0 {
@@ -404,6 +427,7 @@ func checkSecretFile(path string) error {
 var (
 	isilRe   = regexp.MustCompile(`^[A-Z]{2}-[A-Za-z0-9:/-]{1,11}$`)
 	vidpidRe = regexp.MustCompile(`^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$`)
+	groupRe  = regexp.MustCompile(`^([a-z_][a-z0-9_-]{0,31}|[0-9]+)$`)
 )
 
 // Validate checks every value for the kiosk proper (the demo's virtual
@@ -724,13 +748,37 @@ func (c *Config) validate(demo bool) []error {
 			return nil
 		},
 	}
+	checks = append(checks,
+		func() error {
+			// A Unix socket's path has room for 107 bytes.
+			if p := c.Control.Socket; p != "" && (!filepath.IsAbs(p) || len(p) > 107) {
+				return &Error{"control.socket", p, "an absolute path of at most 107 bytes, or \"\" for no control socket"}
+			}
+			return nil
+		},
+		func() error {
+			if g := c.Control.Group; g != "" && !groupRe.MatchString(g) {
+				return &Error{"control.group", g, "a group name or a numeric gid"}
+			}
+			return nil
+		},
+		func() error {
+			for _, u := range c.Control.AllowUIDs {
+				if u < 0 {
+					return &Error{"control.allow_uids", u, "user ids, 0 or more"}
+				}
+			}
+			return nil
+		},
+	)
 	var errs []error
 	for _, ch := range checks {
 		if err := ch(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	return errs
+	errs = append(errs, c.Hours.validate()...)
+	return append(errs, c.checkTexts()...)
 }
 
 // check validates the metrics listener: a host:port, TLS with all three

@@ -31,8 +31,8 @@ func TestExampleLoads(t *testing.T) {
 	if c.Kiosk.IdleWarning.Duration != 20*time.Second {
 		t.Errorf("idle_warning = %v", c.Kiosk.IdleWarning)
 	}
-	if c.Library.PayWhereIn["en"] == "" {
-		t.Errorf("library.pay_where_in = %v", c.Library.PayWhereIn)
+	if c.Library.PayWhere["en"] == "" || c.Library.PayWhere["da"] == "" {
+		t.Errorf("library.pay_where = %v, want a Danish and an English text", c.Library.PayWhere)
 	}
 	if c.Printer.Footers["en"] == "" {
 		t.Errorf("printer.footers = %v", c.Printer.Footers)

@@ -182,6 +182,12 @@ func checkType(key string, t reflect.Type, v any, demo bool) error {
 			var d Duration
 			ok = d.UnmarshalText([]byte(s)) == nil
 		}
+	case t == textType:
+		// A plain string is the Danish text; a table's texts are keys of
+		// their own.
+		_, isText := v.(string)
+		_, isTable := v.(map[string]any)
+		ok = isText || isTable
 	case t.Kind() == reflect.Struct, t.Kind() == reflect.Map:
 		_, ok = v.(map[string]any)
 	case t.Kind() == reflect.String:
@@ -194,7 +200,13 @@ func checkType(key string, t reflect.Type, v any, demo bool) error {
 		list, isList := v.([]any)
 		ok = isList
 		for _, e := range list {
-			if _, isText := e.(string); !isText {
+			var isElem bool
+			if t.Elem().Kind() == reflect.Int {
+				_, isElem = e.(int64)
+			} else {
+				_, isElem = e.(string)
+			}
+			if !isElem {
 				ok = false
 			}
 		}
@@ -214,6 +226,8 @@ func describe(t reflect.Type) string {
 	switch {
 	case t == durationType:
 		return `a duration in quotes such as "30s" or "15m"`
+	case t == textType:
+		return `text in quotes, or texts by language, e.g. { da = "…", en = "…" }`
 	case t.Kind() == reflect.Struct:
 		return "a table"
 	case t.Kind() == reflect.Map:
@@ -224,6 +238,8 @@ func describe(t reflect.Type) string {
 		return "a whole number"
 	case t.Kind() == reflect.Bool:
 		return "true or false"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int:
+		return "a list of whole numbers, e.g. [0, 1001]"
 	case t.Kind() == reflect.Slice:
 		return `a list of texts in quotes, e.g. ["da", "en"]`
 	}

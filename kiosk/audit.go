@@ -23,6 +23,10 @@ type AuditEntry struct {
 	Action string    `json:"action"`
 	Result string    `json:"result"`
 	Detail string    `json:"detail,omitempty"`
+	// Via is "control" for an action asked for on the control socket;
+	// UID is then the caller's user id as the kernel reported it.
+	Via string `json:"via,omitempty"`
+	UID *int   `json:"uid,omitempty"`
 }
 
 // The audit log lives in the state directory as audit.log (JSON lines); at

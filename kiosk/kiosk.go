@@ -47,6 +47,9 @@ type Ports struct {
 	// since they would be dated by it. nil (the demo, tests) means unknown;
 	// the production kiosk passes ClockSynchronised.
 	ClockSync func() (synced, known bool)
+	// Display switches the screen off outside opening hours and on again;
+	// nil (the demo) only logs what it would do.
+	Display Display
 }
 
 // Kiosk is the runner: it owns the model, feeds events to Step one at a
@@ -87,6 +90,11 @@ type Kiosk struct {
 	// watch is the Observer's bookkeeping and the session id of the log
 	// lines; guarded by mu.
 	watch watch
+
+	// ctlMu guards the control callers waiting for their replies.
+	ctlMu   sync.Mutex
+	ctlWait map[int]chan ControlReply
+	ctlNext int
 
 	audit   *AuditLog
 	pins    *pinfile.Cache
@@ -414,6 +422,10 @@ func (k *Kiosk) perform(e Effect) {
 		return
 	}
 	switch x := e.(type) {
+	case EffControlReply:
+		k.deliverControl(x)
+	case EffScreen:
+		k.setScreen(x.On)
 	case EffLog:
 		k.writeLog(x, "")
 	case EffJournal:

@@ -142,6 +142,7 @@ type (
 		Action string
 		OK     bool
 		Result Text
+		Ctl    int // copied from EffMaintAction
 	}
 	// EvMaintLog carries the last log lines, newest first.
 	EvMaintLog struct{ Lines []string }
@@ -161,6 +162,10 @@ type (
 	// data: a technician's name, an action, a result, item ids.
 	EffAudit struct {
 		Tech, Action, Result, Detail string
+		// Via is "control" for an action asked for on the control
+		// socket, whose caller is UID (SO_PEERCRED); "" for the screen.
+		Via string
+		UID int
 	}
 	// EffMaintSaveLock persists the lockout state.
 	EffMaintSaveLock struct{ Lock MaintLock }
@@ -174,6 +179,7 @@ type (
 	EffMaintAction struct {
 		Action string
 		Tech   string
+		Ctl    int // the control request that asked for it; 0 for the screen
 	}
 )
 
@@ -299,13 +305,8 @@ func (s *stepper) maintInput(in Input) bool {
 		if m.State != StateMaintenance || (x.Preset != "" && !validPreset(x.Preset)) {
 			return true
 		}
-		m.OutOfOrder = x.Preset
-		s.emit(EffSaveOutOfOrder(x))
-		if x.Preset == "" {
-			s.audit("out-of-order-off", "ok", "")
-		} else {
-			s.audit("out-of-order-on", "ok", x.Preset)
-		}
+		action, detail := s.setOutOfOrder(x.Preset)
+		s.audit(action, "ok", detail)
 	case InMaintAction:
 		if m.State == StateMaintenance {
 			s.maintAction(x.Action)
@@ -356,27 +357,20 @@ func (s *stepper) maintAction(a string) {
 			s.emit(EffMaintLog{})
 		}
 	case ActionForward:
-		switch {
-		case m.Health.Recovering:
-			// Returns go after the interrupted loans are settled, or a
-			// forwarded return could end a loan the journal undoes.
-			m.Maint.Result = Text{ID: MsgMaintForwardRecover}
-			s.audit("forward-queue", "refused", "journal not settled")
-		case m.Forwarding:
-			m.Maint.Result = Text{ID: MsgMaintBusy}
-		default:
-			m.Forwarding = true
-			m.Maint.Busy = a
-			s.emit(EffForwardQueue{})
-		}
-	case ActionSettle:
-		if m.Settling {
-			m.Maint.Result = Text{ID: MsgMaintBusy}
+		if refused := s.startForward(); refused.ID != "" {
+			m.Maint.Result = refused
+			if refused.ID == MsgMaintForwardRecover {
+				s.audit("forward-queue", "refused", "journal not settled")
+			}
 			return
 		}
-		m.Settling = true
 		m.Maint.Busy = a
-		s.emit(EffSettleJournal{})
+	case ActionSettle:
+		if refused := s.startSettle(); refused.ID != "" {
+			m.Maint.Result = refused
+			return
+		}
+		m.Maint.Busy = a
 	case ActionPrintTest, ActionACSCheck, ActionRestart, ActionReboot:
 		m.Maint.Busy = a
 		if a == ActionRestart || a == ActionReboot {
@@ -385,6 +379,65 @@ func (s *stepper) maintAction(a string) {
 		}
 		s.emit(EffMaintAction{Action: a, Tech: m.Maint.Tech})
 	}
+}
+
+// setOutOfOrder switches the kiosk out of order with preset, or back in
+// service with "", and keeps the switch across restarts. Maintenance mode
+// and the control socket both switch through it; it returns the audit
+// action and detail for the caller to write with its own actor.
+func (s *stepper) setOutOfOrder(preset string) (action, detail string) {
+	s.m.OutOfOrder = preset
+	s.emit(EffSaveOutOfOrder{Preset: preset})
+	if preset == "" {
+		return "out-of-order-off", ""
+	}
+	return "out-of-order-on", preset
+}
+
+// startForward forwards the offline queue now, for a technician or a
+// control caller. It returns why it cannot (the zero Text when started):
+// returns go after the interrupted loans are settled, or a forwarded return
+// could end a loan the journal undoes; and one forwarding at a time.
+func (s *stepper) startForward() (refused Text) {
+	m := s.m
+	switch {
+	case m.Health.Recovering:
+		return Text{ID: MsgMaintForwardRecover}
+	case m.Forwarding:
+		return Text{ID: MsgMaintBusy}
+	}
+	m.Forwarding = true
+	s.emit(EffForwardQueue{})
+	return Text{}
+}
+
+// startSettle settles the in-flight journal now; it returns why it cannot
+// (the zero Text when started).
+func (s *stepper) startSettle() (refused Text) {
+	m := s.m
+	if m.Settling {
+		return Text{ID: MsgMaintBusy}
+	}
+	m.Settling = true
+	s.emit(EffSettleJournal{})
+	return Text{}
+}
+
+// forwardedText and settledText word the outcome of forwarding the queue
+// and settling the journal, for the maintenance screen and the control
+// socket alike.
+func forwardedText(left int, online bool) Text {
+	if left > 0 && !online {
+		return Text{ID: MsgMaintForwardOffline, Data: map[string]any{"Left": left}}
+	}
+	return Text{ID: MsgMaintForwarded, Data: map[string]any{"Left": left}}
+}
+
+func settledText(open int) Text {
+	if open > 0 {
+		return Text{ID: MsgMaintSettleOpen, Data: map[string]any{"Open": open}}
+	}
+	return Text{ID: MsgMaintSettled}
 }
 
 // maintLeave ends maintenance mode for reason and returns to the welcome
@@ -476,6 +529,10 @@ func (s *stepper) maintTick() {
 // maintResult shows the outcome of an action.
 func (s *stepper) maintResult(e EvMaintResult) {
 	m := s.m
+	if e.Ctl != 0 {
+		s.ctlActionDone(e)
+		return
+	}
 	if m.Maint.Busy == e.Action {
 		m.Maint.Busy = ""
 	}
@@ -512,11 +569,7 @@ func (s *stepper) maintQueueForwarded(left int) {
 		return
 	}
 	m := s.m
-	if left > 0 && !m.Health.ACSOnline {
-		m.Maint.Result = Text{ID: MsgMaintForwardOffline, Data: map[string]any{"Left": left}}
-	} else {
-		m.Maint.Result = Text{ID: MsgMaintForwarded, Data: map[string]any{"Left": left}}
-	}
+	m.Maint.Result = forwardedText(left, m.Health.ACSOnline)
 	s.audit("forward-queue", "ok", strconv.Itoa(left)+" left")
 	s.gather()
 }
@@ -525,12 +578,7 @@ func (s *stepper) maintSettled(open int) {
 	if !s.maintFinished(ActionSettle) {
 		return
 	}
-	m := s.m
-	if open > 0 {
-		m.Maint.Result = Text{ID: MsgMaintSettleOpen, Data: map[string]any{"Open": open}}
-	} else {
-		m.Maint.Result = Text{ID: MsgMaintSettled}
-	}
+	s.m.Maint.Result = settledText(open)
 	s.audit("settle-journal", "ok", strconv.Itoa(open)+" open")
 	s.gather()
 }

@@ -110,13 +110,20 @@ func (k *Kiosk) performMaint(e Effect) bool {
 // writeAudit appends to the audit log and repeats the entry in the journal
 // (the process log), so it survives a lost state directory.
 func (k *Kiosk) writeAudit(x EffAudit) {
-	e := AuditEntry{Time: k.ports.Clock.Now(), Kiosk: k.opts.KioskID, Tech: x.Tech, Action: x.Action, Result: x.Result, Detail: x.Detail}
+	e := AuditEntry{Time: k.ports.Clock.Now(), Kiosk: k.opts.KioskID, Tech: x.Tech, Action: x.Action, Result: x.Result, Detail: x.Detail, Via: x.Via}
+	if x.Via != "" {
+		uid := x.UID
+		e.UID = &uid
+	}
 	if err := k.audit.Append(e); err != nil {
 		k.log.WithError(err).Error("maintenance: audit log write failed")
 	}
 	entry := k.log.WithField("audit", x.Action).WithField("result", x.Result)
 	if x.Tech != "" {
 		entry = entry.WithField("tech", x.Tech)
+	}
+	if x.Via != "" {
+		entry = entry.WithField("via", x.Via).WithField("uid", x.UID)
 	}
 	if x.Detail != "" {
 		entry = entry.WithField("detail", x.Detail)
@@ -130,7 +137,7 @@ func (k *Kiosk) Audit() *AuditLog { return k.audit }
 func (k *Kiosk) maintAction(x EffMaintAction) Event {
 	ctx, cancel := context.WithTimeout(context.Background(), k.opts.CallTimeout)
 	defer cancel()
-	ev := EvMaintResult{Action: x.Action}
+	ev := EvMaintResult{Action: x.Action, Ctl: x.Ctl}
 	fail := func(id string, err error) Event {
 		ev.Result = Text{ID: id, Raw: err.Error(), Data: map[string]any{"Error": err.Error()}}
 		return ev
@@ -209,7 +216,7 @@ func (k *Kiosk) statusReport() StatusReport {
 	r := StatusReport{
 		At: now, KioskID: k.opts.KioskID,
 		Uptime: now.Sub(k.started), Mode: m.Mode, ModeReason: m.ModeReason, OutOfOrder: m.OutOfOrder,
-		Info: k.opts.Info, CallTimeout: k.opts.CallTimeout,
+		Info: m.Opts.Info, CallTimeout: k.opts.CallTimeout,
 		ACSOnline: m.Health.ACSOnline, QueueFull: m.Health.QueueFull,
 		Reader: m.Health.Reader, Paper: m.Health.Paper, PrinterNone: m.Health.PrinterNone,
 		ClockSet: m.Health.ClockSet, StateDir: k.opts.StateDir,

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/danbib/kiosk/i18n"
 )
 
 // recObserver writes down what it is told, one line per call.
@@ -122,7 +124,7 @@ func TestObserverWrongPINsAndCardLocked(t *testing.T) {
 
 func TestObserverReturnRoutesAndRefusals(t *testing.T) {
 	opts := testOpts()
-	opts.SortBins = map[string]string{"B2": "Bin 2"}
+	opts.SortBins = map[string]i18n.Texts{"B2": {"da": "Kasse 2", "en": "Bin 2"}}
 	o := newObserved(welcome(opts))
 	o.run(in(InChoose{Screen: ScreenReturn}))
 	cases := []struct {

@@ -3,6 +3,8 @@ package kiosk
 import (
 	"fmt"
 	"time"
+
+	"github.com/danbib/kiosk/i18n"
 )
 
 // Policies for an item that is already lent to the patron who puts it on the pad.
@@ -102,21 +104,23 @@ type Options struct {
 	// ReceiptName puts the patron's first name on receipts
 	// (printer.print_patron_name). Default false.
 	ReceiptName bool
-	// SortBins maps the ACS sort bin (CL) to a bin label shown to the patron.
-	// Default none.
-	SortBins map[string]string
+	// SortBins maps the ACS sort bin (CL) to the bin's name in each
+	// language, shown in "Put the item in bin …". Default none.
+	SortBins map[string]i18n.Texts
+	// HoldShelf, StaffDesk and ReturnShelf are the library's own words,
+	// per language, for a return on hold here, one for staff and an
+	// ordinary one (returns.hold_shelf, staff_desk, default_shelf); they
+	// replace the catalog's sentence. Default none: the catalog's.
+	HoldShelf, StaffDesk, ReturnShelf i18n.Texts
 	// HoldHereBin and TransitBin route hold and transit returns to a sort bin
 	// label; empty means "hand to staff" for transit and "reservations shelf"
 	// for holds. Default empty.
 	HoldHereBin string
 	TransitBin  string
-	// PayWhere tells patrons where fees are paid (shown raw). Default
-	// "Betaling sker via kommunens opkrævning." left empty here: the config
-	// supplies it.
-	PayWhere string
-	// PayWhereIn overrides PayWhere for sessions in a language (the
-	// library's own words, which no catalog translates). Default none.
-	PayWhereIn map[string]string
+	// PayWhere tells patrons where fees are paid, in the library's own
+	// words per language, which no catalog translates. Default none: the
+	// config supplies it.
+	PayWhere i18n.Texts
 	// Currency of fees when the ACS gives none. Default "DKK".
 	Currency string
 	// HealthEvery is how often the runner probes the library system and the
@@ -152,6 +156,13 @@ type Options struct {
 	AuditMaxBytes int64
 	// Info is what the status screen says about the configuration.
 	Info Info
+	// Hours are the opening hours; outside them the kiosk serves no
+	// sessions and switches its screen off. Default: always open.
+	Hours Hours
+	// Reboot reboots the machine every night at RebootAt after midnight
+	// (local time), postponed while the kiosk is in use. Default off.
+	Reboot   bool
+	RebootAt time.Duration
 }
 
 // Info is the configuration as the technician's status screen shows it:

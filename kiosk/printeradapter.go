@@ -20,13 +20,14 @@ type ESCPOSReceipts struct {
 	library string
 	branch  string
 	kioskID string
-	footers map[string]string
+	footers i18n.Texts
 }
 
-// SetFooters sets a footer per language code, printed on receipts in that
-// language instead of the layout's footer (the library's own words, which
-// no catalog can translate).
-func (e *ESCPOSReceipts) SetFooters(f map[string]string) { e.footers = f }
+// SetFooters sets the footer per language code (the library's own words,
+// which no catalog can translate), printed on a receipt in the receipt's
+// language, else in English, else in Danish (i18n.Texts.In) instead of the
+// layout's footer.
+func (e *ESCPOSReceipts) SetFooters(f i18n.Texts) { e.footers = f }
 
 // SetKioskID names the kiosk in each receipt's transaction reference, so
 // staff can find the transactions in the library system's log by kiosk and
@@ -82,7 +83,7 @@ func (e *ESCPOSReceipts) printerReceipt(r Receipt) printer.Receipt {
 	pr := PrinterReceipt(r)
 	pr.Library, pr.Branch = e.library, e.branch
 	pr.Reference = e.reference(r)
-	pr.Footer = e.footers[r.Lang]
+	pr.Footer = e.footers.In(r.Lang)
 	return pr
 }
 

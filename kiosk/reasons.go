@@ -111,7 +111,9 @@ func KnownCodes() map[string]string { return knownCodes }
 
 // reasonFrom turns the library system's screen messages into a Text: a known
 // bracketed code becomes its message id (keeping the raw text as fallback),
-// otherwise the raw AF text is shown, and with no text at all the fallback id.
+// FBS's "Sendes til <branch>" the catalog's sentence with the branch,
+// otherwise the raw AF text is shown marked as the library's words, and with
+// no text at all the fallback id.
 func reasonFrom(msgs []string, fallback string) Text {
 	var raw []string
 	id := ""
@@ -132,8 +134,15 @@ func reasonFrom(msgs []string, fallback string) Text {
 		raw = append(raw, m)
 	}
 	t := Text{ID: id, Raw: strings.Join(raw, " ")}
-	if t.ID == "" && t.Raw == "" {
+	switch {
+	case t.ID == "" && t.Raw == "":
 		t.ID = fallback
+	case t.ID == "":
+		if branch, ok := sentTo(t.Raw); ok {
+			t.ID, t.Data = MsgSentTo, map[string]any{"Branch": branch}
+		} else {
+			t = librarySays(t.Raw)
+		}
 	}
 	return t
 }
@@ -183,13 +192,10 @@ const (
 func returnRoute(r CheckinResult) (route, sendTo string) {
 	reserved := false
 	for _, m := range r.Messages {
-		m = strings.TrimSpace(m)
-		low := strings.ToLower(m)
-		switch {
-		case strings.HasPrefix(low, "reserveret"):
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(m)), "reserveret") {
 			reserved = true
-		case strings.HasPrefix(low, "sendes til"):
-			sendTo = strings.TrimSpace(m[len("sendes til"):])
+		} else if branch, ok := sentTo(m); ok {
+			sendTo = branch
 		}
 	}
 	switch {

@@ -35,10 +35,8 @@ func (m Model) View() View {
 		v.Message, v.Blocked = Text{}, Text{}
 		return v
 	}
-	if w := m.Opts.PayWhereIn[m.Lang]; w != "" {
-		v.PayWhere = Text{Raw: w}
-	} else if m.Opts.PayWhere != "" {
-		v.PayWhere = Text{Raw: m.Opts.PayWhere}
+	if len(m.Opts.PayWhere) > 0 {
+		v.PayWhere = Text{Lib: m.Opts.PayWhere}
 	}
 	if m.IdleWarning {
 		v.IdleLeft = m.IdleLeft()
@@ -56,7 +54,9 @@ func (m Model) View() View {
 		if it.Flow != want && it.Phase != phaseStaff {
 			continue
 		}
-		v.Items = append(v.Items, it.view())
+		iv := it.view()
+		iv.Destination = m.Opts.libraryDest(iv.Destination)
+		v.Items = append(v.Items, iv)
 	}
 	for _, l := range m.Loans {
 		iv := ItemView{ItemID: l.ItemID, Title: l.Title, Due: l.Due, Overdue: l.Overdue,

@@ -231,6 +231,21 @@ type Model struct {
 	// Maint is the maintenance mode's state: the technician, the lockout,
 	// the status facts.
 	Maint Maint
+	// Ctl is what control-socket callers wait for, and what they asked
+	// for that waits for the patron's session to end.
+	Ctl Ctl
+
+	// Started is when the kiosk started: the nightly reboot is due only
+	// for a kiosk that ran before the reboot time.
+	Started time.Time
+	// Closed is set outside opening hours (once no patron is served any
+	// more); ScreenOff while the screen is switched off.
+	Closed    bool
+	ScreenOff bool
+	// RebootDay is the date of the last nightly reboot asked for;
+	// RebootWaiting says it waits for the kiosk to be free.
+	RebootDay     string
+	RebootWaiting bool
 
 	LastActivity time.Time
 	IdleWarning  bool
@@ -264,6 +279,7 @@ func NewModel(opts Options, identify IdentifyFunc, now time.Time) Model {
 		Throttle: NewThrottle(o),
 		Pad:      map[string]PadItem{},
 		Currency: o.Currency,
+		Started:  now,
 	}
 	m.Mode, m.ModeReason = m.computeMode()
 	return m
@@ -287,6 +303,7 @@ func (m Model) clone() Model {
 	c.Receipt = append([]ReceiptLine(nil), m.Receipt...)
 	c.ReceiptHolds = append([]ReceiptHold(nil), m.ReceiptHolds...)
 	c.Maint.Log = append([]string(nil), m.Maint.Log...)
+	c.Ctl.Waits = append([]ctlWait(nil), m.Ctl.Waits...)
 	return c
 }
 

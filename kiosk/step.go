@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -13,6 +14,7 @@ func Step(m Model, ev Event) (Model, []Effect) {
 	n := m.clone()
 	s := &stepper{m: &n}
 	s.handle(ev)
+	s.ctlApplyPending()
 	n.Mode, n.ModeReason = n.computeMode()
 	s.applyMode()
 	return n, s.effs
@@ -33,6 +35,9 @@ func (s *stepper) handle(ev Event) {
 	m := s.m
 	switch e := ev.(type) {
 	case EvInput:
+		if s.hoursInput() {
+			break
+		}
 		if s.maintInput(e.In) {
 			break
 		}
@@ -72,6 +77,7 @@ func (s *stepper) handle(ev Event) {
 	case EvJournalSettled:
 		m.Settling = false
 		s.maintSettled(e.Open)
+		s.ctlFinished(ActionSettle, "settle-journal", settledText(e.Open), strconv.Itoa(e.Open)+" open")
 		if e.Open > 0 {
 			// A loan or return interrupted by the crash is still
 			// unsettled: serving patrons could leave a tag that disagrees
@@ -113,6 +119,7 @@ func (s *stepper) handle(ev Event) {
 		m.Health.QueueLen = e.Len
 		m.Health.QueueFull = m.Opts.OfflineQueueMax > 0 && e.Len >= m.Opts.OfflineQueueMax
 		s.maintQueueForwarded(e.Len)
+		s.ctlFinished(ActionForward, "forward-queue", forwardedText(e.Len, m.Health.ACSOnline), strconv.Itoa(e.Len)+" left")
 	case EvMaintChecked:
 		s.maintChecked(e)
 	case EvMaintStatus:
@@ -123,6 +130,8 @@ func (s *stepper) handle(ev Event) {
 		}
 	case EvMaintResult:
 		s.maintResult(e)
+	case EvControl:
+		s.control(e)
 	case EvMaintLog:
 		if m.State == StateMaintenance {
 			m.Maint.Log = e.Lines
@@ -1220,7 +1229,7 @@ func (s *stepper) renewAllResult(e EvRenewAll) {
 			if r, ok := refused[l.ItemID]; ok {
 				l.Reason = reasonFrom([]string{"[" + r + "]"}, "refusal.renewal_denied")
 				if _, known := knownCodes[strings.ToUpper(r)]; !known {
-					l.Reason = Text{Raw: r}
+					l.Reason = librarySays(r)
 				}
 			}
 		}
@@ -1421,6 +1430,7 @@ func (p phase) String() string {
 
 func (s *stepper) tick() {
 	m := s.m
+	s.hoursTick()
 	if m.State.inMaint() {
 		s.maintTick()
 		return
@@ -1497,6 +1507,10 @@ func (m Model) computeMode() (Mode, Text) {
 		// A technician's word outranks every health reason: the patron
 		// sees what the technician chose (printer, network, closed …).
 		return ModeOutOfOrder, forcedReason(m.OutOfOrder)
+	case m.Closed:
+		// Outside opening hours: the screen is off; the reason is for
+		// the status screen and a screen that stayed on.
+		return ModeOutOfOrder, forcedReason("closed")
 	case h.Recovering:
 		return ModeOutOfOrder, Text{ID: MsgModeRecovering}
 	case h.QueueFull:

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/danbib/kiosk/i18n"
 )
 
 var t0 = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
@@ -464,14 +467,38 @@ func TestRefusalReasons(t *testing.T) {
 		raw  string
 	}{
 		{[]string{"[RESERVED]", "Materialet er reserveret"}, "refusal.reserved", "Materialet er reserveret"},
-		{[]string{"Noget helt andet"}, "", "Noget helt andet"},
-		{[]string{"[SOMETHING_NEW] Tekst"}, "", "Tekst"},
+		// Free text with no known code is shown marked as the library's
+		// words.
+		{[]string{"Noget helt andet"}, MsgLibrarySays, "Noget helt andet"},
+		{[]string{"[SOMETHING_NEW] Tekst"}, MsgLibrarySays, "Tekst"},
+		// FBS's transit text is the catalog's sentence with the branch.
+		{[]string{"Sendes til Aarhus Hovedbibliotek"}, MsgSentTo, "Sendes til Aarhus Hovedbibliotek"},
 		{nil, MsgRefusalGeneric, ""},
 	}
+	b, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	de := b.Localizer("de")
 	for _, c := range cases {
 		got := reasonFrom(c.msgs, MsgRefusalGeneric)
 		if got.ID != c.id || got.Raw != c.raw {
 			t.Errorf("%q → %+v, want %q %q", c.msgs, got, c.id, c.raw)
+		}
+		shown := got.In(de)
+		switch c.id {
+		case MsgLibrarySays:
+			if shown != "Nachricht der Bibliothek: "+c.raw {
+				t.Errorf("%q shows %q in German, want it marked as the library's words", c.msgs, shown)
+			}
+		case MsgSentTo:
+			if shown != "Wird an Aarhus Hovedbibliotek geschickt" {
+				t.Errorf("%q shows %q in German", c.msgs, shown)
+			}
+		default:
+			if c.raw != "" && strings.Contains(shown, c.raw) {
+				t.Errorf("%q shows the library system's words %q next to a known code", c.msgs, shown)
+			}
 		}
 	}
 }
@@ -497,7 +524,7 @@ func TestOtherLibraryPolicies(t *testing.T) {
 
 func TestReturnDestinations(t *testing.T) {
 	o := testOpts()
-	o.SortBins = map[string]string{"B2": "Bin 2"}
+	o.SortBins = map[string]i18n.Texts{"B2": {"da": "Kasse 2", "en": "Bin 2"}}
 	cases := []struct {
 		res  CheckinResult
 		want string
@@ -527,6 +554,9 @@ func TestReturnDestinations(t *testing.T) {
 			var got any
 			for _, x := range v.Destination.Data {
 				got = x
+			}
+			if lt, ok := got.(i18n.Texts); ok {
+				got = lt.In("en")
 			}
 			if got != c.data {
 				t.Errorf("%+v → data %v, want %v", c.res, v.Destination.Data, c.data)
@@ -1013,22 +1043,23 @@ func TestReaderDownForgetsPad(t *testing.T) {
 	}
 }
 
-// Where to pay is shown in the session's language when the library gave it.
+// Where to pay is shown in the session's language when the library gave
+// it, else in English, else in Danish.
 func TestPayWhereInSessionLanguage(t *testing.T) {
+	b, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
 	o := testOpts()
-	o.PayWhere = "Betal i skranken"
-	o.PayWhereIn = map[string]string{"en": "Pay at the desk"}
+	o.PayWhere = i18n.Texts{"da": "Betal i skranken", "en": "Pay at the desk", "de": "Bezahlen Sie am Schalter"}
 	m := welcome(o)
-	if v := m.View(); v.PayWhere.Raw != "Betal i skranken" {
-		t.Fatalf("da: %q", v.PayWhere.Raw)
-	}
-	m, _ = run(m, in(InLanguage{Lang: "en"}))
-	if v := m.View(); v.PayWhere.Raw != "Pay at the desk" {
-		t.Fatalf("en: %q", v.PayWhere.Raw)
-	}
-	m, _ = run(m, in(InLanguage{Lang: "de"}))
-	if v := m.View(); v.PayWhere.Raw != "Betal i skranken" {
-		t.Fatalf("de falls back: %q", v.PayWhere.Raw)
+	for _, c := range []struct{ lang, want string }{
+		{"da", "Betal i skranken"}, {"en", "Pay at the desk"}, {"de", "Bezahlen Sie am Schalter"}, {"uk", "Pay at the desk"},
+	} {
+		m, _ = run(m, in(InLanguage{Lang: c.lang}))
+		if got := m.View().PayWhere.In(b.Localizer(c.lang)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.lang, got, c.want)
+		}
 	}
 }
 

@@ -1,6 +1,10 @@
 package kiosk
 
-import "time"
+import (
+	"time"
+
+	"github.com/danbib/kiosk/i18n"
+)
 
 // This file is the contract between the core and the UI (kiosk/ui): the core
 // publishes a View after every change and the UI renders it; the UI sends
@@ -81,10 +85,14 @@ func (s ItemState) String() string {
 
 // Text is something to show: a catalog message id with template data, or,
 // when ID is empty, a raw text from the library system shown as it is.
+// Lib, when set, is the library's own configured words for it, which win
+// over the catalog's; template data may hold i18n.Texts (a sort bin's
+// name), which are put in the session's language. Text.In renders it.
 type Text struct {
 	ID   string         // catalog message id, e.g. "refusal.too_many_loans"
 	Data map[string]any // template data for ID
 	Raw  string         // the library system's own words, used when ID is empty or as a fallback
+	Lib  i18n.Texts     // the library's configured words, by language (returns.hold_shelf …)
 }
 
 // ItemView is one item as the patron sees it.

@@ -23,8 +23,8 @@ type demo struct {
 
 // startDemo starts the demo world with the parts of the configuration that
 // make sense against the simulators: the receipt layout, branch and kiosk
-// id, the card patterns, the greeting, where fees are paid and the idle
-// times. The devices and library system configured are ignored.
+// id, the card patterns, the greeting, the library's texts (where fees are
+// paid, where returns go) and the idle times. The devices and library system configured are ignored.
 func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, screen kiosk.UI, log logrus.FieldLogger, extra coreExtras) (*demo, error) {
 	o := kioskdemo.DefaultOptions()
 	o.Log = log
@@ -33,13 +33,12 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	o.Receipt = receiptOptions(cfg.Printer)
 	o.Branch = cfg.Library.Branch
 	o.KioskID = cfg.Kiosk.ID
-	o.Footers = cfg.Printer.Footers
+	o.Footers = cfg.Printer.Footer.Texts()
 	o.Scanner = scannerRules(cfg.Login)
 	o.Kiosk.Greet = cfg.Kiosk.Greeting != "none"
 	o.Kiosk.ReceiptName = cfg.Printer.PrintPatronName
 	o.Kiosk.Language = cfg.Kiosk.Language
-	o.Kiosk.PayWhere = cfg.Library.PayWhere
-	o.Kiosk.PayWhereIn = cfg.Library.PayWhereIn
+	libraryTexts(&o.Kiosk, cfg)
 	if cfg.Kiosk.IdleTimeout.Duration > cfg.Kiosk.IdleWarning.Duration && cfg.Kiosk.IdleWarning.Duration > 0 {
 		o.Kiosk.IdleTimeout, o.Kiosk.IdleWarning = cfg.Kiosk.IdleTimeout.Duration, cfg.Kiosk.IdleWarning.Duration
 	}
@@ -47,6 +46,9 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	// own technician (kioskdemo.MaintTech).
 	o.Kiosk.MaintPINFile = cfg.Maintenance.PINFile
 	o.Kiosk.Info.ConfigSum = extra.configSum
+	// Opening hours close the demo too; its screen is not switched (no
+	// display port), the core only logs it, and its reboot only says so.
+	coreHours(&o.Kiosk, cfg.Hours)
 	o.LogTail = extra.logTail
 	if extra.metrics != nil {
 		o.Observer, o.SIP2Observer = extra.metrics, extra.metrics

@@ -127,9 +127,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	o.Greet = cfg.Kiosk.Greeting != "none"
 	o.ReceiptName = cfg.Printer.PrintPatronName
 	o.Language = cfg.Kiosk.Language
-	o.SortBins = cfg.Returns.SortBins
-	o.PayWhere = cfg.Library.PayWhere
-	o.PayWhereIn = cfg.Library.PayWhereIn
+	libraryTexts(&o, cfg)
 	o.MaintPINFile = cfg.Maintenance.PINFile
 	o.MaintIdle = cfg.Maintenance.Idle.Duration
 	o.AuditKeepDays = cfg.Maintenance.AuditKeepDays
@@ -147,7 +145,20 @@ func coreOptions(cfg config.Config) kiosk.Options {
 	if cfg.Scanner.USB != "" {
 		o.Info.Scanner = "USB " + cfg.Scanner.USB
 	}
+	coreHours(&o, cfg.Hours)
 	return o
+}
+
+// libraryTexts maps the library's own words, per language, onto the core.
+func libraryTexts(o *kiosk.Options, cfg config.Config) {
+	o.SortBins = make(map[string]i18n.Texts, len(cfg.Returns.SortBins))
+	for bin, t := range cfg.Returns.SortBins {
+		o.SortBins[bin] = t.Texts()
+	}
+	o.HoldShelf = cfg.Returns.HoldShelf.Texts()
+	o.StaffDesk = cfg.Returns.StaffDesk.Texts()
+	o.ReturnShelf = cfg.Returns.DefaultShelf.Texts()
+	o.PayWhere = cfg.Library.PayWhere.Texts()
 }
 
 // receiptOptions maps the [printer] section onto the receipt layout.
@@ -156,7 +167,7 @@ func receiptOptions(c config.Printer) printer.Options {
 	if c.Columns > 0 {
 		o.Columns = c.Columns
 	}
-	o.Footer = c.Footer
+	o.Footer = c.Footer.In(i18n.Default)
 	o.PrintPatronName = c.PrintPatronName
 	if c.Code != "" {
 		o.Code = printer.Code(c.Code)
@@ -272,7 +283,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	if prn != nil {
 		r := kiosk.NewESCPOSReceipts(prn, bundle, popts, cfg.Library.Name, cfg.Library.Branch)
 		r.SetKioskID(cfg.Kiosk.ID)
-		r.SetFooters(cfg.Printer.Footers)
+		r.SetFooters(cfg.Printer.Footer.Texts())
 		receipts = r
 	}
 
@@ -289,6 +300,8 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		Observer: observer,
 		// Offline returns stop while NTP has not set the clock.
 		ClockSync: kiosk.ClockSynchronised,
+		// The screen goes off outside opening hours.
+		Display: newDPMS(cfg.Hours.Output),
 	}, screen)
 	if err != nil {
 		return fail(err)

@@ -34,7 +34,7 @@ func TestOptionsFromExampleConfig(t *testing.T) {
 		t.Errorf("no printer but receipt policy %q", o.Receipt)
 	}
 	p := receiptOptions(cfg.Printer)
-	if !p.PrintPatronName || p.Columns != cfg.Printer.Columns || p.Footer != cfg.Printer.Footer || p.Code != printer.Code(cfg.Printer.Code) {
+	if !p.PrintPatronName || p.Columns != cfg.Printer.Columns || p.Footer != cfg.Printer.Footer.In("da") || p.Code != printer.Code(cfg.Printer.Code) {
 		t.Errorf("receipt options %+v", p)
 	}
 }

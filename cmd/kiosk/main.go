@@ -155,6 +155,7 @@ func run(o options) error {
 		}
 		defer d.Close()
 		fwd.set(d.Kiosk, func(s string) { _ = d.Scan(s) })
+		startControl(ctx, d.Kiosk, cfg, o, bundle, log)
 		wld = d
 		if o.script == "" {
 			// The panel opens after the kiosk window, so it stays on top.
@@ -169,6 +170,7 @@ func run(o options) error {
 			default:
 			}
 		}()
+		extra.started = func(k *kiosk.Kiosk) { startControl(ctx, k, cfg, o, bundle, log) }
 		go keepStarting(ctx, cfg, bundle, r, log, fwd, closers, extra)
 	}
 	// systemd learns the kiosk is up once its window exists, also when the
@@ -302,6 +304,9 @@ func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r
 		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log, extra)
 		if err == nil {
 			fwd.set(k, func(s string) { k.Scan([]byte(s)) })
+			if extra.started != nil {
+				extra.started(k)
+			}
 			closers <- closeFn
 			return
 		}

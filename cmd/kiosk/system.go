@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/metrics"
 )
 
@@ -23,6 +24,8 @@ type coreExtras struct {
 	// metrics is the Prometheus adapter when [metrics] listen is set, nil
 	// otherwise.
 	metrics *metrics.Metrics
+	// started is called once the core runs (the control socket).
+	started func(k *kiosk.Kiosk)
 }
 
 // fileSum is the SHA-256 of a file in hex, "" when there is no file.
@@ -58,7 +61,7 @@ func (s systemdActions) Restart(context.Context) error {
 // Reboot asks logind through systemctl; it allows the user of the active
 // seat (the kiosk's cage session) to reboot without a password.
 func (s systemdActions) Reboot(ctx context.Context) error {
-	s.log.Warn("maintenance: rebooting at a technician's request")
+	s.log.Warn("maintenance: rebooting (a technician's request or the nightly reboot)")
 	out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("systemctl reboot: %w: %s", err, out)

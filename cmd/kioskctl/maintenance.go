@@ -109,11 +109,20 @@ func runAudit(args []string, out io.Writer) error {
 	entries, err := kiosk.ReadAudit(*dir)
 	for _, e := range entries {
 		if *asJSON {
-			fmt.Fprintf(out, "{\"time\":%q,\"kiosk\":%q,\"tech\":%q,\"action\":%q,\"result\":%q,\"detail\":%q}\n",
-				e.Time.Format("2006-01-02T15:04:05.000Z07:00"), e.Kiosk, e.Tech, e.Action, e.Result, e.Detail)
+			via := ""
+			if e.Via != "" && e.UID != nil {
+				via = fmt.Sprintf(",\"via\":%q,\"uid\":%d", e.Via, *e.UID)
+			}
+			fmt.Fprintf(out, "{\"time\":%q,\"kiosk\":%q,\"tech\":%q,\"action\":%q,\"result\":%q,\"detail\":%q%s}\n",
+				e.Time.Format("2006-01-02T15:04:05.000Z07:00"), e.Kiosk, e.Tech, e.Action, e.Result, e.Detail, via)
 			continue
 		}
 		tech := e.Tech
+		if e.Via != "" && e.UID != nil {
+			// A control-socket caller: who is the user id the kernel
+			// reported.
+			tech = fmt.Sprintf("%s:uid=%d", e.Via, *e.UID)
+		}
 		if tech == "" {
 			tech = "-"
 		}

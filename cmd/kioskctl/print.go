@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/danbib/kiosk/control"
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/printer"
 	"github.com/danbib/kiosk/printer/escpos"
@@ -25,7 +26,7 @@ import (
 var printerOpenUSB func(vid, pid uint16) (usbio.Transport, error)
 
 func init() {
-	register("print-test", "print a test receipt (-vid/-pid printer, default the first printer-class device; --to FILE for ESC/POS bytes, --png FILE)", runPrintTest)
+	register("print-test", "print a test receipt: on the running kiosk's printer through its control socket, or (-direct, -vid/-pid) the first printer-class device; --to FILE for ESC/POS bytes, --png FILE", runPrintTest)
 	register("printer status", "report the receipt printer's paper and cover state (-vid/-pid, default the first printer-class device; or -virtual)", runPrinterStatus)
 }
 
@@ -106,8 +107,15 @@ func runPrintTest(args []string, out io.Writer) error {
 	code := fs.String("code", "code128", "reference code: code128, qr or none")
 	logo := fs.String("logo", "", "PNG logo to print at the top")
 	timeout := fs.Duration("timeout", 5*time.Second, "write timeout")
+	socket := fs.String("socket", control.DefaultSocket, "with no printer or file named: print on the running kiosk's own printer through this control socket, when it is there")
+	direct := fs.Bool("direct", false, "open the USB printer here even when the kiosk's control socket is there")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *to == "" && *pngOut == "" && *vid == "" && *pid == "" && !*direct {
+		if done, err := printTestViaKiosk(*socket, out); done {
+			return err
+		}
 	}
 	b, err := i18n.NewBundle()
 	if err != nil {

@@ -58,8 +58,8 @@ type Options struct {
 	Branch string
 	// KioskID is the kiosk id printed in the receipts' transaction reference.
 	KioskID string
-	// Footers are receipt footers per language (printer.footers).
-	Footers map[string]string
+	// Footers is the receipt footer per language (printer.footer).
+	Footers i18n.Texts
 	// Scanner are the rules that tell card numbers and CPR numbers apart.
 	Scanner scanner.Rules
 	// Pad configures the virtual pad. The default takes the time a real

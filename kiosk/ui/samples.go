@@ -3,6 +3,7 @@ package ui
 import (
 	"time"
 
+	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/kiosk"
 )
 
@@ -18,9 +19,48 @@ type Sample struct {
 // change.
 var SampleDay = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
+// The sample library's own words, as its configuration would give them
+// (returns.default_shelf, returns.sort_bins, library.pay_where): the samples
+// carry them, and the catalog messages, the way the core does, so that a
+// sample renders through the same translation path as a session.
+var (
+	sampleReturnShelf = i18n.Texts{
+		"da": "Sæt materialet i den blå kasse til højre",
+		"en": "Put the item in the blue box on the right",
+		"de": "Stellen Sie das Medium in die blaue Kiste rechts",
+		"sv": "Lägg materialet i den blå lådan till höger",
+		"uk": "Покладіть матеріал у синю скриньку праворуч",
+		"pl": "Włóż materiał do niebieskiego pojemnika po prawej",
+		"tr": "Materyali sağdaki mavi kutuya koyun",
+	}
+	sampleSortBin = i18n.Texts{
+		"da": "3, den grønne", "en": "3, the green one", "de": "3, die grüne", "sv": "3, den gröna",
+		"uk": "3, зелена", "pl": "3, zielona", "tr": "3, yeşil olan",
+	}
+	samplePayWhere = i18n.Texts{
+		"da": "Gebyrer opkræves af kommunen.",
+		"en": "Fees are collected by the municipality.",
+		"de": "Gebühren zieht die Gemeinde ein.",
+		"sv": "Avgifterna tas ut av kommunen.",
+		"uk": "Збори стягує муніципалітет.",
+		"pl": "Opłaty pobiera gmina.",
+		"tr": "Ücretler belediye tarafından tahsil edilir.",
+	}
+	// sampleReserved is the core's reason for FBS's "[RESERVED]" with its
+	// Danish text, which stays a fallback only.
+	sampleReserved = kiosk.Text{ID: "refusal.reserved", Raw: "Materialet er reserveret til en anden låner"}
+	// sampleLibrarySays is the core's reason for a free text without a
+	// code it knows: the library system's words, marked as such.
+	sampleLibrarySays = kiosk.Text{ID: kiosk.MsgLibrarySays, Data: map[string]any{"Text": sampleFreeText}, Raw: sampleFreeText}
+)
+
+const sampleFreeText = "Fornyelse kræver kontakt til Filial Nord"
+
 // Samples returns one View of every screen (and of the mode banners and the
-// idle warning) in language lang. Titles and reasons are what a Danish
-// library system would send: they stay Danish in every language.
+// idle warning) in language lang. Titles, names and branches are what a
+// Danish library system would send: they stay Danish in every language;
+// every other text is a catalog message or the library's configured words,
+// as in a session.
 func Samples(lang string) []Sample {
 	due := SampleDay.AddDate(0, 0, 30)
 	base := kiosk.View{Lang: lang, PINLength: 4, Currency: "DKK", Paper: kiosk.PaperOK}
@@ -33,7 +73,7 @@ func Samples(lang string) []Sample {
 		{ItemID: "5012345678", Title: "Eventyr og historier", State: kiosk.ItemDone, Due: due, Parts: 1},
 		{ItemID: "5012345679", Title: "Mumitroldene på eventyr (lydbog, 3 cd'er)", State: kiosk.ItemIncomplete, Parts: 3, MissingParts: []int{2}},
 		{ItemID: "5012345680", Title: "Politikens bog om svampe", State: kiosk.ItemRefused, Parts: 1,
-			Reason: kiosk.Text{Raw: "Materialet er reserveret til en anden låner"}},
+			Reason: sampleReserved},
 		{ItemID: "5012345681", Title: "", State: kiosk.ItemReading, Parts: 1},
 	}
 	return []Sample{
@@ -41,13 +81,13 @@ func Samples(lang string) []Sample {
 		{"welcome-returns-only", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenWelcome
 			v.Mode = kiosk.ModeReturnsOnly
-			v.ModeReason = kiosk.Text{Raw: "Bibliotekssystemet svarer ikke."}
+			v.ModeReason = kiosk.Text{ID: kiosk.MsgModeOfflineReturns}
 		})},
 		{"identify", with(func(v *kiosk.View) { v.Screen = kiosk.ScreenIdentify; v.Typed = 6 })},
 		{"pin", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenPIN
 			v.PINDigits = 2
-			v.Message = kiosk.Text{Raw: "Forkert pinkode. Prøv igen."}
+			v.Message = kiosk.Text{ID: kiosk.MsgLoginWrongPIN, Data: map[string]any{"Left": 2}}
 		})},
 		{"loan", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenLoan
@@ -57,17 +97,19 @@ func Samples(lang string) []Sample {
 		})},
 		{"loan-blocked", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenLoan
-			v.Blocked = kiosk.Text{Raw: "Du har for mange overskredne lån."}
+			v.Blocked = kiosk.Text{ID: "block.too_many_overdue"}
 		})},
 		{"return", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenReturn
 			v.Items = []kiosk.ItemView{
 				{ItemID: "5012345682", Title: "Kogebog for travle", State: kiosk.ItemDone, Parts: 1,
-					Destination: kiosk.Text{Raw: "Sæt materialet i den blå kasse til højre"}},
+					Destination: kiosk.Text{ID: kiosk.MsgDestShelf, Lib: sampleReturnShelf}},
 				{ItemID: "5012345683", Title: "Havens fugle", State: kiosk.ItemDone, Parts: 1,
-					Destination: kiosk.Text{Raw: "Reserveret: læg materialet på reserveringshylden"}},
-				{ItemID: "5012345684", Title: "Fjernlån fra Aarhus", State: kiosk.ItemSeeStaff, Parts: 1,
-					Reason: kiosk.Text{Raw: "Sendes til Aarhus Hovedbibliotek"}},
+					Destination: kiosk.Text{ID: kiosk.MsgDestReservations}},
+				{ItemID: "5012345691", Title: "Dyr i Danmark", State: kiosk.ItemDone, Parts: 1,
+					Destination: kiosk.Text{ID: kiosk.MsgDestSortBin, Data: map[string]any{"Bin": sampleSortBin}}},
+				{ItemID: "5012345684", Title: "Fjernlån fra Aarhus", State: kiosk.ItemDone, Parts: 1,
+					Destination: kiosk.Text{ID: kiosk.MsgDestOtherLibrary, Data: map[string]any{"Library": "Aarhus Hovedbibliotek"}}},
 				{ItemID: "5012345685", Title: "", State: kiosk.ItemWorking, Parts: 1},
 			}
 		})},
@@ -80,7 +122,7 @@ func Samples(lang string) []Sample {
 				{ItemID: "5012345688", Title: "Strikkeopskrifter", State: kiosk.ItemDone, Due: SampleDay.AddDate(0, 0, 12)},
 				{ItemID: "5012345689", Title: "Rejsen til Island", State: kiosk.ItemDone, Due: due, Renewed: true},
 				{ItemID: "5012345690", Title: "Skaklærebogen", State: kiosk.ItemRefused, Due: SampleDay.AddDate(0, 0, 1),
-					Reason: kiosk.Text{Raw: "Materialet er reserveret til en anden låner"}},
+					Reason: sampleLibrarySays},
 			}
 		})},
 		{"account", with(func(v *kiosk.View) {
@@ -96,7 +138,7 @@ func Samples(lang string) []Sample {
 				{Title: "Klimaets historie", PickupAt: "Filial Nord"},
 			}
 			v.FeeTotal = 12500
-			v.PayWhere = kiosk.Text{Raw: "Gebyrer opkræves af kommunen."}
+			v.PayWhere = kiosk.Text{Lib: samplePayWhere}
 		})},
 		{"receipt", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenReceipt

@@ -24,20 +24,13 @@ func (r *Renderer) t(key string, data ...map[string]any) string {
 	return r.loc.T(key, data...)
 }
 
-// text renders a kiosk.Text: a catalog message when it has an ID the
-// catalogs know, else the library system's own words.
-func (r *Renderer) text(t kiosk.Text) string {
-	if t.ID != "" {
-		s := r.loc.T(t.ID, t.Data)
-		if s != t.ID || t.Raw == "" {
-			return s
-		}
-	}
-	return t.Raw
-}
+// text renders a kiosk.Text in the session's language (kiosk.Text.In): the
+// library's configured words, a catalog message, or the library system's
+// own words.
+func (r *Renderer) text(t kiosk.Text) string { return t.In(r.loc) }
 
 // empty reports whether a kiosk.Text has nothing to show.
-func empty(t kiosk.Text) bool { return t.ID == "" && t.Raw == "" }
+func empty(t kiosk.Text) bool { return t.ID == "" && t.Raw == "" && len(t.Lib) == 0 }
 
 // action registers what the button called name does, so that the script
 // player can press it, and returns the function to give the button.
