@@ -1375,6 +1375,10 @@ func (s *stepper) printed(e EvPrinted) {
 	s.endSession("printed")
 }
 
+// logSessionEnded is the log message of a session's end; the runner's
+// Observer bookkeeping reads the reason from it.
+const logSessionEnded = "session ended"
+
 // endSession sends 35, wipes everything about the patron and shows goodbye
 // (or serves a card scanned meanwhile).
 func (s *stepper) endSession(reason string) {
@@ -1403,7 +1407,7 @@ func (s *stepper) endSession(reason string) {
 	m.Busy = 0
 	// The goodbye screen still speaks the patron's language and size; both
 	// reset when it gives way to the welcome screen (or to the next card).
-	s.log("info", "session ended", "", reason)
+	s.log("info", logSessionEnded, "", reason)
 	if len(next) > 0 && m.Mode < ModeReturnsOnly {
 		m.resetLook()
 		m.State = StateWelcome

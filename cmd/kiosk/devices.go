@@ -206,6 +206,10 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	if err != nil {
 		return fail(err)
 	}
+	var observer kiosk.Observer
+	if extra.metrics != nil {
+		sopts.Observer, observer = extra.metrics, extra.metrics
+	}
 	pool := sip2.NewPool(cfg.SIP2.PoolSize, sopts)
 	closers = append(closers, func() { _ = pool.Close() })
 
@@ -293,6 +297,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
 		System:   systemdActions{log: log},
 		LogTail:  extra.logTail,
+		Observer: observer,
 		// Offline returns stop while NTP has not set the clock.
 		ClockSync: kiosk.ClockSynchronised,
 		// The screen goes off outside opening hours.
@@ -300,6 +305,9 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	}, screen)
 	if err != nil {
 		return fail(err)
+	}
+	if extra.metrics != nil {
+		extra.metrics.SetGauges(k.Gauges)
 	}
 	go func() { _ = watcher.Run(ctx) }()
 	go func() { _ = kiosk.FeedWatcher(ctx, watcher, k) }()

@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/metrics"
 )
 
 // coreExtras are what main knows and the core's wiring needs besides the
@@ -20,6 +21,9 @@ import (
 type coreExtras struct {
 	configSum string
 	logTail   func() []string
+	// metrics is the Prometheus adapter when [metrics] listen is set, nil
+	// otherwise.
+	metrics *metrics.Metrics
 	// started is called once the core runs (the control socket).
 	started func(k *kiosk.Kiosk)
 }
