@@ -36,6 +36,14 @@ type Ports struct {
 	// LogTail returns the last log lines, already redacted, newest first,
 	// for maintenance mode's log page; nil shows none.
 	LogTail func() []string
+	// ScanKind tells what kind of patron id a scan is (ScanKindCPR,
+	// ScanKindCard, ScanKindUnknown) for maintenance mode's scanner test;
+	// it must not keep text. nil says unknown for every scan.
+	ScanKind func(text []byte) string
+	// ScannerPresent tells whether the card scanner is plugged in, and
+	// whether that can be known at all (a keystroke wedge is a keyboard
+	// like any other); nil means unknown.
+	ScannerPresent func() (present, known bool)
 	// Host overrides the machine facts of the status screen (tests).
 	Host func(stateDir string) HostFacts
 	// ClockSync tells whether time synchronisation (NTP) has set the

@@ -44,12 +44,17 @@ func (s *stepper) handle(ev Event) {
 		}
 		s.input(e.In)
 	case EvScan:
+		if m.State.inMaint() {
+			s.maintScan(e.Text)
+			break
+		}
 		s.scan(e.Text)
 	case EvPadItem:
 		s.padItem(e.Item)
 	case EvPadRemoved:
 		s.padRemoved(e.ItemID)
 	case EvPadUnreadable:
+		s.unreadable(e.UID, e.Reason)
 		if m.State == StateLoan || m.State == StateReturn {
 			m.Message = Text{ID: MsgPadUnreadable}
 		}
@@ -92,6 +97,7 @@ func (s *stepper) handle(ev Event) {
 			// taken off meanwhile must not be lent in the next session. The
 			// watcher reports what lies there when the reader is back.
 			clear(m.Pad)
+			clear(m.PadUnreadable)
 			// Nor is it known whether the last session's items were lifted;
 			// forgetting them is the lesser harm than ignoring an item
 			// forever because its lifting was never seen.
@@ -123,6 +129,12 @@ func (s *stepper) handle(ev Event) {
 		}
 	case EvMaintResult:
 		s.maintResult(e)
+	case EvMaintAFI:
+		s.maintAFIWritten(e)
+	case EvMaintScan:
+		s.maintScanned(e)
+	case EvPadUnreadableGone:
+		delete(m.PadUnreadable, e.UID)
 	case EvMaintLog:
 		if m.State == StateMaintenance {
 			m.Maint.Log = e.Lines

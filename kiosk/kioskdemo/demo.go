@@ -231,7 +231,10 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 		Printer:  receipts,
 		Log:      log,
 		Identify: kiosk.ScannerIdentify(o.Scanner),
-		LogTail:  o.LogTail,
+		ScanKind: kiosk.ScannerKind(o.Scanner),
+		// The demo's scanner is the scenario's scan command: always there.
+		ScannerPresent: func() (bool, bool) { return true, true },
+		LogTail:        o.LogTail,
 	}, o.UI)
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)

@@ -115,6 +115,11 @@ func cloneView(v kiosk.View) kiosk.View {
 		mv.Queue = slices.Clone(mv.Queue)
 		mv.Journal = slices.Clone(mv.Journal)
 		mv.Log = slices.Clone(mv.Log)
+		mv.Tags = slices.Clone(mv.Tags)
+		if mv.Confirm != nil {
+			c := *mv.Confirm
+			mv.Confirm = &c
+		}
 		v.Maint = &mv
 	}
 	for i := range v.Items {
