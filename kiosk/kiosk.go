@@ -570,6 +570,13 @@ func (k *Kiosk) sip(f func(ctx context.Context) Event) {
 }
 
 func (k *Kiosk) goTag(x EffSecure) {
+	k.tagCall(func(ctx context.Context) Event { return k.execute(ctx, x) })
+}
+
+// tagCall runs f in a goroutine with one of the reader's slots and a 5 s
+// deadline, and posts its event: a loan's tag writes and a technician's
+// share the reader.
+func (k *Kiosk) tagCall(f func(ctx context.Context) Event) {
 	k.async(func() Event {
 		select {
 		case k.tagSem <- struct{}{}:
@@ -579,7 +586,7 @@ func (k *Kiosk) goTag(x EffSecure) {
 		defer func() { <-k.tagSem }()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return k.execute(ctx, x)
+		return f(ctx)
 	})
 }
 

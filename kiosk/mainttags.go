@@ -3,7 +3,6 @@ package kiosk
 import (
 	"context"
 	"slices"
-	"time"
 )
 
 // This file is the tag inspector, the technician's AFI write and the
@@ -293,15 +292,7 @@ var _ PadTagSink = (*Kiosk)(nil)
 func (k *Kiosk) performMaintTags(e Effect) bool {
 	switch x := e.(type) {
 	case EffMaintAFI:
-		k.async(func() Event {
-			select {
-			case k.tagSem <- struct{}{}:
-			case <-k.done:
-				return nil
-			}
-			defer func() { <-k.tagSem }()
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
+		k.tagCall(func(ctx context.Context) Event {
 			uid := ""
 			if len(x.Item.Tags) > 0 {
 				uid = x.Item.Tags[0]

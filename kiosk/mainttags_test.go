@@ -203,13 +203,8 @@ func TestMaintScannerTestShowsOnlyTheKind(t *testing.T) {
 // scanner test's text.
 func TestMaintRunnerAFIAndScan(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		dir := t.TempDir()
-		writePINFile(t, dir, techName, techPIN)
-		o := runnerOpts(t)
-		o.StateDir = dir + "/state"
-		o.MaintPINFile = dir + "/maintenance-pin"
 		var scanned []byte
-		r := newRigPorts(t, o, func(p *Ports) {
+		r, _ := maintPortsRig(t, func(p *Ports) {
 			p.ScanKind = func(text []byte) string { scanned = text; return ScanKindCard }
 		})
 		defer r.stop()
@@ -242,13 +237,8 @@ func TestMaintRunnerAFIAndScan(t *testing.T) {
 func TestMaintRestartAndRebootThroughSystem(t *testing.T) {
 	for _, withSystem := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
-			dir := t.TempDir()
-			writePINFile(t, dir, techName, techPIN)
-			o := runnerOpts(t)
-			o.StateDir = dir + "/state"
-			o.MaintPINFile = dir + "/maintenance-pin"
 			sys := &fakeSystem{}
-			r := newRigPorts(t, o, func(p *Ports) {
+			r, o := maintPortsRig(t, func(p *Ports) {
 				if withSystem {
 					p.System = sys
 				}
@@ -284,6 +274,17 @@ func TestMaintRestartAndRebootThroughSystem(t *testing.T) {
 			}
 		})
 	}
+}
+
+// maintPortsRig is maintRig with the ports changed by mod.
+func maintPortsRig(t *testing.T, mod func(*Ports)) (*rig, Options) {
+	t.Helper()
+	dir := t.TempDir()
+	writePINFile(t, dir, techName, techPIN)
+	o := runnerOpts(t)
+	o.StateDir = dir + "/state"
+	o.MaintPINFile = dir + "/maintenance-pin"
+	return newRigPorts(t, o, mod), o
 }
 
 type fakeSystem struct{ calls string }

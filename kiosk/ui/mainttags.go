@@ -77,7 +77,7 @@ func (r *Renderer) tagRow(t kiosk.InspectTag, selected bool) fyne.CanvasObject {
 		texts = lines(
 			container.NewBorder(nil, nil, nil, uid,
 				line(r.t("maint2.tags.item", map[string]any{"Item": t.ItemID, "Part": t.Part, "Parts": t.Parts}), true, widget.MediumImportance)),
-			line(r.t("maint2.tags.owner", map[string]any{"Owner": t.Owner, "Usage": r.t("maint2.usage."+strconv.Itoa(t.Usage)), "Version": t.Version}), false, widget.MediumImportance),
+			line(r.t("maint2.tags.owner", map[string]any{"Owner": t.Owner, "Usage": r.t("maint2.usage." + strconv.Itoa(t.Usage)), "Version": t.Version}), false, widget.MediumImportance),
 			container.NewBorder(nil, nil, afiLine, nil, crcLine))
 		if t.Flags != "" {
 			texts.Add(line(r.t("maint2.tags.flags", map[string]any{"Flags": t.Flags}), false, widget.WarningImportance))
