@@ -524,6 +524,8 @@ func TestMaintCatalog(t *testing.T) {
 			ReaderErr: "timeout", Paper: PaperNearEnd, NTP: "no", FreeBytes: 1 << 20, Mode: ModeNoReceipt, OutOfOrder: "network"},
 		{Queue: []QueueRow{{ItemID: "item-1"}}, Paper: PaperOut, PrinterNone: false, NTP: "unknown", FreeBytes: 100 << 20, Mode: ModeOutOfOrder},
 		{Paper: PaperOffline, PrinterNone: true, RTTCount: 1, RTTP95: time.Minute, FreeBytes: -1},
+		{Paper: PaperOffline, PrinterState: PrinterCoverOpen, ScannerKnown: true, ScannerPresent: true},
+		{ScannerKnown: true},
 	}
 	ids := map[string]bool{}
 	for _, r := range reports {
@@ -540,8 +542,12 @@ func TestMaintCatalog(t *testing.T) {
 	for _, id := range []string{MsgMaintWrong, MsgMaintLocked, MsgMaintCredUnavailable, MsgMaintForwarded, MsgMaintForwardOffline,
 		MsgMaintForwardRecover, MsgMaintSettled, MsgMaintSettleOpen, MsgMaintBusy, "maint.result.no_printer", "maint.result.print_failed",
 		"maint.result.printed", "maint.result.acs_failed", "maint.result.acs_ok", "maint.result.would_restart",
-		"maint.result.would_reboot", "maint.result.system_failed", "maint.result.system_requested"} {
+		"maint.result.would_reboot", "maint.result.system_failed", "maint.result.system_requested",
+		MsgMaintAFISecured, MsgMaintAFIUnsecured, MsgMaintAFIFailed, MsgMaintAFIGone} {
 		ids[id] = true
+	}
+	for _, k := range []string{ScanKindCPR, ScanKindCard, ScanKindUnknown} {
+		ids["maint2.scan.kind_"+k] = true
 	}
 	for _, p := range OutOfOrderPresets {
 		ids[forcedReason(p).ID] = true

@@ -314,7 +314,8 @@ func (r *Renderer) Snapshot() Snapshot {
 
 // Press taps the button called name: a catalog key ("ui.button.borrow"),
 // "key:7" for a keypad key, "lang:en" for a language button, "toggle:ID"
-// for a loan on the renew screen, or the button's visible text. It waits
+// for a loan on the renew screen, "tag:ITEM/PART" for a tag in the tag
+// inspector, or the button's visible text. It waits
 // for the UI goroutine and is safe from any goroutine.
 func (r *Renderer) Press(name string) error {
 	var err error
