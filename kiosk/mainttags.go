@@ -48,13 +48,17 @@ const ActionAFI = "afi-write"
 type (
 	// EffMaintAFI writes one tag's security state through the TagWriter
 	// port (Item holds only that tag) and reads it back.
+	// Tech is the technician, for the audit even when the answer comes
+	// after the mode ended.
 	EffMaintAFI struct {
 		Item    PadItem
 		Secured bool
+		Tech    string
 	}
 	// EvMaintAFI is the result of EffMaintAFI.
 	EvMaintAFI struct {
 		UID, ItemID string
+		Tech        string
 		Secured     bool
 		AFI         byte // the value written and read back
 		Err         error
@@ -136,7 +140,7 @@ func (s *stepper) maintTagInput(in Input) {
 		}
 		m.Maint.Busy = ActionAFI
 		one := PadItem{ItemID: p.ItemID, OwnerISIL: p.OwnerISIL, Parts: p.Parts, Tags: []string{c.UID}}
-		s.emit(EffMaintAFI{Item: one, Secured: c.Secured})
+		s.emit(EffMaintAFI{Item: one, Secured: c.Secured, Tech: m.Maint.Tech})
 	}
 }
 
@@ -155,9 +159,9 @@ func (s *stepper) maintAFIWritten(e EvMaintAFI) {
 	m := s.m
 	c := AFIRequest{UID: e.UID, ItemID: e.ItemID, Secured: e.Secured}
 	if e.Err != nil {
-		s.audit(ActionAFI, "failed", afiDetail(c)+": "+e.Err.Error())
+		s.emit(EffAudit{Tech: e.Tech, Action: ActionAFI, Result: "failed", Detail: afiDetail(c) + ": " + e.Err.Error()})
 	} else {
-		s.audit(ActionAFI, "ok", afiDetail(c))
+		s.emit(EffAudit{Tech: e.Tech, Action: ActionAFI, Result: "ok", Detail: afiDetail(c)})
 		if p, ok := m.Pad[e.ItemID]; ok {
 			p.Details = slices.Clone(p.Details)
 			for i := range p.Details {
@@ -298,7 +302,7 @@ func (k *Kiosk) performMaintTags(e Effect) bool {
 				uid = x.Item.Tags[0]
 			}
 			err := k.ports.Tags.SetSecured(ctx, x.Item, x.Secured)
-			return EvMaintAFI{UID: uid, ItemID: x.Item.ItemID, Secured: x.Secured, AFI: k.afiFor(x.Secured), Err: err}
+			return EvMaintAFI{UID: uid, ItemID: x.Item.ItemID, Tech: x.Tech, Secured: x.Secured, AFI: k.afiFor(x.Secured), Err: err}
 		})
 	case EffMaintScan:
 		k.async(func() Event {

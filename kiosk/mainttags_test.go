@@ -119,7 +119,10 @@ func TestMaintAFIWriteNeedsConfirmation(t *testing.T) {
 	if m.Maint.Busy != ActionAFI {
 		t.Fatalf("busy %q", m.Maint.Busy)
 	}
-	m, effs = Step(m, EvMaintAFI{UID: uid, ItemID: "5012345678", Secured: true, AFI: 0x07})
+	if w.Tech != techName {
+		t.Fatalf("the write does not carry the technician: %+v", w)
+	}
+	m, effs = Step(m, EvMaintAFI{UID: uid, ItemID: "5012345678", Tech: w.Tech, Secured: true, AFI: 0x07})
 	a, ok := hasEffect[EffAudit](effs)
 	if !ok || a.Action != ActionAFI || a.Result != "ok" || a.Tech != techName || !strings.Contains(a.Detail, "5012345678") {
 		t.Fatalf("audit %+v", a)
@@ -135,14 +138,26 @@ func TestMaintAFIWriteNeedsConfirmation(t *testing.T) {
 	// A failed write says so, with the error, and is audited as failed.
 	m, _ = Step(m, in(InMaintAFI{Secured: false}))
 	m, _ = Step(m, in(InMaintConfirm{Yes: true}))
-	m, effs = Step(m, EvMaintAFI{UID: uid, ItemID: "5012345678", Err: errors.New("rfid: tag not in the field")})
+	// The answer comes after the technician left: still audited, with the
+	// technician's name.
+	m, _ = Step(m, in(InMaintExit{}))
+	m, effs = Step(m, EvMaintAFI{UID: uid, ItemID: "5012345678", Tech: techName, Err: errors.New("rfid: tag not in the field")})
+	if a, _ := hasEffect[EffAudit](effs); a.Result != "failed" || a.Tech != techName || !strings.Contains(a.Detail, "not in the field") {
+		t.Fatalf("audit of a failure after the exit %+v", a)
+	}
+	m = inspectorModel(t)
+	m, _ = Step(m, EvPadItem{Item: setItem()})
+	m, _ = Step(m, in(InMaintSelectTag{UID: uid}))
+	m, _ = Step(m, in(InMaintAFI{Secured: false}))
+	m, _ = Step(m, in(InMaintConfirm{Yes: true}))
+	m, effs = Step(m, EvMaintAFI{UID: uid, ItemID: "5012345678", Tech: techName, Err: errors.New("rfid: tag not in the field")})
 	if a, _ := hasEffect[EffAudit](effs); a.Result != "failed" || !strings.Contains(a.Detail, "not in the field") {
 		t.Fatalf("audit of a failure %+v", a)
 	}
 	if r := m.View().Maint.Result; r.ID != MsgMaintAFIFailed || r.Data["Error"] != "rfid: tag not in the field" {
 		t.Fatalf("result of a failure %+v", r)
 	}
-	if g := m.View().Maint.Tags[1]; !g.Secured {
+	if g := m.View().Maint.Tags[1]; g.Secured || g.AFI != 0xC2 {
 		t.Fatal("a failed write changed the inspector")
 	}
 
