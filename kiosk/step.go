@@ -53,6 +53,12 @@ func (s *stepper) handle(ev Event) {
 		s.padItem(e.Item)
 	case EvPadRemoved:
 		s.padRemoved(e.ItemID)
+	case EvPadUnreadableGone:
+		delete(m.PadUnreadable, e.UID)
+	case EvMaintAFI:
+		s.maintAFIWritten(e)
+	case EvMaintScan:
+		s.maintScanned(e)
 	case EvPadUnreadable:
 		s.unreadable(e.UID, e.Reason)
 		if m.State == StateLoan || m.State == StateReturn {
@@ -129,12 +135,6 @@ func (s *stepper) handle(ev Event) {
 		}
 	case EvMaintResult:
 		s.maintResult(e)
-	case EvMaintAFI:
-		s.maintAFIWritten(e)
-	case EvMaintScan:
-		s.maintScanned(e)
-	case EvPadUnreadableGone:
-		delete(m.PadUnreadable, e.UID)
 	case EvMaintLog:
 		if m.State == StateMaintenance {
 			m.Maint.Log = e.Lines
