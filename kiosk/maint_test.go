@@ -547,7 +547,7 @@ func TestMaintCatalog(t *testing.T) {
 		ids[id] = true
 	}
 	for _, k := range []string{ScanKindCPR, ScanKindCard, ScanKindUnknown} {
-		ids["maint2.scan.kind_"+k] = true
+		ids["maint.scan.kind_"+k] = true
 	}
 	for _, p := range OutOfOrderPresets {
 		ids[forcedReason(p).ID] = true

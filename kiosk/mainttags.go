@@ -79,10 +79,10 @@ func (EvPadUnreadableGone) eventName() string { return "pad-unreadable-gone" }
 
 // Message ids of the tag inspector's and scanner test's results.
 const (
-	MsgMaintAFISecured   = "maint2.result.afi_secured"
-	MsgMaintAFIUnsecured = "maint2.result.afi_unsecured"
-	MsgMaintAFIFailed    = "maint2.result.afi_failed"
-	MsgMaintAFIGone      = "maint2.result.afi_gone"
+	MsgMaintAFISecured   = "maint.result.afi_secured"
+	MsgMaintAFIUnsecured = "maint.result.afi_unsecured"
+	MsgMaintAFIFailed    = "maint.result.afi_failed"
+	MsgMaintAFIGone      = "maint.result.afi_gone"
 )
 
 // padTag finds the tag uid among the pad's items.
@@ -208,7 +208,7 @@ func (s *stepper) maintScanned(e EvMaintScan) {
 	}
 	m.Maint.ScanKind = e.Kind
 	// Also as the page's result, at the top where the technician looks.
-	m.Maint.Result = Text{ID: "maint2.scan.kind_" + e.Kind}
+	m.Maint.Result = Text{ID: "maint.scan.kind_" + e.Kind}
 	s.audit("scanner-test", "ok", e.Kind)
 }
 

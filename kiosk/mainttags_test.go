@@ -320,7 +320,7 @@ func TestMaintStatusCoverAndScanner(t *testing.T) {
 		return StatusLine{}
 	}
 	r := StatusReport{Paper: PaperOffline, PrinterState: PrinterCoverOpen}
-	if l := line(r, "printer"); l.Level != LevelBad || l.Value.ID != "maint2.value.cover_open" || l.Advice.ID != "maint2.advice.cover_open" {
+	if l := line(r, "printer"); l.Level != LevelBad || l.Value.ID != "maint.value.cover_open" || l.Advice.ID != "maint.advice.cover_open" {
 		t.Errorf("cover open: %+v", l)
 	}
 	r = StatusReport{Paper: PaperOffline, PrinterState: "offline"}

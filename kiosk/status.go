@@ -196,8 +196,8 @@ func (r StatusReport) Lines() []StatusLine {
 	case r.PrinterNone:
 		add("printer", LevelUnknown, Text{ID: "maint.value.printer_none"}, "")
 	case r.PrinterState == PrinterCoverOpen:
-		add("printer", LevelBad, Text{ID: "maint2.value.cover_open"}, "")
-		out[len(out)-1].Advice = Text{ID: "maint2.advice.cover_open"}
+		add("printer", LevelBad, Text{ID: "maint.value.cover_open"}, "")
+		out[len(out)-1].Advice = Text{ID: "maint.advice.cover_open"}
 	case r.Paper == PaperOK:
 		add("printer", LevelOK, Text{ID: "maint.value.paper_ok"}, "")
 	case r.Paper == PaperNearEnd:
@@ -212,10 +212,10 @@ func (r StatusReport) Lines() []StatusLine {
 	case !r.ScannerKnown:
 		add("scanner", LevelUnknown, data("maint.value.scanner", "Scanner", r.Info.Scanner), "")
 	case r.ScannerPresent:
-		add("scanner", LevelOK, data("maint2.value.scanner_present", "Scanner", r.Info.Scanner), "")
+		add("scanner", LevelOK, data("maint.value.scanner_present", "Scanner", r.Info.Scanner), "")
 	default:
-		add("scanner", LevelBad, data("maint2.value.scanner_absent", "Scanner", r.Info.Scanner), "")
-		out[len(out)-1].Advice = Text{ID: "maint2.advice.scanner_absent"}
+		add("scanner", LevelBad, data("maint.value.scanner_absent", "Scanner", r.Info.Scanner), "")
+		out[len(out)-1].Advice = Text{ID: "maint.advice.scanner_absent"}
 	}
 
 	skew := "?"

@@ -116,7 +116,7 @@ func TestMaintTagInspectorInputs(t *testing.T) {
 	if err := r.Press("tag:E004010000000015"); err == nil {
 		t.Error("an unreadable tag can be selected")
 	}
-	if err := r.Press("maint2.button.secure"); err != nil {
+	if err := r.Press("maint.button.secure"); err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := rec.last(t).(kiosk.InMaintAFI); !ok || !got.Secured {
@@ -124,17 +124,17 @@ func TestMaintTagInspectorInputs(t *testing.T) {
 	}
 	v.Maint.Selected = ""
 	r.Render(v)
-	if err := r.Press("maint2.button.unsecure"); err == nil {
+	if err := r.Press("maint.button.unsecure"); err == nil {
 		t.Error("Unsecure works without a selection")
 	}
 	r.Render(sample(t, "en", "maint-tests-confirm"))
-	if err := r.Press("maint2.button.confirm"); err != nil {
+	if err := r.Press("maint.button.confirm"); err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := rec.last(t).(kiosk.InMaintConfirm); !ok || !got.Yes {
 		t.Fatalf("Yes sent %#v", rec.last(t))
 	}
-	if err := r.Press("maint2.button.cancel"); err != nil {
+	if err := r.Press("maint.button.cancel"); err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := rec.last(t).(kiosk.InMaintConfirm); !ok || got.Yes {

@@ -34,22 +34,22 @@ func (r *Renderer) maintInspector(mv *kiosk.MaintView) fyne.CanvasObject {
 		list.Add(r.tagRow(t, t.UID == mv.Selected && mv.Selected != ""))
 	}
 	if len(mv.Tags) == 0 {
-		list.Add(para(r.t("maint2.tags.empty"), widget.MediumImportance))
+		list.Add(para(r.t("maint.tags.empty"), widget.MediumImportance))
 	}
-	top := container.NewVBox(r.subheading("maint2.tags.heading"), r.hint("maint2.tags.hint"))
+	top := container.NewVBox(r.subheading("maint.tags.heading"), r.hint("maint.tags.hint"))
 	return container.NewBorder(top, nil, nil, nil, touchScroll(inset(list, 0, 4, 16, 4)))
 }
 
 // maintAFIButtons secure or unsecure the selected tag (after a
 // confirmation); they are disabled until a tag is selected.
 func (r *Renderer) maintAFIButtons(mv *kiosk.MaintView) []fyne.CanvasObject {
-	secure := r.iconButton("maint2.button.secure", theme.VisibilityOffIcon(), widget.MediumImportance, kiosk.InMaintAFI{Secured: true})
-	unsecure := r.iconButton("maint2.button.unsecure", theme.VisibilityIcon(), widget.MediumImportance, kiosk.InMaintAFI{Secured: false})
+	secure := r.iconButton("maint.button.secure", theme.VisibilityOffIcon(), widget.MediumImportance, kiosk.InMaintAFI{Secured: true})
+	unsecure := r.iconButton("maint.button.unsecure", theme.VisibilityIcon(), widget.MediumImportance, kiosk.InMaintAFI{Secured: false})
 	if mv.Selected == "" || mv.Busy != "" {
 		disable(secure)
 		disable(unsecure)
-		delete(r.actions, "maint2.button.secure")
-		delete(r.actions, "maint2.button.unsecure")
+		delete(r.actions, "maint.button.secure")
+		delete(r.actions, "maint.button.unsecure")
 	}
 	return []fyne.CanvasObject{secure, unsecure}
 }
@@ -57,30 +57,30 @@ func (r *Renderer) maintAFIButtons(mv *kiosk.MaintView) []fyne.CanvasObject {
 // tagRow is one tag: what it is, its data model fields, CRC and AFI.
 func (r *Renderer) tagRow(t kiosk.InspectTag, selected bool) fyne.CanvasObject {
 	var texts *fyne.Container
-	uid := widget.NewLabel(r.t("maint2.tags.uid", map[string]any{"UID": t.UID}))
+	uid := widget.NewLabel(r.t("maint.tags.uid", map[string]any{"UID": t.UID}))
 	if t.Problem != "" {
-		texts = lines(line(r.t("maint2.tags.unreadable_"+t.Problem), true, widget.DangerImportance), uid)
+		texts = lines(line(r.t("maint.tags.unreadable_"+t.Problem), true, widget.DangerImportance), uid)
 	} else {
 		crc := map[string]any{"CRC": fmt.Sprintf("%#04x", t.CRC)}
-		crcLine := line(r.t("maint2.tags.crc_ok", crc), false, widget.SuccessImportance)
+		crcLine := line(r.t("maint.tags.crc_ok", crc), false, widget.SuccessImportance)
 		if !t.CRCOK {
-			crcLine = line(r.t("maint2.tags.crc_bad", crc), true, widget.DangerImportance)
+			crcLine = line(r.t("maint.tags.crc_bad", crc), true, widget.DangerImportance)
 		}
 		afi := map[string]any{"AFI": fmt.Sprintf("%02X", t.AFI)}
-		afiLine := widget.NewLabel(r.t("maint2.tags.afi_unsecured", afi))
+		afiLine := widget.NewLabel(r.t("maint.tags.afi_unsecured", afi))
 		afiLine.Importance = widget.WarningImportance
 		if t.Secured {
-			afiLine.SetText(r.t("maint2.tags.afi_secured", afi))
+			afiLine.SetText(r.t("maint.tags.afi_secured", afi))
 			afiLine.Importance = widget.SuccessImportance
 		}
 		afiLine.TextStyle.Bold = true
 		texts = lines(
 			container.NewBorder(nil, nil, nil, uid,
-				line(r.t("maint2.tags.item", map[string]any{"Item": t.ItemID, "Part": t.Part, "Parts": t.Parts}), true, widget.MediumImportance)),
-			line(r.t("maint2.tags.owner", map[string]any{"Owner": t.Owner, "Usage": r.t("maint2.usage." + strconv.Itoa(t.Usage)), "Version": t.Version}), false, widget.MediumImportance),
+				line(r.t("maint.tags.item", map[string]any{"Item": t.ItemID, "Part": t.Part, "Parts": t.Parts}), true, widget.MediumImportance)),
+			line(r.t("maint.tags.owner", map[string]any{"Owner": t.Owner, "Usage": r.t("maint.usage." + strconv.Itoa(t.Usage)), "Version": t.Version}), false, widget.MediumImportance),
 			container.NewBorder(nil, nil, afiLine, nil, crcLine))
 		if t.Flags != "" {
-			texts.Add(line(r.t("maint2.tags.flags", map[string]any{"Flags": t.Flags}), false, widget.WarningImportance))
+			texts.Add(line(r.t("maint.tags.flags", map[string]any{"Flags": t.Flags}), false, widget.WarningImportance))
 		}
 	}
 	mark := theme.RadioButtonIcon()
@@ -101,32 +101,32 @@ func (r *Renderer) tagRow(t kiosk.InspectTag, selected bool) fyne.CanvasObject {
 
 // maintConfirm asks before one tag's AFI is written.
 func (r *Renderer) maintConfirm(c *kiosk.AFIRequest) fyne.CanvasObject {
-	key := "maint2.confirm.unsecure"
+	key := "maint.confirm.unsecure"
 	if c.Secured {
-		key = "maint2.confirm.secure"
+		key = "maint.confirm.secure"
 	}
 	question := widget.NewLabel(r.t(key, map[string]any{"Item": c.ItemID, "UID": c.UID}))
 	question.SizeName = theme.SizeNameSubHeadingText
 	question.TextStyle.Bold = true
 	question.Wrapping = fyne.TextWrapWord
-	yes := r.iconButton("maint2.button.confirm", theme.ConfirmIcon(), widget.HighImportance, kiosk.InMaintConfirm{Yes: true})
-	no := r.iconButton("maint2.button.cancel", theme.CancelIcon(), widget.MediumImportance, kiosk.InMaintConfirm{})
-	box := container.NewVBox(r.heading("maint2.confirm.heading"), inset(panel(question, colBannerWarn, nil), 0, 8, 0, 8),
-		r.hint("maint2.confirm.hint"), inset(container.NewHBox(yes, no), 0, 16, 0, 0))
+	yes := r.iconButton("maint.button.confirm", theme.ConfirmIcon(), widget.HighImportance, kiosk.InMaintConfirm{Yes: true})
+	no := r.iconButton("maint.button.cancel", theme.CancelIcon(), widget.MediumImportance, kiosk.InMaintConfirm{})
+	box := container.NewVBox(r.heading("maint.confirm.heading"), inset(panel(question, colBannerWarn, nil), 0, 8, 0, 8),
+		r.hint("maint.confirm.hint"), inset(container.NewHBox(yes, no), 0, 16, 0, 0))
 	return box
 }
 
 // maintScanTest is the scanner test: the kind of the last scan only.
 func (r *Renderer) maintScanTest(mv *kiosk.MaintView) fyne.CanvasObject {
-	box := container.NewVBox(r.subheading("maint2.scan.heading"), r.hint("maint2.scan.hint"))
+	box := container.NewVBox(r.subheading("maint.scan.heading"), r.hint("maint.scan.hint"))
 	if mv.ScanKind == "" {
-		box.Add(line(r.t("maint2.scan.none"), false, widget.MediumImportance))
+		box.Add(line(r.t("maint.scan.none"), false, widget.MediumImportance))
 	} else {
 		imp := widget.SuccessImportance
 		if mv.ScanKind == kiosk.ScanKindUnknown {
 			imp = widget.WarningImportance
 		}
-		box.Add(line(r.t("maint2.scan.kind_"+mv.ScanKind), true, imp))
+		box.Add(line(r.t("maint.scan.kind_"+mv.ScanKind), true, imp))
 	}
 	return box
 }
