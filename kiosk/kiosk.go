@@ -36,6 +36,14 @@ type Ports struct {
 	// LogTail returns the last log lines, already redacted, newest first,
 	// for maintenance mode's log page; nil shows none.
 	LogTail func() []string
+	// ScanKind tells what kind of patron id a scan is (ScanKindCPR,
+	// ScanKindCard, ScanKindUnknown) for maintenance mode's scanner test;
+	// it must not keep text. nil says unknown for every scan.
+	ScanKind func(text []byte) string
+	// ScannerPresent tells whether the card scanner is plugged in, and
+	// whether that can be known at all (a keystroke wedge is a keyboard
+	// like any other); nil means unknown.
+	ScannerPresent func() (present, known bool)
 	// Host overrides the machine facts of the status screen (tests).
 	Host func(stateDir string) HostFacts
 	// Observer is told what the kiosk did (sessions, loans, returns,
@@ -603,6 +611,13 @@ func (k *Kiosk) sip(f func(ctx context.Context) Event) {
 }
 
 func (k *Kiosk) goTag(x EffSecure) {
+	k.tagCall(func(ctx context.Context) Event { return k.execute(ctx, x) })
+}
+
+// tagCall runs f in a goroutine with one of the reader's slots and a 5 s
+// deadline, and posts its event: a loan's tag writes and a technician's
+// share the reader.
+func (k *Kiosk) tagCall(f func(ctx context.Context) Event) {
 	k.async(func() Event {
 		select {
 		case k.tagSem <- struct{}{}:
@@ -612,7 +627,7 @@ func (k *Kiosk) goTag(x EffSecure) {
 		defer func() { <-k.tagSem }()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return k.execute(ctx, x)
+		return f(ctx)
 	})
 }
 

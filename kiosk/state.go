@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"errors"
+	"maps"
 	"time"
 )
 
@@ -210,6 +211,9 @@ type Model struct {
 	Message   Text
 	Busy      int // patron-level calls in flight (login, account, renew all)
 	Pad       map[string]PadItem
+	// PadUnreadable are the tags on the pad that cannot be read, by UID,
+	// with why: for maintenance mode's tag inspector.
+	PadUnreadable map[string]string
 	// Carried are the items a session that has ended worked on and that
 	// were still on the pad when it ended. The next session leaves them
 	// alone until they have been lifted: otherwise a patron who taps Done
@@ -293,6 +297,7 @@ func (m Model) clone() Model {
 	for k, v := range m.Pad {
 		c.Pad[k] = v
 	}
+	c.PadUnreadable = maps.Clone(m.PadUnreadable)
 	c.Carried = make(map[string]bool, len(m.Carried))
 	for k, v := range m.Carried {
 		c.Carried[k] = v
@@ -322,7 +327,9 @@ type (
 	// EvPadRemoved is an item lifted off the pad.
 	EvPadRemoved struct{ ItemID string }
 	// EvPadUnreadable is a tag on the pad that is not a readable library tag.
-	EvPadUnreadable struct{}
+	// UID and Reason ("crc", "blank", "read") are set when the reader
+	// said which tag and why (the tag inspector shows them).
+	EvPadUnreadable struct{ UID, Reason string }
 	// EvTick is the runner's heartbeat (idle timer, goodbye timer).
 	EvTick struct{}
 	// EvStarted says how many journal entries were open at start.

@@ -287,17 +287,32 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		receipts = r
 	}
 
+	// The HID scanner's USB watch, opened before the core so that the
+	// status screen can say whether the scanner is plugged in.
+	var scannerWatch scannerPresence
+	if cfg.Scanner.USB != "" {
+		vid, pid, err := parseVIDPID(cfg.Scanner.USB)
+		if err != nil {
+			return fail(fmt.Errorf("scanner.usb: %w", err))
+		}
+		uo := usb.DefaultOptions()
+		uo.VID, uo.PID = vid, pid
+		scannerWatch.w = host.Watch(uo, usb.DefaultWatchOptions())
+	}
+
 	copts := coreOptions(cfg)
 	copts.Info.ConfigSum = extra.configSum
 	k, err := kiosk.New(copts, kiosk.Ports{
-		Library:  kiosk.NewSIP2Library(pool),
-		Tags:     kiosk.NewRFIDTags(reader),
-		Printer:  receipts,
-		Log:      log,
-		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
-		System:   systemdActions{log: log},
-		LogTail:  extra.logTail,
-		Observer: observer,
+		Library:        kiosk.NewSIP2Library(pool),
+		Tags:           kiosk.NewRFIDTags(reader),
+		Printer:        receipts,
+		Log:            log,
+		Identify:       kiosk.ScannerIdentify(scannerRules(cfg.Login)),
+		ScanKind:       kiosk.ScannerKind(scannerRules(cfg.Login)),
+		ScannerPresent: scannerWatch.present,
+		System:         systemdActions{log: log},
+		LogTail:        extra.logTail,
+		Observer:       observer,
 		// Offline returns stop while NTP has not set the clock.
 		ClockSync: kiosk.ClockSynchronised,
 		// The screen goes off outside opening hours.
@@ -313,14 +328,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	go func() { _ = kiosk.FeedWatcher(ctx, watcher, k) }()
 
 	// A HID scanner read directly: its keys never reach the screen.
-	if cfg.Scanner.USB != "" {
-		vid, pid, err := parseVIDPID(cfg.Scanner.USB)
-		if err != nil {
-			return fail(fmt.Errorf("scanner.usb: %w", err))
-		}
-		uo := usb.DefaultOptions()
-		uo.VID, uo.PID = vid, pid
-		w := host.Watch(uo, usb.DefaultWatchOptions())
+	if w := scannerWatch.w; w != nil {
 		go func() { _ = w.Run(ctx) }()
 		scans := make(chan scanner.Scan, 4)
 		hid := scanner.NewHID(w, log, scanner.DefaultHIDOptions())
@@ -343,6 +351,19 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		}
 	}()
 	return k, closeAll, nil
+}
+
+// scannerPresence tells the status screen whether the HID scanner is
+// plugged in; a keystroke wedge (no watch) is a keyboard, which the kiosk
+// cannot tell from any other, so its presence is unknown.
+type scannerPresence struct{ w *usb.Watcher }
+
+func (s scannerPresence) present() (present, known bool) {
+	if s.w == nil {
+		return false, false
+	}
+	st, _ := s.w.State()
+	return st == usb.StatePresent, true
 }
 
 func scannerRules(c config.Login) scanner.Rules {

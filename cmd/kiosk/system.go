@@ -42,16 +42,17 @@ func fileSum(path string) string {
 }
 
 // restartExitCode is the exit status with which the kiosk asks systemd to
-// start it again: the unit restarts on failure, and the kiosk user may not
-// restart a system unit itself (NoNewPrivileges, no polkit rule).
+// start it again: the unit restarts it (Restart=always in
+// packaging/systemd/kiosk.service), and the kiosk user may not restart a
+// system unit itself (NoNewPrivileges, no polkit rule).
 const restartExitCode = 75
 
 // systemdActions are maintenance mode's restart and reboot.
 type systemdActions struct{ log logrus.FieldLogger }
 
 // Restart ends the process with a failure status a moment later, so the
-// audit line and the screen's answer get out first; systemd's
-// Restart=on-failure starts the kiosk again.
+// audit line and the screen's answer get out first; systemd's Restart=
+// starts the kiosk again.
 func (s systemdActions) Restart(context.Context) error {
 	s.log.Warn("maintenance: restarting the kiosk at a technician's request")
 	time.AfterFunc(time.Second, func() { os.Exit(restartExitCode) })

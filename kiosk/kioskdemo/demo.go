@@ -244,8 +244,11 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 		Printer:  receipts,
 		Log:      log,
 		Identify: kiosk.ScannerIdentify(o.Scanner),
-		LogTail:  o.LogTail,
-		Observer: o.Observer,
+		ScanKind: kiosk.ScannerKind(o.Scanner),
+		// The demo's scanner is the scenario's scan command: always there.
+		ScannerPresent: func() (bool, bool) { return true, true },
+		LogTail:        o.LogTail,
+		Observer:       o.Observer,
 	}, o.UI)
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)
