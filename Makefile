@@ -10,7 +10,7 @@ TAGS := gles
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all setup build lint test test-only bench fuzz demo soak image image-test clean
+.PHONY: all setup build lint test test-only fleet-test bench fuzz demo soak image image-test clean
 
 all: build
 
@@ -47,6 +47,14 @@ RACE_SOAK_SESSIONS ?= 2000
 test-only:
 	$(GO) test -tags $(TAGS) -count=1 -timeout 15m ./...
 	KIOSK_SOAK_SESSIONS=$(RACE_SOAK_SESSIONS) $(GO) test -tags $(TAGS) -race -count=1 -timeout 15m $(RACE_PKGS)
+	@$(MAKE) --no-print-directory fleet-test
+
+# Two headless kiosk cores scraped by a real Prometheus (scripts/fleet-test.sh,
+# packaging/monitoring/README.md); about 20 s, so `make test` runs it too.
+# Only this target installs Debian's prometheus (and curl), when missing.
+fleet-test:
+	@bash scripts/setup-deps.sh fleet
+	@bash scripts/fleet-test.sh
 
 # The stack rows come from Go benchmarks; the ui_ rows from the real kiosk
 # window and a bare Fyne window under Xvfb (scripts/bench-ui.sh).

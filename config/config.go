@@ -34,6 +34,7 @@ type Config struct {
 	Scanner     Scanner     `toml:"scanner"`
 	Maintenance Maintenance `toml:"maintenance"`
 	Screen      Screen      `toml:"screen"`
+	Metrics     Metrics     `toml:"metrics"`
 	Control     Control     `toml:"control"`
 	Hours       Hours       `toml:"hours"`
 }
@@ -208,6 +209,26 @@ type Maintenance struct {
 	AuditKeepDays int `toml:"audit_keep_days"`
 }
 
+// Metrics configures the Prometheus listener (/metrics and /healthz).
+type Metrics struct {
+	// Listen is the listener's host:port; empty (the default) serves no
+	// metrics.
+	Listen string `toml:"listen"`
+	// CertFile and KeyFile are the listener's TLS certificate and key;
+	// ClientCAFile pins the CA whose client certificates may scrape. TLS
+	// takes all three.
+	CertFile     string `toml:"cert_file"`
+	KeyFile      string `toml:"key_file"` // readable only by the owner
+	ClientCAFile string `toml:"client_ca_file"`
+	// InsecureOK allows a listener that is not on loopback without TLS:
+	// anyone who reaches the port can read the metrics (no patron data, but
+	// the kiosk's state).
+	InsecureOK bool `toml:"insecure_ok"`
+}
+
+// TLS reports whether the metrics listener is configured with TLS.
+func (m Metrics) TLS() bool { return m.CertFile != "" || m.KeyFile != "" || m.ClientCAFile != "" }
+
 // Duration is a time.Duration written as "30s", "15m" in TOML.
 type Duration struct{ time.Duration }
 
@@ -312,7 +333,8 @@ func load(path string, demo bool) (Config, error) {
 	}
 	base := filepath.Dir(abs)
 	for _, p := range []*string{&c.SIP2.PasswordFile, &c.SIP2.TLS.CAFile, &c.SIP2.TLS.CertFile,
-		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile, &c.Screen.LogoFile} {
+		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile,
+		&c.Metrics.CertFile, &c.Metrics.KeyFile, &c.Metrics.ClientCAFile, &c.Screen.LogoFile} {
 		*p = resolve(base, *p)
 	}
 	c.Library.PayWhere = c.Library.PayWhere.with(c.Library.PayWhereIn)
@@ -339,6 +361,11 @@ func (c *Config) readSecrets() []error {
 	if c.SIP2.TLS.KeyFile != "" {
 		if err := checkSecretFile(c.SIP2.TLS.KeyFile); err != nil {
 			errs = append(errs, fmt.Errorf("config: sip2.tls.key_file: %w", err))
+		}
+	}
+	if c.Metrics.KeyFile != "" {
+		if err := checkSecretFile(c.Metrics.KeyFile); err != nil {
+			errs = append(errs, fmt.Errorf("config: metrics.key_file: %w", err))
 		}
 	}
 	if c.Maintenance.PINFile != "" {
@@ -715,6 +742,7 @@ func (c *Config) validate(demo bool) []error {
 			}
 			return nil
 		},
+		func() error { return c.Metrics.check() },
 		func() error {
 			if g := c.Scanner.KeystrokeGap.Duration; g < 5*time.Millisecond || g > 500*time.Millisecond {
 				return &Error{"scanner.keystroke_gap", c.Scanner.KeystrokeGap, "between 5ms and 500ms"}
@@ -754,6 +782,39 @@ func (c *Config) validate(demo bool) []error {
 	errs = append(errs, c.Hours.validate()...)
 	errs = append(errs, c.checkTexts()...)
 	return append(errs, c.validateScreen()...)
+}
+
+// check validates the metrics listener: a host:port, TLS with all three
+// files or none, and TLS (or insecure_ok) off loopback.
+func (m Metrics) check() error {
+	if m.Listen == "" {
+		if m.TLS() {
+			return &Error{"metrics.listen", m.Listen, "a host:port such as \"0.0.0.0:9464\" when metrics.cert_file, key_file or client_ca_file is set"}
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(m.Listen)
+	if err != nil || port == "" {
+		return &Error{"metrics.listen", m.Listen, "a host:port such as \"127.0.0.1:9464\" or \"0.0.0.0:9464\", or empty for no metrics"}
+	}
+	if m.TLS() && (m.CertFile == "" || m.KeyFile == "" || m.ClientCAFile == "") {
+		return &Error{"metrics.cert_file", m.CertFile, "TLS needs metrics.cert_file, metrics.key_file and metrics.client_ca_file (the CA of the scrapers' client certificates) together"}
+	}
+	if !m.TLS() && !m.InsecureOK && !LoopbackHost(host) {
+		return &Error{"metrics.listen", m.Listen, "an address that is not on loopback needs TLS with client certificates (metrics.cert_file, key_file, client_ca_file), or metrics.insecure_ok = true to serve it in the clear"}
+	}
+	return nil
+}
+
+// LoopbackHost reports whether host (of a host:port) is "localhost" or a
+// loopback IP address. An empty host or an unspecified address listens on
+// every interface, so it is not loopback.
+func LoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // PlaintextAllowed says whether plain TCP may carry SIP2 to addr

@@ -36,8 +36,19 @@ type Ports struct {
 	// LogTail returns the last log lines, already redacted, newest first,
 	// for maintenance mode's log page; nil shows none.
 	LogTail func() []string
+	// ScanKind tells what kind of patron id a scan is (ScanKindCPR,
+	// ScanKindCard, ScanKindUnknown) for maintenance mode's scanner test;
+	// it must not keep text. nil says unknown for every scan.
+	ScanKind func(text []byte) string
+	// ScannerPresent tells whether the card scanner is plugged in, and
+	// whether that can be known at all (a keystroke wedge is a keyboard
+	// like any other); nil means unknown.
+	ScannerPresent func() (present, known bool)
 	// Host overrides the machine facts of the status screen (tests).
 	Host func(stateDir string) HostFacts
+	// Observer is told what the kiosk did (sessions, loans, returns,
+	// renewals, refusals), for the metrics; nil observes nothing.
+	Observer Observer
 	// ClockSync tells whether time synchronisation (NTP) has set the
 	// system clock: synced, and whether that is known at all. While it is
 	// known not to be, the clock is not trusted and offline returns stop,
@@ -83,6 +94,10 @@ type Kiosk struct {
 	stopTick func() bool
 
 	heartbeat atomic.Int64 // unix nanoseconds of the last event handled
+
+	// watch is the Observer's bookkeeping and the session id of the log
+	// lines; guarded by mu.
+	watch watch
 
 	// ctlMu guards the control callers waiting for their replies.
 	ctlMu   sync.Mutex
@@ -135,6 +150,7 @@ func New(opts Options, ports Ports, ui UI) (*Kiosk, error) {
 		tagSem: make(chan struct{}, 1),
 	}
 	k.model = NewModel(opts, ports.Identify, ports.Clock.Now())
+	k.watch = newWatch(k.model.Session)
 	// Card locks outlive a restart, or switching the kiosk off and on
 	// would undo them. A throttle that cannot be read starts empty rather
 	// than keep the kiosk out of service.
@@ -280,6 +296,11 @@ func (k *Kiosk) apply(ev Event) {
 	k.heartbeat.Store(m.Now.UnixNano())
 	next, effs := Step(m, ev)
 	k.model = next
+	// Log lines of this step carry the id of the session they belong to,
+	// also the line of its end.
+	before := k.watch
+	k.observe(ev, m, next, effs)
+	sid := logSession(before, k.watch)
 	view := next.View()
 	if view.ReceiptQR != "" {
 		if st, ok := k.ports.Printer.(ScreenTexter); ok {
@@ -299,6 +320,10 @@ func (k *Kiosk) apply(ev Event) {
 	ui := k.ui
 	k.mu.Unlock()
 	for _, e := range effs {
+		if l, ok := e.(EffLog); ok {
+			k.writeLog(l, sid)
+			continue
+		}
 		k.perform(e)
 	}
 	if ui != nil && changed {
@@ -416,21 +441,7 @@ func (k *Kiosk) perform(e Effect) {
 	case EffScreen:
 		k.setScreen(x.On)
 	case EffLog:
-		entry := k.log
-		if x.ItemID != "" {
-			entry = entry.WithField("item", x.ItemID)
-		}
-		if x.Reason != "" {
-			entry = entry.WithField("reason", x.Reason)
-		}
-		switch x.Level {
-		case "error":
-			entry.Error(x.Msg)
-		case "warn":
-			entry.Warn(x.Msg)
-		default:
-			entry.Info(x.Msg)
-		}
+		k.writeLog(x, "")
 	case EffJournal:
 		var err error
 		if x.Open {
@@ -458,6 +469,29 @@ func (k *Kiosk) perform(e Effect) {
 		k.async(func() Event { return EvQueueForwarded{Len: k.forwardQueue()} })
 	default:
 		k.sip(func(ctx context.Context) Event { return k.execute(ctx, e) })
+	}
+}
+
+// writeLog writes the log line of an EffLog, with the session's random id
+// when it belongs to one.
+func (k *Kiosk) writeLog(x EffLog, session string) {
+	entry := k.log
+	if session != "" {
+		entry = entry.WithField(logging.FieldSession, session)
+	}
+	if x.ItemID != "" {
+		entry = entry.WithField(logging.FieldItem, x.ItemID)
+	}
+	if x.Reason != "" {
+		entry = entry.WithField(logging.FieldReason, x.Reason)
+	}
+	switch x.Level {
+	case "error":
+		entry.Error(x.Msg)
+	case "warn":
+		entry.Warn(x.Msg)
+	default:
+		entry.Info(x.Msg)
 	}
 }
 
@@ -583,6 +617,13 @@ func (k *Kiosk) sip(f func(ctx context.Context) Event) {
 }
 
 func (k *Kiosk) goTag(x EffSecure) {
+	k.tagCall(func(ctx context.Context) Event { return k.execute(ctx, x) })
+}
+
+// tagCall runs f in a goroutine with one of the reader's slots and a 5 s
+// deadline, and posts its event: a loan's tag writes and a technician's
+// share the reader.
+func (k *Kiosk) tagCall(f func(ctx context.Context) Event) {
 	k.async(func() Event {
 		select {
 		case k.tagSem <- struct{}{}:
@@ -592,7 +633,7 @@ func (k *Kiosk) goTag(x EffSecure) {
 		defer func() { <-k.tagSem }()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return k.execute(ctx, x)
+		return f(ctx)
 	})
 }
 

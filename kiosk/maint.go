@@ -90,6 +90,13 @@ type Maint struct {
 	StatusAt  time.Time
 	Gathering bool
 	Log       []string // the last log lines, newest first, for the log page
+	// Selected is the UID of the tag chosen in the tag inspector, Confirm
+	// the AFI write waiting for the technician's yes.
+	Selected string
+	Confirm  *AFIRequest
+	// ScanKind is what the scanner test read last: a ScanKind constant,
+	// never the number.
+	ScanKind string
 	// Lock is the credential lockout, persisted in the state directory.
 	Lock MaintLock
 }
@@ -251,7 +258,8 @@ func (s *stepper) maintInput(in Input) bool {
 			return true
 		}
 		switch in.(type) {
-		case InMaintPage, InMaintOutOfOrder, InMaintAction, InMaintExit:
+		case InMaintPage, InMaintOutOfOrder, InMaintAction, InMaintExit,
+			InMaintSelectTag, InMaintAFI, InMaintConfirm:
 			return true // nothing outside the mode
 		}
 		return false
@@ -311,6 +319,10 @@ func (s *stepper) maintInput(in Input) bool {
 		if m.State == StateMaintenance {
 			s.maintAction(x.Action)
 		}
+	case InMaintSelectTag, InMaintAFI, InMaintConfirm:
+		if m.State == StateMaintenance {
+			s.maintTagInput(in)
+		}
 	}
 	return true
 }
@@ -321,6 +333,8 @@ func (s *stepper) maintPage(page string) {
 		if p == page {
 			m.Maint.Page = page
 			m.Maint.Result = Text{}
+			m.Maint.Confirm = nil
+			m.Maint.ScanKind = ""
 			switch page {
 			case PageLog:
 				s.emit(EffMaintLog{})

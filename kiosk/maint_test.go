@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -392,6 +393,18 @@ func TestMaintAuditOfAVisit(t *testing.T) {
 		watch()
 		r.send(InMaintAction{Action: ActionACSCheck})
 		watch()
+		// The tag inspector and an AFI write, and the scanner test with
+		// the patron's own card.
+		r.k.PadItem(setItem())
+		synctest.Wait()
+		r.send(InMaintPage{Page: PageTests}, InMaintSelectTag{UID: "E004010000000012"}, InMaintAFI{Secured: true})
+		watch()
+		r.send(InMaintConfirm{Yes: true})
+		synctest.Wait()
+		watch()
+		r.k.Scan([]byte(canaryCPR))
+		synctest.Wait()
+		watch()
 		r.send(InMaintOutOfOrder{Preset: "maintenance"})
 		watch()
 		r.send(InMaintExit{})
@@ -406,6 +419,8 @@ func TestMaintAuditOfAVisit(t *testing.T) {
 			{techName, "enter", "ok"},
 			{techName, ActionPrintTest, "ok"},
 			{techName, ActionACSCheck, "ok"},
+			{techName, ActionAFI, "ok"},
+			{techName, "scanner-test", "ok"},
 			{techName, "out-of-order-on", "ok"},
 			{techName, "exit", "exit"},
 		}
@@ -469,6 +484,13 @@ func viewTexts(v View) []string {
 		out = append(out, q.ItemID)
 	}
 	out = append(out, mv.Log...)
+	for _, tg := range mv.Tags {
+		out = append(out, fmt.Sprintf("%+v", tg))
+	}
+	if mv.Confirm != nil {
+		out = append(out, fmt.Sprintf("%+v", *mv.Confirm))
+	}
+	out = append(out, mv.ScanKind, mv.Selected)
 	for _, it := range v.Items {
 		out = append(out, it.Title, it.ItemID)
 	}
@@ -502,6 +524,8 @@ func TestMaintCatalog(t *testing.T) {
 			ReaderErr: "timeout", Paper: PaperNearEnd, NTP: "no", FreeBytes: 1 << 20, Mode: ModeNoReceipt, OutOfOrder: "network"},
 		{Queue: []QueueRow{{ItemID: "item-1"}}, Paper: PaperOut, PrinterNone: false, NTP: "unknown", FreeBytes: 100 << 20, Mode: ModeOutOfOrder},
 		{Paper: PaperOffline, PrinterNone: true, RTTCount: 1, RTTP95: time.Minute, FreeBytes: -1},
+		{Paper: PaperOffline, PrinterState: PrinterCoverOpen, ScannerKnown: true, ScannerPresent: true},
+		{ScannerKnown: true},
 	}
 	ids := map[string]bool{}
 	for _, r := range reports {
@@ -518,8 +542,12 @@ func TestMaintCatalog(t *testing.T) {
 	for _, id := range []string{MsgMaintWrong, MsgMaintLocked, MsgMaintCredUnavailable, MsgMaintForwarded, MsgMaintForwardOffline,
 		MsgMaintForwardRecover, MsgMaintSettled, MsgMaintSettleOpen, MsgMaintBusy, "maint.result.no_printer", "maint.result.print_failed",
 		"maint.result.printed", "maint.result.acs_failed", "maint.result.acs_ok", "maint.result.would_restart",
-		"maint.result.would_reboot", "maint.result.system_failed", "maint.result.system_requested"} {
+		"maint.result.would_reboot", "maint.result.system_failed", "maint.result.system_requested",
+		MsgMaintAFISecured, MsgMaintAFIUnsecured, MsgMaintAFIFailed, MsgMaintAFIGone} {
 		ids[id] = true
+	}
+	for _, k := range []string{ScanKindCPR, ScanKindCard, ScanKindUnknown} {
+		ids["maint.scan.kind_"+k] = true
 	}
 	for _, p := range OutOfOrderPresets {
 		ids[forcedReason(p).ID] = true

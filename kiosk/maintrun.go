@@ -102,7 +102,7 @@ func (k *Kiosk) performMaint(e Effect) bool {
 	case EffMaintAction:
 		k.async(func() Event { return k.maintAction(x) })
 	default:
-		return false
+		return k.performMaintTags(e)
 	}
 	return true
 }
@@ -247,6 +247,17 @@ func (k *Kiosk) statusReport() StatusReport {
 			r.ReaderErr = err.Error()
 		}
 		r.ReaderInfo = info
+	}
+	if ps, ok := k.ports.Printer.(PrinterStateReporter); ok && !m.Health.PrinterNone {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		st, err := ps.PrinterState(ctx)
+		cancel()
+		if err == nil {
+			r.PrinterState = st
+		}
+	}
+	if k.ports.ScannerPresent != nil {
+		r.ScannerPresent, r.ScannerKnown = k.ports.ScannerPresent()
 	}
 	hf := hostFacts(k.opts.StateDir)
 	if k.ports.Host != nil {

@@ -215,6 +215,24 @@ type PadItem struct {
 	Present   []int    // part numbers seen on the pad (1-based)
 	Tags      []string // the tags' UIDs (hex), for writing the security state
 	Secured   bool     // the tags' security state as read (all parts)
+	// Details are the tags' own fields as read, one per tag in Tags'
+	// order, for maintenance mode's tag inspector.
+	Details []PadTag
+}
+
+// PadTag is one tag of a pad item as the tag inspector shows it: the
+// tag's fields of the Danish data model and its security state. A library
+// tag holds nothing of a patron.
+type PadTag struct {
+	UID     string
+	Part    int
+	AFI     byte
+	Secured bool   // AFI is the configured secured value
+	Usage   int    // the data model's type of usage (0–9)
+	Version int    // the content parameter version, 1 today
+	CRC     uint16 // as stored on the tag
+	CRCOK   bool   // false only when the configuration accepts bad CRCs
+	Flags   string // what the decoder had to accept, "" for nothing
 }
 
 // Complete reports whether every part of the set is on the pad.
@@ -307,6 +325,17 @@ const (
 	PaperOut     = "out"
 	PaperOffline = "offline"
 )
+
+// PrinterCoverOpen is the PrinterStateReporter's word for an open cover.
+const PrinterCoverOpen = "cover-open"
+
+// PrinterStateReporter is optionally implemented by a ReceiptPrinter: the
+// printer's state in one word ("ready", "paper-near-end", "paper-out",
+// "cover-open", "offline", "error", "disconnected"), which tells an open
+// cover apart from the paper states, for the status screen.
+type PrinterStateReporter interface {
+	PrinterState(ctx context.Context) (string, error)
+}
 
 // PrinterStatus is optionally implemented by a ReceiptPrinter to report its
 // paper state to the health registry.

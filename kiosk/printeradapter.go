@@ -126,6 +126,17 @@ func (e *ESCPOSReceipts) PrintTest(ctx context.Context) error {
 	return e.p.Print(ctx, job)
 }
 
+// PrinterState reports the printer's state word (printer.State), which
+// tells an open cover (DLE EOT 2, bit 2) from the other reasons it is
+// offline.
+func (e *ESCPOSReceipts) PrinterState(ctx context.Context) (string, error) {
+	st, err := e.p.Status(ctx)
+	if err != nil {
+		return st.State().String(), err
+	}
+	return st.State().String(), nil
+}
+
 // Paper reports "ok", "near-end", "out" or "offline".
 func (e *ESCPOSReceipts) Paper(ctx context.Context) (string, error) {
 	st, err := e.p.Status(ctx)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/danbib/kiosk/i18n"
 	"github.com/danbib/kiosk/printer"
+	"github.com/danbib/kiosk/printer/escpos"
 	"github.com/danbib/kiosk/printer/printertest"
 )
 
@@ -70,5 +71,35 @@ func TestESCPOSReceiptsScreenText(t *testing.T) {
 	}
 	if strings.Contains(flat, "loan 3800000951") {
 		t.Errorf("screen text is the core's raw list, not the receipt:\n%s", text)
+	}
+}
+
+// The printer's state word tells an open cover from paper out, which the
+// paper word (the health registry's) does not.
+func TestESCPOSReceiptsPrinterState(t *testing.T) {
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prn := printertest.New(576)
+	r := NewESCPOSReceipts(prn, bundle, printer.DefaultOptions(), "Demobiblioteket", "Hovedbiblioteket")
+	ctx := context.Background()
+	for _, c := range []struct {
+		paper      escpos.Paper
+		cover      bool
+		state, pap string
+	}{
+		{escpos.PaperOK, false, "ready", PaperOK},
+		{escpos.PaperNearEnd, false, "paper-near-end", PaperNearEnd},
+		{escpos.PaperOut, false, "paper-out", PaperOut},
+		{escpos.PaperOK, true, PrinterCoverOpen, PaperOffline},
+	} {
+		prn.SetPaper(c.paper)
+		prn.SetCoverOpen(c.cover)
+		st, err := r.PrinterState(ctx)
+		p, _ := r.Paper(ctx)
+		if err != nil || st != c.state || p != c.pap {
+			t.Errorf("paper %v cover %v: state %q paper %q (%v), want %q %q", c.paper, c.cover, st, p, err, c.state, c.pap)
+		}
 	}
 }

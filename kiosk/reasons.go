@@ -134,17 +134,14 @@ func reasonFrom(msgs []string, fallback string) Text {
 		if m == "" {
 			continue
 		}
-		if strings.HasPrefix(m, "[") {
-			if end := strings.Index(m, "]"); end > 0 {
-				code := strings.ToUpper(strings.TrimSpace(m[1:end]))
-				if v, ok := knownCodes[code]; ok && id == "" {
-					id = v
-				}
-				if rest := strings.TrimSpace(m[end+1:]); rest != "" {
-					raw = append(raw, rest)
-				}
-				continue
+		if code, rest, ok := bracketCode(m); ok {
+			if v, ok := knownCodes[code]; ok && id == "" {
+				id = v
 			}
+			if rest != "" {
+				raw = append(raw, rest)
+			}
+			continue
 		}
 		raw = append(raw, m)
 	}
@@ -162,9 +159,49 @@ func reasonFrom(msgs []string, fallback string) Text {
 	return t
 }
 
-// destination decides where a returned item goes from the checkin answer.
-func destination(o *Options, r CheckinResult) Text {
-	var sendTo string
+// bracketCode splits a screen message that starts with a machine code in
+// square brackets ("[BEFORE_RENEW_PERIOD] Too early") into the code, in
+// upper case, and the rest.
+func bracketCode(m string) (code, rest string, ok bool) {
+	if !strings.HasPrefix(m, "[") {
+		return "", "", false
+	}
+	end := strings.Index(m, "]")
+	if end <= 0 {
+		return "", "", false
+	}
+	return strings.ToUpper(strings.TrimSpace(m[1:end])), strings.TrimSpace(m[end+1:]), true
+}
+
+// RefusalOther is the refusal code of the metrics for a refusal without a
+// known machine code: the label set stays bounded whatever an ACS sends.
+const RefusalOther = "other"
+
+// refusalCode is the library system's machine code of a refusal when it is
+// one the core knows, and RefusalOther otherwise.
+func refusalCode(msgs []string) string {
+	for _, m := range msgs {
+		if code, _, ok := bracketCode(strings.TrimSpace(m)); ok {
+			if _, known := knownCodes[code]; known {
+				return code
+			}
+		}
+	}
+	return RefusalOther
+}
+
+// The routes of a returned item, as the metrics count them.
+const (
+	RouteShelf   = "shelf"   // back on the shelf (or a sort bin for it)
+	RouteHold    = "hold"    // a hold here: the reservations shelf
+	RouteTransit = "transit" // to another branch or library
+	RouteStaff   = "staff"   // handed to staff
+	RouteOffline = "offline" // kept in the offline queue until the library system is back
+)
+
+// returnRoute reads where a returned item goes from the checkin answer, and
+// the library it is sent to when the answer names one.
+func returnRoute(r CheckinResult) (route, sendTo string) {
 	reserved := false
 	for _, m := range r.Messages {
 		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(m)), "reserveret") {
@@ -173,21 +210,34 @@ func destination(o *Options, r CheckinResult) Text {
 			sendTo = branch
 		}
 	}
+	switch {
+	case r.AlertType == "01" || reserved:
+		return RouteHold, sendTo
+	case r.AlertType == "02" || r.AlertType == "03" || r.AlertType == "04" || sendTo != "":
+		return RouteTransit, sendTo
+	case r.Alert:
+		return RouteStaff, sendTo
+	}
+	return RouteShelf, sendTo
+}
+
+// destination decides where a returned item goes from the checkin answer.
+func destination(o *Options, r CheckinResult) Text {
 	bin := func(label, fallback string, data map[string]any) Text {
 		if label != "" {
 			return Text{ID: MsgDestSortBin, Data: map[string]any{"Bin": label}}
 		}
 		return Text{ID: fallback, Data: data}
 	}
-	switch {
-	case r.AlertType == "01" || reserved:
+	switch route, sendTo := returnRoute(r); route {
+	case RouteHold:
 		return bin(o.HoldHereBin, MsgDestReservations, nil)
-	case r.AlertType == "02" || r.AlertType == "03" || r.AlertType == "04" || sendTo != "":
+	case RouteTransit:
 		if sendTo != "" {
 			return bin(o.TransitBin, MsgDestOtherLibrary, map[string]any{"Library": sendTo})
 		}
 		return bin(o.TransitBin, MsgDestStaff, nil)
-	case r.Alert:
+	case RouteStaff:
 		return Text{ID: MsgDestStaff}
 	}
 	if label, ok := o.SortBins[r.SortBin]; ok && r.SortBin != "" {

@@ -173,6 +173,17 @@ func (m Model) maintView() *MaintView {
 	if mv.Warning {
 		mv.IdleLeft = max(0, m.Opts.MaintIdle-m.Now.Sub(m.Maint.LastTouch))
 	}
+	if m.State == StateMaintenance && m.Maint.Page == PageTests {
+		mv.Tags = m.inspectTags()
+		if _, _, ok := m.padTag(m.Maint.Selected); ok {
+			mv.Selected = m.Maint.Selected
+		}
+		if c := m.Maint.Confirm; c != nil {
+			cc := *c
+			mv.Confirm = &cc
+		}
+		mv.ScanKind = m.Maint.ScanKind
+	}
 	if r := m.Maint.Status; r != nil {
 		mv.Lines = r.Lines()
 		mv.Queue, mv.Journal = r.Queue, r.Journal

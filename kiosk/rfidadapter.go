@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/danbib/kiosk/rfid"
@@ -46,6 +47,19 @@ func (t *RFIDTags) SetSecured(ctx context.Context, item PadItem, secured bool) e
 	return nil
 }
 
+// AFIFor is the AFI value the reader writes for a security state (its
+// options when it says, the Danish values otherwise).
+func (t *RFIDTags) AFIFor(secured bool) byte {
+	o := rfid.DefaultOptions()
+	if r, ok := t.r.(interface{ Options() rfid.Options }); ok {
+		o = r.Options()
+	}
+	if secured {
+		return o.AFISecured
+	}
+	return o.AFIUnsecured
+}
+
 // ReaderInfo asks the reader for its software version (FEIG Get Software
 // Version, 0x65), as "kioskctl rfid scan" does, for the status screen.
 func (t *RFIDTags) ReaderInfo(ctx context.Context) (string, error) {
@@ -71,8 +85,27 @@ func PadItemFrom(it rfid.Item) PadItem {
 		if !t.Secured {
 			p.Secured = false
 		}
+		d := PadTag{UID: t.UID.String(), Part: t.PartNo, AFI: t.AFI, Secured: t.Secured,
+			Usage: int(t.Usage), Version: int(t.Version), CRC: t.CRC, CRCOK: t.CRCOK}
+		if t.Flags != 0 {
+			d.Flags = t.Flags.String()
+		}
+		p.Details = append(p.Details, d)
 	}
 	return p
+}
+
+// unreadableReason sorts a watcher's unreadable-tag error into what the tag
+// inspector says: "crc" (the basic block's CRC does not hold), "blank" (no
+// data model content) or "read" (the memory could not be read).
+func unreadableReason(err error) string {
+	switch {
+	case errors.Is(err, ddm.ErrBadCRC):
+		return "crc"
+	case errors.Is(err, ddm.ErrBlank), errors.Is(err, ddm.ErrTooShort):
+		return "blank"
+	}
+	return "read"
 }
 
 // PadSink is what FeedWatcher feeds: the Kiosk implements it.
@@ -81,6 +114,15 @@ type PadSink interface {
 	PadRemoved(itemID string)
 	PadUnreadable()
 	SetReader(present bool)
+}
+
+// PadTagSink is optionally implemented by a PadSink that wants unreadable
+// tags by UID, with why they cannot be read, and when they leave (the
+// Kiosk does, for the tag inspector). FeedWatcher then calls these instead
+// of PadUnreadable.
+type PadTagSink interface {
+	PadUnreadableTag(uid, reason string)
+	PadUnreadableGone(uid string)
 }
 
 // FeedWatcher forwards the watcher's events to the kiosk until ctx ends. A
@@ -101,7 +143,15 @@ func FeedWatcher(ctx context.Context, w *rfid.Watcher, k PadSink) error {
 				delete(known, ev.Item.ID)
 				k.PadRemoved(ev.Item.ID)
 			case rfid.TagUnreadable:
-				k.PadUnreadable()
+				if ts, ok := k.(PadTagSink); ok {
+					ts.PadUnreadableTag(ev.UID.String(), unreadableReason(ev.Err))
+				} else {
+					k.PadUnreadable()
+				}
+			case rfid.UnreadableGone:
+				if ts, ok := k.(PadTagSink); ok {
+					ts.PadUnreadableGone(ev.UID.String())
+				}
 			case rfid.ReaderDown:
 				// The watcher forgets the pad and reports it again later.
 				clear(known)

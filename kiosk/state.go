@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"errors"
+	"maps"
 	"time"
 )
 
@@ -214,6 +215,9 @@ type Model struct {
 	Message   Text
 	Busy      int // patron-level calls in flight (login, account, renew all)
 	Pad       map[string]PadItem
+	// PadUnreadable are the tags on the pad that cannot be read, by UID,
+	// with why: for maintenance mode's tag inspector.
+	PadUnreadable map[string]string
 	// NoRenew says why none of the patron's loans can be renewed (the
 	// patron status's renewal denied or too many renewals), so the renew
 	// screen marks them before the patron ticks one.
@@ -301,6 +305,7 @@ func (m Model) clone() Model {
 	for k, v := range m.Pad {
 		c.Pad[k] = v
 	}
+	c.PadUnreadable = maps.Clone(m.PadUnreadable)
 	c.Carried = make(map[string]bool, len(m.Carried))
 	for k, v := range m.Carried {
 		c.Carried[k] = v
@@ -330,7 +335,9 @@ type (
 	// EvPadRemoved is an item lifted off the pad.
 	EvPadRemoved struct{ ItemID string }
 	// EvPadUnreadable is a tag on the pad that is not a readable library tag.
-	EvPadUnreadable struct{}
+	// UID and Reason ("crc", "blank", "read") are set when the reader
+	// said which tag and why (the tag inspector shows them).
+	EvPadUnreadable struct{ UID, Reason string }
 	// EvTick is the runner's heartbeat (idle timer, goodbye timer).
 	EvTick struct{}
 	// EvStarted says how many journal entries were open at start.

@@ -39,6 +39,15 @@ type StatusReport struct {
 
 	Paper       string
 	PrinterNone bool
+	// PrinterState is the printer's own word when it gives one (a
+	// PrinterStateReporter): "cover-open" tells an open cover from the
+	// other reasons it stands offline.
+	PrinterState string
+
+	// ScannerPresent is whether the card scanner is plugged in; without
+	// ScannerKnown (a keystroke wedge) the kiosk cannot tell.
+	ScannerPresent bool
+	ScannerKnown   bool
 
 	ClockSet bool
 	NTP      string         // "yes", "no" or "unknown" (the kernel's clock discipline)
@@ -186,6 +195,9 @@ func (r StatusReport) Lines() []StatusLine {
 	switch {
 	case r.PrinterNone:
 		add("printer", LevelUnknown, Text{ID: "maint.value.printer_none"}, "")
+	case r.PrinterState == PrinterCoverOpen:
+		add("printer", LevelBad, Text{ID: "maint.value.cover_open"}, "")
+		out[len(out)-1].Advice = Text{ID: "maint.advice.cover_open"}
 	case r.Paper == PaperOK:
 		add("printer", LevelOK, Text{ID: "maint.value.paper_ok"}, "")
 	case r.Paper == PaperNearEnd:
@@ -193,12 +205,18 @@ func (r StatusReport) Lines() []StatusLine {
 	case r.Paper == PaperOut:
 		add("printer", LevelBad, Text{ID: "maint.value.paper_out"}, "paper")
 	default:
-		// Offline covers a cover left open: the printers' status byte
-		// as the printer package reads it does not tell the two apart.
 		add("printer", LevelBad, Text{ID: "maint.value.printer_offline"}, "printer")
 	}
 
-	add("scanner", LevelUnknown, data("maint.value.scanner", "Scanner", r.Info.Scanner), "")
+	switch {
+	case !r.ScannerKnown:
+		add("scanner", LevelUnknown, data("maint.value.scanner", "Scanner", r.Info.Scanner), "")
+	case r.ScannerPresent:
+		add("scanner", LevelOK, data("maint.value.scanner_present", "Scanner", r.Info.Scanner), "")
+	default:
+		add("scanner", LevelBad, data("maint.value.scanner_absent", "Scanner", r.Info.Scanner), "")
+		out[len(out)-1].Advice = Text{ID: "maint.advice.scanner_absent"}
+	}
 
 	skew := "?"
 	if r.Skew != nil {

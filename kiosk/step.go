@@ -49,12 +49,23 @@ func (s *stepper) handle(ev Event) {
 		}
 		s.input(e.In)
 	case EvScan:
+		if m.State.inMaint() {
+			s.maintScan(e.Text)
+			break
+		}
 		s.scan(e.Text)
 	case EvPadItem:
 		s.padItem(e.Item)
 	case EvPadRemoved:
 		s.padRemoved(e.ItemID)
+	case EvPadUnreadableGone:
+		delete(m.PadUnreadable, e.UID)
+	case EvMaintAFI:
+		s.maintAFIWritten(e)
+	case EvMaintScan:
+		s.maintScanned(e)
 	case EvPadUnreadable:
+		s.unreadable(e.UID, e.Reason)
 		if m.State == StateLoan || m.State == StateReturn {
 			m.Message = Text{ID: MsgPadUnreadable}
 		}
@@ -98,6 +109,7 @@ func (s *stepper) handle(ev Event) {
 			// taken off meanwhile must not be lent in the next session. The
 			// watcher reports what lies there when the reader is back.
 			clear(m.Pad)
+			clear(m.PadUnreadable)
 			// Nor is it known whether the last session's items were lifted;
 			// forgetting them is the lesser harm than ignoring an item
 			// forever because its lifting was never seen.
@@ -1405,6 +1417,10 @@ func (s *stepper) printed(e EvPrinted) {
 	s.endSession("printed")
 }
 
+// logSessionEnded is the log message of a session's end; the runner's
+// Observer bookkeeping reads the reason from it.
+const logSessionEnded = "session ended"
+
 // endSession sends 35, wipes everything about the patron and shows goodbye
 // (or serves a card scanned meanwhile).
 func (s *stepper) endSession(reason string) {
@@ -1433,7 +1449,7 @@ func (s *stepper) endSession(reason string) {
 	m.Busy = 0
 	// The goodbye screen still speaks the patron's language and size; both
 	// reset when it gives way to the welcome screen (or to the next card).
-	s.log("info", "session ended", "", reason)
+	s.log("info", logSessionEnded, "", reason)
 	if len(next) > 0 && m.Mode < ModeReturnsOnly {
 		m.resetLook()
 		m.State = StateWelcome

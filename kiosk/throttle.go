@@ -245,6 +245,17 @@ func (t *Throttle) Succeed(k [32]byte) {
 	}
 }
 
+// LockedCards is how many cards are locked at now (for the metrics).
+func (t *Throttle) LockedCards(now time.Time) int {
+	n := 0
+	for _, c := range t.cards {
+		if now.Before(c.lockedUntil) {
+			n++
+		}
+	}
+	return n
+}
+
 // Cards is the number of cards the throttle remembers (for tests).
 func (t *Throttle) Cards() int { return len(t.cards) }
 

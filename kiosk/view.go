@@ -198,6 +198,15 @@ type MaintView struct {
 	Warning    bool // the idle exit is near
 	IdleLeft   time.Duration
 	Demo       bool // restart and reboot only say what they would do
+	// Tags are the tags on the pad for the tag inspector; Selected is the
+	// chosen tag's UID ("" for none, or when it left the pad); Confirm is
+	// the AFI write waiting for a yes.
+	Tags     []InspectTag
+	Selected string
+	Confirm  *AFIRequest
+	// ScanKind is the scanner test's last result: a ScanKind constant, ""
+	// before a scan. Never the number.
+	ScanKind string
 }
 
 // Input is what the UI sends to the core. Each is a small value type; the

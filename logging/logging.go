@@ -120,3 +120,78 @@ func OrDiscard(log logrus.FieldLogger) logrus.FieldLogger {
 	l.SetOutput(io.Discard)
 	return l
 }
+
+// The stable field names of the JSON log lines, so a log pipeline can count
+// and correlate them (docs/logging.md lists every one).
+const (
+	// FieldEvent names what happened, the same for every line of its kind
+	// (EventName of the message, unless the line set its own).
+	FieldEvent = "event"
+	// FieldKiosk is the kiosk's id (kiosk.id in the configuration).
+	FieldKiosk = "kiosk"
+	// FieldSession is a random id per patron session, never the patron.
+	FieldSession = "session"
+	// FieldItem is an item id (a barcode, never a title).
+	FieldItem = "item"
+	// FieldReason is a catalog message id, a state or an error.
+	FieldReason = "reason"
+	// FieldComponent is the part of the kiosk that wrote the line.
+	FieldComponent = "component"
+)
+
+// FieldsHook adds the kiosk id and the event name to every entry that does
+// not carry them yet.
+type FieldsHook struct{ kiosk string }
+
+// NewFieldsHook returns the hook for the kiosk with id kioskID.
+func NewFieldsHook(kioskID string) *FieldsHook { return &FieldsHook{kiosk: kioskID} }
+
+// Levels reports that the hook applies to every level.
+func (*FieldsHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+// Fire adds the fields in place.
+func (h *FieldsHook) Fire(e *logrus.Entry) error {
+	if _, ok := e.Data[FieldKiosk]; !ok && h.kiosk != "" {
+		e.Data[FieldKiosk] = h.kiosk
+	}
+	if _, ok := e.Data[FieldEvent]; !ok {
+		e.Data[FieldEvent] = EventName(e.Message)
+	}
+	return nil
+}
+
+// EventName turns a log message into a stable event name: its words in
+// lower case joined by "_", leaving out words with digits (counts, message
+// codes) after the first, and stopping at "=", "(", ";" or ",", after which
+// messages carry values. "kiosk: clock trusted = false after the 98's time"
+// becomes "kiosk_clock_trusted", "sip2: 11 timed out" "sip2_timed_out".
+func EventName(msg string) string {
+	var words []string
+	for i, tok := range strings.Fields(msg) {
+		cut := strings.IndexAny(tok, "=(;,")
+		if cut >= 0 {
+			tok = tok[:cut]
+		}
+		var w strings.Builder
+		digit := false
+		for _, r := range strings.ToLower(tok) {
+			switch {
+			case r >= 'a' && r <= 'z':
+				w.WriteRune(r)
+			case r >= '0' && r <= '9':
+				w.WriteRune(r)
+				digit = true
+			}
+		}
+		if w.Len() > 0 && (i == 0 || !digit) && len(words) < 8 {
+			words = append(words, w.String())
+		}
+		if cut >= 0 {
+			break
+		}
+	}
+	if len(words) == 0 {
+		return "log"
+	}
+	return strings.Join(words, "_")
+}

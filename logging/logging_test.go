@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -99,5 +100,50 @@ func TestOrDiscard(t *testing.T) {
 	l, _ := New(io.Discard, "info")
 	if got := OrDiscard(l); got != l {
 		t.Fatal("OrDiscard replaced a logger it was given")
+	}
+}
+
+func TestEventName(t *testing.T) {
+	for msg, want := range map[string]string{
+		"session ended":    "session_ended",
+		"item needs staff": "item_needs_staff",
+		"kiosk: clock trusted = false after the 98's":       "kiosk_clock_trusted",
+		"journal: item information failed; entry kept":      "journal_item_information_failed",
+		"kiosk: cannot start, trying again in 20s":          "kiosk_cannot_start",
+		"sip2: 11 timed out; resending the identical bytes": "sip2_timed_out",
+		"": "log",
+	} {
+		if got := EventName(msg); got != want {
+			t.Errorf("EventName(%q) = %q, want %q", msg, got, want)
+		}
+	}
+}
+
+func TestFieldsHookAddsKioskAndEvent(t *testing.T) {
+	var buf bytes.Buffer
+	l, err := New(&buf, "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.AddHook(NewFieldsHook("kiosk-7"))
+	l.Info("session ended")
+	l.WithField(FieldEvent, "own_name").WithField(FieldKiosk, "other").Info("something else")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got %q", buf.String())
+	}
+	for i, want := range []map[string]string{
+		{"event": "session_ended", "kiosk": "kiosk-7"},
+		{"event": "own_name", "kiosk": "other"},
+	} {
+		var got map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("line %d: %s = %v, want %q (%s)", i, k, got[k], v, lines[i])
+			}
+		}
 	}
 }

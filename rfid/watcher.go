@@ -72,6 +72,14 @@ type ItemTag struct {
 	AFI    byte
 	// Secured is AFI == Options.AFISecured of the watcher's reader options.
 	Secured bool
+	// The tag's own fields of the Danish data model beyond the item's, for
+	// maintenance mode's tag inspector: type of usage, content version, the
+	// stored CRC and whether it held, and what the decoder had to accept.
+	Usage   ddm.Usage
+	Version uint8
+	CRC     uint16
+	CRCOK   bool
+	Flags   ddm.Flags
 }
 
 // Item is an item (a set of one or more tagged parts) on the pad.
@@ -456,7 +464,8 @@ func (w *Watcher) regroup() {
 		}
 		it.Parts = max(it.Parts, d.Parts, 1)
 		it.Tags = append(it.Tags, ItemTag{UID: st.tag.UID, PartNo: d.PartNo, AFI: st.tag.AFI,
-			Secured: w.opts.Reader.Secured(st.tag.AFI)})
+			Secured: w.opts.Reader.Secured(st.tag.AFI),
+			Usage:   d.Usage, Version: d.Version, CRC: d.StoredCRC, CRCOK: d.CRCOK, Flags: d.Flags})
 		now[it.key()] = it
 	}
 	for k, it := range now {

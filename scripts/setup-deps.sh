@@ -16,6 +16,12 @@ packages=(
   umockdev gir1.2-umockdev-1.0 python3-gi
 )
 
+# `setup-deps.sh fleet` (make fleet-test) adds a real Prometheus, with its
+# promtool, and curl to query it; nothing else installs them.
+if [ "${1:-}" = fleet ]; then
+  packages+=(prometheus curl)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

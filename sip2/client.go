@@ -83,6 +83,48 @@ type Options struct {
 	TimeZone *time.Location
 	// Logger gets debug and warning lines; nil is silent.
 	Logger Logger
+	// Observer is told of every exchange and every reconnection, for the
+	// metrics; nil observes nothing.
+	Observer Observer
+}
+
+// Observer is told what the client did, without anything of a message's
+// content. Its methods are called with the client's lock held: they must be
+// quick and must not use the client.
+type Observer interface {
+	// Exchange reports one request (its code, e.g. "11") with its result
+	// (the Result constants) and how long it took, retries included.
+	Exchange(code Code, result string, d time.Duration)
+	// Reconnected reports a new connection after an earlier one was lost
+	// or dropped (not the first connection).
+	Reconnected()
+}
+
+// The results of an exchange, as an Observer is told them.
+const (
+	ResultOK      = "ok"       // answered
+	ResultUnknown = "unknown"  // ErrOutcomeUnknown: it may or may not have been done
+	ResultTimeout = "timeout"  // no answer in time
+	ResultNotSent = "not_sent" // nothing reached the library system (no connection)
+	ResultRefused = "refused"  // the login was refused
+	ResultError   = "error"    // anything else: a lost connection, a garbled or wrong answer
+)
+
+// resultOf classifies an exchange's error for an Observer.
+func resultOf(err error) string {
+	switch {
+	case err == nil:
+		return ResultOK
+	case errors.Is(err, ErrOutcomeUnknown):
+		return ResultUnknown
+	case errors.Is(err, ErrLoginFailed):
+		return ResultRefused
+	case errors.Is(err, ErrNotSent):
+		return ResultNotSent
+	case errors.Is(err, ErrTimeout):
+		return ResultTimeout
+	}
+	return ResultError
 }
 
 // DefaultOptions returns the defaults documented on Options.
@@ -131,6 +173,9 @@ type Client struct {
 	lastUsed time.Time
 	acs      *ACSStatus // last 98 seen
 	closed   bool
+	// connected is set once a connection was opened, so that later ones
+	// count as reconnections.
+	connected bool
 
 	// aliveCheckAfter is the idleness after which the connection is
 	// checked for a close by the ACS before use (1 s; tests lower it).
@@ -241,13 +286,17 @@ func unsafeOp(code Code) bool {
 // repeat, and ErrOutcomeUnknown for 11/29/09 whose fate is unknown.
 //
 // The request's AY is set by the client; callers leave Seq alone.
-func (c *Client) Do(ctx context.Context, req *Message) (*Message, error) {
+func (c *Client) Do(ctx context.Context, req *Message) (resp *Message, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return nil, ErrClosed
 	}
-	resp, err := c.doLocked(ctx, req, true)
+	if c.opts.Observer != nil {
+		start := time.Now()
+		defer func() { c.opts.Observer.Exchange(req.Code, resultOf(err), time.Since(start)) }()
+	}
+	resp, err = c.doLocked(ctx, req, true)
 	retry := false
 	switch {
 	case err == nil || ctx.Err() != nil || errors.Is(err, ErrOutcomeUnknown):
@@ -286,6 +335,10 @@ func (c *Client) connectLocked(ctx context.Context) error {
 	}
 	c.conn = conn
 	c.seq = -1
+	if c.connected && c.opts.Observer != nil {
+		c.opts.Observer.Reconnected()
+	}
+	c.connected = true
 	c.lastUsed = c.opts.Now()
 	if c.stream && c.opts.LoginUser != "" {
 		m := NewMessage(MsgLogin).SetFixed(FUIDAlgorithm, "0").SetFixed(FPWDAlgorithm, "0")

@@ -2,83 +2,26 @@ package sip2
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
-	"net"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/danbib/kiosk/internal/testpki"
 )
-
-// testPKI is a CA with a server certificate for 127.0.0.1 and a client
-// certificate for the kiosk, all made in the test so that nothing expires.
-type testPKI struct {
-	pool   *x509.CertPool // holds the CA, for both ends to verify the other
-	server tls.Certificate
-	client tls.Certificate
-}
-
-func newTestPKI(t *testing.T) testPKI {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test library CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := func(serial int64, tmpl *x509.Certificate) tls.Certificate {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl.SerialNumber = big.NewInt(serial)
-		tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	return testPKI{
-		pool: pool,
-		server: leaf(2, &x509.Certificate{Subject: pkix.Name{CommonName: "acs.test"},
-			IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}),
-		client: leaf(3, &x509.Certificate{Subject: pkix.Name{CommonName: "kiosk-1"},
-			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}),
-	}
-}
 
 // TestTLSClientCertificate runs against an ACS that requires a client
 // certificate signed by its CA: without one no frame may get through, with
 // one the exchange works and the ACS sees the kiosk's name.
 func TestTLSClientCertificate(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := testpki.New(t)
 	var served atomic.Int32
 	peers := make(chan string, 4)
 	addr := tlsEchoObserved(t, &tls.Config{
-		Certificates: []tls.Certificate{pki.server},
+		Certificates: []tls.Certificate{pki.Server},
 		ClientAuth:   tls.RequireAndVerifyClientCert,
-		ClientCAs:    pki.pool,
+		ClientCAs:    pki.Pool,
 	}, func(st tls.ConnectionState) {
 		if pc := st.PeerCertificates; len(pc) > 0 {
 			peers <- pc[0].Subject.CommonName
@@ -109,7 +52,7 @@ func TestTLSClientCertificate(t *testing.T) {
 		return nil
 	}
 
-	if err := roundTrip(TLSOptions{RootCAs: pki.pool}); err == nil {
+	if err := roundTrip(TLSOptions{RootCAs: pki.Pool}); err == nil {
 		t.Fatal("an ACS that requires a client certificate answered a client without one")
 	}
 	if n := served.Load(); n != 0 {
@@ -117,12 +60,12 @@ func TestTLSClientCertificate(t *testing.T) {
 	}
 
 	// A certificate from another CA is refused as well.
-	other := newTestPKI(t)
-	if err := roundTrip(TLSOptions{RootCAs: pki.pool, Certificates: []tls.Certificate{other.client}}); err == nil {
+	other := testpki.New(t)
+	if err := roundTrip(TLSOptions{RootCAs: pki.Pool, Certificates: []tls.Certificate{other.Client}}); err == nil {
 		t.Error("a client certificate from an unknown CA was accepted")
 	}
 
-	if err := roundTrip(TLSOptions{RootCAs: pki.pool, Certificates: []tls.Certificate{pki.client}}); err != nil {
+	if err := roundTrip(TLSOptions{RootCAs: pki.Pool, Certificates: []tls.Certificate{pki.Client}}); err != nil {
 		t.Fatalf("with the client certificate: %v", err)
 	}
 	if n := served.Load(); n != 1 {

@@ -50,9 +50,15 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	// display port), the core only logs it, and its reboot only says so.
 	coreHours(&o.Kiosk, cfg.Hours)
 	o.LogTail = extra.logTail
+	if extra.metrics != nil {
+		o.Observer, o.SIP2Observer = extra.metrics, extra.metrics
+	}
 	d, err := kioskdemo.Start(ctx, o)
 	if err != nil {
 		return nil, err
+	}
+	if extra.metrics != nil {
+		extra.metrics.SetGauges(d.Kiosk.Gauges)
 	}
 	return &demo{Demo: d, log: log}, nil
 }

@@ -206,6 +206,10 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	if err != nil {
 		return fail(err)
 	}
+	var observer kiosk.Observer
+	if extra.metrics != nil {
+		sopts.Observer, observer = extra.metrics, extra.metrics
+	}
 	pool := sip2.NewPool(cfg.SIP2.PoolSize, sopts)
 	closers = append(closers, func() { _ = pool.Close() })
 
@@ -283,16 +287,32 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		receipts = r
 	}
 
+	// The HID scanner's USB watch, opened before the core so that the
+	// status screen can say whether the scanner is plugged in.
+	var scannerWatch scannerPresence
+	if cfg.Scanner.USB != "" {
+		vid, pid, err := parseVIDPID(cfg.Scanner.USB)
+		if err != nil {
+			return fail(fmt.Errorf("scanner.usb: %w", err))
+		}
+		uo := usb.DefaultOptions()
+		uo.VID, uo.PID = vid, pid
+		scannerWatch.w = host.Watch(uo, usb.DefaultWatchOptions())
+	}
+
 	copts := coreOptions(cfg)
 	copts.Info.ConfigSum = extra.configSum
 	k, err := kiosk.New(copts, kiosk.Ports{
-		Library:  kiosk.NewSIP2Library(pool),
-		Tags:     kiosk.NewRFIDTags(reader),
-		Printer:  receipts,
-		Log:      log,
-		Identify: kiosk.ScannerIdentify(scannerRules(cfg.Login)),
-		System:   systemdActions{log: log},
-		LogTail:  extra.logTail,
+		Library:        kiosk.NewSIP2Library(pool),
+		Tags:           kiosk.NewRFIDTags(reader),
+		Printer:        receipts,
+		Log:            log,
+		Identify:       kiosk.ScannerIdentify(scannerRules(cfg.Login)),
+		ScanKind:       kiosk.ScannerKind(scannerRules(cfg.Login)),
+		ScannerPresent: scannerWatch.present,
+		System:         systemdActions{log: log},
+		LogTail:        extra.logTail,
+		Observer:       observer,
 		// Offline returns stop while NTP has not set the clock.
 		ClockSync: kiosk.ClockSynchronised,
 		// The screen goes off outside opening hours.
@@ -301,18 +321,14 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 	if err != nil {
 		return fail(err)
 	}
+	if extra.metrics != nil {
+		extra.metrics.SetGauges(k.Gauges)
+	}
 	go func() { _ = watcher.Run(ctx) }()
 	go func() { _ = kiosk.FeedWatcher(ctx, watcher, k) }()
 
 	// A HID scanner read directly: its keys never reach the screen.
-	if cfg.Scanner.USB != "" {
-		vid, pid, err := parseVIDPID(cfg.Scanner.USB)
-		if err != nil {
-			return fail(fmt.Errorf("scanner.usb: %w", err))
-		}
-		uo := usb.DefaultOptions()
-		uo.VID, uo.PID = vid, pid
-		w := host.Watch(uo, usb.DefaultWatchOptions())
+	if w := scannerWatch.w; w != nil {
 		go func() { _ = w.Run(ctx) }()
 		scans := make(chan scanner.Scan, 4)
 		hid := scanner.NewHID(w, log, scanner.DefaultHIDOptions())
@@ -335,6 +351,19 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		}
 	}()
 	return k, closeAll, nil
+}
+
+// scannerPresence tells the status screen whether the HID scanner is
+// plugged in; a keystroke wedge (no watch) is a keyboard, which the kiosk
+// cannot tell from any other, so its presence is unknown.
+type scannerPresence struct{ w *usb.Watcher }
+
+func (s scannerPresence) present() (present, known bool) {
+	if s.w == nil {
+		return false, false
+	}
+	st, _ := s.w.State()
+	return st == usb.StatePresent, true
 }
 
 func scannerRules(c config.Login) scanner.Rules {

@@ -29,6 +29,7 @@ import (
 	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/kiosk/ui"
 	"github.com/danbib/kiosk/logging"
+	"github.com/danbib/kiosk/metrics"
 )
 
 type options struct {
@@ -84,11 +85,27 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("kiosk.log_level: %w", err)
 	}
+	// Every line names the kiosk and its event (docs/logging.md).
+	log.AddHook(logging.NewFieldsHook(cfg.Kiosk.ID))
 	// The last 200 lines, already redacted, for maintenance mode's log
 	// page (the ring is added after the redaction hook).
 	ring := logging.NewRing(200)
 	log.AddHook(ring)
 	extra := coreExtras{configSum: fileSum(o.config), logTail: ring.Lines}
+	if cfg.Metrics.Listen != "" {
+		m := metrics.New()
+		srv, err := metrics.Listen(metrics.Options{Listen: cfg.Metrics.Listen, CertFile: cfg.Metrics.CertFile,
+			KeyFile: cfg.Metrics.KeyFile, ClientCAFile: cfg.Metrics.ClientCAFile}, m)
+		if err != nil {
+			// The patrons come first: a kiosk whose metrics port is
+			// taken still serves them, and says so in the log.
+			log.WithError(err).Error("kiosk: metrics listener not started")
+		} else {
+			defer srv.Close()
+			extra.metrics = m
+			log.WithField("addr", srv.Addr().String()).Info("kiosk: metrics listening")
+		}
+	}
 	if o.script != "" && !o.demo {
 		return errors.New("--script needs --demo: scenarios drive the simulated devices")
 	}

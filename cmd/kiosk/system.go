@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/danbib/kiosk/kiosk"
+	"github.com/danbib/kiosk/metrics"
 )
 
 // coreExtras are what main knows and the core's wiring needs besides the
@@ -20,6 +21,9 @@ import (
 type coreExtras struct {
 	configSum string
 	logTail   func() []string
+	// metrics is the Prometheus adapter when [metrics] listen is set, nil
+	// otherwise.
+	metrics *metrics.Metrics
 	// started is called once the core runs (the control socket).
 	started func(k *kiosk.Kiosk)
 }
@@ -38,16 +42,17 @@ func fileSum(path string) string {
 }
 
 // restartExitCode is the exit status with which the kiosk asks systemd to
-// start it again: the unit restarts on failure, and the kiosk user may not
-// restart a system unit itself (NoNewPrivileges, no polkit rule).
+// start it again: the unit restarts it (Restart=always in
+// packaging/systemd/kiosk.service), and the kiosk user may not restart a
+// system unit itself (NoNewPrivileges, no polkit rule).
 const restartExitCode = 75
 
 // systemdActions are maintenance mode's restart and reboot.
 type systemdActions struct{ log logrus.FieldLogger }
 
 // Restart ends the process with a failure status a moment later, so the
-// audit line and the screen's answer get out first; systemd's
-// Restart=on-failure starts the kiosk again.
+// audit line and the screen's answer get out first; systemd's Restart=
+// starts the kiosk again.
 func (s systemdActions) Restart(context.Context) error {
 	s.log.Warn("maintenance: restarting the kiosk at a technician's request")
 	time.AfterFunc(time.Second, func() { os.Exit(restartExitCode) })

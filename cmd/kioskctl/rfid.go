@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/rfid"
 	"github.com/danbib/kiosk/rfid/ddm"
 	"github.com/danbib/kiosk/rfid/feig"
@@ -41,8 +43,13 @@ func runRFIDScan(args []string, out io.Writer) error {
 	blocks := fs.Int("blocks", 9, "blocks to read per tag")
 	record := fs.String("record", "", "write a transcript of the traffic to this file (for tests)")
 	timeout := fs.Duration("timeout", 5*time.Second, "time allowed for the whole scan")
+	secure := fs.String("secure", "", "after the scan, set the tag with this UID secured (written and read back, as a loan's return does)")
+	unsecure := fs.String("unsecure", "", "after the scan, set the tag with this UID unsecured (as a loan does)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *secure != "" && *unsecure != "" {
+		return errors.New("-secure and -unsecure: choose one")
 	}
 	if (*epIn != 0 || *epOut != 0) && *usbID == "" {
 		return errors.New("-ep-in and -ep-out apply to -usb only")
@@ -128,6 +135,35 @@ func runRFIDScan(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%-16s  %02X     %-10s  %s\n", ti.UID, ti.DSFID, afi, content)
 	}
+	if *secure != "" || *unsecure != "" {
+		return rfidSetSecured(ctx, r, tags, *secure+*unsecure, *secure != "", out)
+	}
+	return nil
+}
+
+// rfidSetSecured writes one tag's security state through the kiosk's own
+// tag adapter, the code a loan, a return and maintenance mode's tag
+// inspector use, so a technician's write here is the kiosk's write.
+func rfidSetSecured(ctx context.Context, r *rfid.FEIGReader, tags []rfid.TagInfo, uidText string, secured bool, out io.Writer) error {
+	uid, err := rfid.ParseUID(uidText)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(tags, func(t rfid.TagInfo) bool { return t.UID == uid }) {
+		return fmt.Errorf("tag %s is not on the reader", uid)
+	}
+	item := "?"
+	if t, err := r.ReadTag(ctx, uid); err == nil {
+		item = t.Data.ItemID
+	}
+	if err := kiosk.NewRFIDTags(r).SetSecured(ctx, kiosk.PadItem{ItemID: item, Tags: []string{uid.String()}}, secured); err != nil {
+		return err
+	}
+	state := "unsecured"
+	if secured {
+		state = "secured"
+	}
+	fmt.Fprintf(out, "tag %s (item %s) %s, read back\n", uid, item, state)
 	return nil
 }
 

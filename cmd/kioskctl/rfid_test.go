@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/danbib/kiosk/rfid/rfidtest"
 	"github.com/danbib/kiosk/usb/usbtest"
 )
 
@@ -43,5 +44,25 @@ func TestRFIDScanEndpointFlags(t *testing.T) {
 		if err := runRFIDScan(args, &out); err == nil || !strings.Contains(err.Error(), "-ep-") {
 			t.Errorf("%v: %v", args, err)
 		}
+	}
+}
+
+// TestRFIDScanSecure unsecures a secured tag of the virtual pad through the
+// kiosk's tag adapter and reads it back; a UID not on the pad fails.
+func TestRFIDScanSecure(t *testing.T) {
+	var out bytes.Buffer
+	uid := rfidtest.TestUID(1).String()
+	if err := runRFIDScan([]string{"-virtual", "-unsecure", uid}, &out); err != nil {
+		t.Fatalf("unsecure: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "tag "+uid+" (item 5012345678901) unsecured, read back") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	out.Reset()
+	if err := runRFIDScan([]string{"-virtual", "-secure", "E0040100DEADBEEF"}, &out); err == nil || !strings.Contains(err.Error(), "not on the reader") {
+		t.Errorf("a tag not on the pad: %v", err)
+	}
+	if err := runRFIDScan([]string{"-virtual", "-secure", uid, "-unsecure", uid}, &out); err == nil {
+		t.Error("both -secure and -unsecure accepted")
 	}
 }

@@ -1,5 +1,6 @@
 // Package depsrule checks the import rules that keep the kiosk's layers apart:
-// the core has no UI and no USB, the SIP2 package needs nothing beyond the
+// the core has no UI, no USB and no metrics library (package metrics adapts
+// it to Prometheus), the SIP2 package needs nothing beyond the
 // standard library and golang.org/x/text, and only usb/ touches gousb. The
 // rules run as a test over `go list` output.
 package depsrule
@@ -49,6 +50,9 @@ func Check(pkgs []Package) []string {
 			for _, d := range p.Deps {
 				if strings.HasPrefix(d, "fyne.io/") || d == gousb || under(d, "usb") && !under(d, "usb/usbio") {
 					bad = append(bad, fmt.Sprintf("%s depends on %s: the core must stay free of UI and USB", p.ImportPath, d))
+				}
+				if strings.HasPrefix(d, "github.com/prometheus/") {
+					bad = append(bad, fmt.Sprintf("%s depends on %s: the core reports to a kiosk.Observer; only metrics/ uses Prometheus", p.ImportPath, d))
 				}
 			}
 		case under(p.ImportPath, "sip2"):

@@ -76,6 +76,13 @@ type Options struct {
 	Log logrus.FieldLogger
 	// LogTail gives maintenance mode's log page its lines; nil shows none.
 	LogTail func() []string
+	// Observer and SIP2Observer are told what the core and the SIP2 client
+	// did (package metrics implements both); nil observes nothing.
+	Observer     kiosk.Observer
+	SIP2Observer sip2.Observer
+	// Seed is the simulated library's data; nil is the Danish demo
+	// library (acs.Demo). Tests add synthetic patrons of their own.
+	Seed *acs.Seed
 }
 
 // The demo's technician. Without a maintenance.pin_file in the
@@ -156,7 +163,12 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 			return nil, fmt.Errorf("kioskdemo: %w", err)
 		}
 	}
-	lib, err := acs.Demo()
+	var lib *acs.Library
+	if o.Seed != nil {
+		lib, err = acs.New(o.Seed, nil)
+	} else {
+		lib, err = acs.Demo()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)
 	}
@@ -186,6 +198,7 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 	sopts.Location = terms[0].Location
 	sopts.ErrorDetection = true
 	sopts.RequestTimeout = 5 * time.Second
+	sopts.Observer = o.SIP2Observer
 	kopts := o.Kiosk
 	d.pool = sip2.NewPool(kopts.Parallel, sopts)
 
@@ -231,7 +244,11 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 		Printer:  receipts,
 		Log:      log,
 		Identify: kiosk.ScannerIdentify(o.Scanner),
-		LogTail:  o.LogTail,
+		ScanKind: kiosk.ScannerKind(o.Scanner),
+		// The demo's scanner is the scenario's scan command: always there.
+		ScannerPresent: func() (bool, bool) { return true, true },
+		LogTail:        o.LogTail,
+		Observer:       o.Observer,
 	}, o.UI)
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)

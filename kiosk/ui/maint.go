@@ -151,6 +151,9 @@ func (r *Renderer) maintenance() screen {
 	switch mv.Page {
 	case kiosk.PageTests:
 		page = r.maintTests(mv)
+		if mv.Confirm == nil {
+			right = r.maintAFIButtons(mv)
+		}
 	case kiosk.PageOutOfOrder:
 		page = r.maintOutOfOrder(mv)
 	case kiosk.PageQueue:
@@ -237,22 +240,30 @@ func (r *Renderer) maintStatus(mv *kiosk.MaintView) fyne.CanvasObject {
 	return container.NewBorder(r.heading("maint.tab.status"), nil, nil, nil, touchScroll(inset(grid, 0, 4, 16, 4)))
 }
 
-// maintTests are the device and library-system tests and the system actions.
+// maintTests are the device and library-system tests and the system actions
+// on the left, the tag inspector on the right; while an AFI write waits for
+// its yes, the confirmation alone.
 func (r *Renderer) maintTests(mv *kiosk.MaintView) fyne.CanvasObject {
-	tests := container.NewHBox(
+	if mv.Confirm != nil {
+		return r.maintConfirm(mv.Confirm)
+	}
+	// One button a row: the page shares the screen with the inspector.
+	tests := container.NewVBox(
 		r.maintButton("maint.button.print_test", theme.DocumentPrintIcon(), kiosk.ActionPrintTest, mv),
 		r.maintButton("maint.button.acs_check", theme.ComputerIcon(), kiosk.ActionACSCheck, mv),
 	)
-	system := container.NewHBox(
+	system := container.NewVBox(
 		r.maintButton("maint.button.restart", theme.ViewRefreshIcon(), kiosk.ActionRestart, mv),
 		r.maintButton("maint.button.reboot", theme.MediaReplayIcon(), kiosk.ActionReboot, mv),
 	)
-	box := container.NewVBox(r.heading("maint.tab.tests"), r.hint("maint.tests.hint"), inset(tests, 0, 8, 0, 24),
-		r.hint("maint.system.hint"), inset(system, 0, 8, 0, 8))
+	box := container.NewVBox(r.heading("maint.tab.tests"), r.hint("maint.tests.hint"), inset(tests, 0, 8, 0, 16),
+		r.maintScanTest(mv), inset(r.hint("maint.system.hint"), 0, 16, 0, 0), inset(system, 0, 8, 0, 8))
 	if mv.Demo {
 		box.Add(r.hint("maint.system.demo"))
 	}
-	return box
+	// The heading scrolls with the tests: the inspector needs the height.
+	// The tests take a third of the width, the inspector's rows the rest.
+	return container.NewBorder(nil, nil, withMin(touchScroll(inset(box, 0, 0, 32, 0)), 620, 0), nil, r.maintInspector(mv))
 }
 
 // maintOutOfOrder switches the kiosk out of order with a preset, or back.

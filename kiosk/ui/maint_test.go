@@ -99,3 +99,51 @@ func TestMaintScreensShowNoPatronData(t *testing.T) {
 		}
 	}
 }
+
+// The tag inspector: a tag row selects its tag; Secure and Unsecure are
+// there only with a selection; the confirmation's buttons answer it. An
+// unreadable tag cannot be selected.
+func TestMaintTagInspectorInputs(t *testing.T) {
+	r, _, rec := setup(t)
+	v := sample(t, "en", "maint-tests")
+	r.Render(v)
+	if err := r.Press("tag:5012345678/1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := rec.last(t).(kiosk.InMaintSelectTag); !ok || got.UID != "E004010000000011" {
+		t.Fatalf("the row sent %#v", rec.last(t))
+	}
+	if err := r.Press("tag:E004010000000015"); err == nil {
+		t.Error("an unreadable tag can be selected")
+	}
+	if err := r.Press("maint.button.secure"); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := rec.last(t).(kiosk.InMaintAFI); !ok || !got.Secured {
+		t.Fatalf("Secure sent %#v", rec.last(t))
+	}
+	v.Maint.Selected = ""
+	r.Render(v)
+	if err := r.Press("maint.button.unsecure"); err == nil {
+		t.Error("Unsecure works without a selection")
+	}
+	r.Render(sample(t, "en", "maint-tests-confirm"))
+	if err := r.Press("maint.button.confirm"); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := rec.last(t).(kiosk.InMaintConfirm); !ok || !got.Yes {
+		t.Fatalf("Yes sent %#v", rec.last(t))
+	}
+	if err := r.Press("maint.button.cancel"); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := rec.last(t).(kiosk.InMaintConfirm); !ok || got.Yes {
+		t.Fatalf("Cancel sent %#v", rec.last(t))
+	}
+	for _, txt := range r.Snapshot().Texts {
+		if strings.Contains(txt, "E004010000000012") {
+			return
+		}
+	}
+	t.Error("the confirmation does not name the tag")
+}

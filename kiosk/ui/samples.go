@@ -219,6 +219,22 @@ func Samples(lang string) []Sample {
 			v.Screen = kiosk.ScreenMaintenance
 			v.Maint = maintSample(kiosk.PageTests)
 			v.Maint.Result = kiosk.Text{ID: "maint.result.printed"}
+			v.Maint.Tags = maintTagsSample()
+			v.Maint.Selected = v.Maint.Tags[1].UID
+			v.Maint.ScanKind = kiosk.ScanKindCPR
+		})},
+		{"maint-tests-confirm", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageTests)
+			v.Maint.Tags = maintTagsSample()
+			v.Maint.Selected = v.Maint.Tags[1].UID
+			v.Maint.Confirm = &kiosk.AFIRequest{UID: v.Maint.Tags[1].UID, ItemID: v.Maint.Tags[1].ItemID, Secured: true}
+		})},
+		{"maint-tests-empty", with(func(v *kiosk.View) {
+			v.Screen = kiosk.ScreenMaintenance
+			v.Maint = maintSample(kiosk.PageTests)
+			v.Maint.Result = kiosk.Text{ID: kiosk.MsgMaintAFIFailed, Data: map[string]any{"Item": "5012345678", "Error": "rfid: tag E00401000000002A: set secured: rfid: tag not in the field"}}
+			v.Maint.ScanKind = kiosk.ScanKindUnknown
 		})},
 		{"maint-out-of-order", with(func(v *kiosk.View) {
 			v.Screen = kiosk.ScreenMaintenance
@@ -243,6 +259,20 @@ func Samples(lang string) []Sample {
 	}
 }
 
+// maintTagsSample is the tag inspector with a two-part set (one part
+// secured, one lent), a single item and a tag whose CRC does not hold.
+func maintTagsSample() []kiosk.InspectTag {
+	return []kiosk.InspectTag{
+		{PadTag: kiosk.PadTag{UID: "E004010000000011", Part: 1, AFI: 0x07, Secured: true, Usage: 1, Version: 1, CRC: 0x5c2e, CRCOK: true},
+			ItemID: "5012345678", Owner: "DK-710100", Parts: 2},
+		{PadTag: kiosk.PadTag{UID: "E004010000000012", Part: 2, AFI: 0xC2, Usage: 1, Version: 1, CRC: 0x91a4, CRCOK: true, Flags: "blocks-reversed"},
+			ItemID: "5012345678", Owner: "DK-710100", Parts: 2},
+		{PadTag: kiosk.PadTag{UID: "E004010000000013", Part: 1, AFI: 0x07, Secured: true, Usage: 2, Version: 1, CRC: 0x0e71, CRCOK: true},
+			ItemID: "3846123456", Owner: "DK-775100", Parts: 1},
+		{PadTag: kiosk.PadTag{UID: "E004010000000015"}, Problem: "crc"},
+	}
+}
+
 // maintSample is maintenance mode on page with the facts of a kiosk whose
 // paper is running out (amber) and whose library system is off line (red),
 // with two returns queued and one loan interrupted.
@@ -260,7 +290,8 @@ func maintSample(page string) *kiosk.MaintView {
 			{ItemID: "5012345683", Op: "checkin", At: SampleDay.Add(-12 * time.Minute)}},
 		Journal: []kiosk.QueueRow{{ItemID: "5012345690", Op: "checkout", At: SampleDay.Add(-2 * time.Hour)}},
 		Reader:  true, ReaderInfo: "software 0302, hardware type 0x50, family 0x72",
-		Paper:    kiosk.PaperNearEnd,
+		Paper:        kiosk.PaperNearEnd,
+		ScannerKnown: true, ScannerPresent: true,
 		ClockSet: true, NTP: "yes", Skew: &skew,
 		IPs:       []string{"10.20.30.41"},
 		FreeBytes: 12 << 30, StateDir: "/var/lib/kiosk",

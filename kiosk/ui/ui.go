@@ -133,6 +133,11 @@ func cloneView(v kiosk.View) kiosk.View {
 		mv.Queue = slices.Clone(mv.Queue)
 		mv.Journal = slices.Clone(mv.Journal)
 		mv.Log = slices.Clone(mv.Log)
+		mv.Tags = slices.Clone(mv.Tags)
+		if mv.Confirm != nil {
+			c := *mv.Confirm
+			mv.Confirm = &c
+		}
 		v.Maint = &mv
 	}
 	for i := range v.Items {
@@ -348,7 +353,8 @@ func (r *Renderer) Snapshot() Snapshot {
 
 // Press taps the button called name: a catalog key ("ui.button.borrow"),
 // "key:7" for a keypad key, "lang:en" for a language button, "toggle:ID"
-// for a loan on the renew screen, or the button's visible text. It waits
+// for a loan on the renew screen, "tag:ITEM/PART" for a tag in the tag
+// inspector, or the button's visible text. It waits
 // for the UI goroutine and is safe from any goroutine.
 func (r *Renderer) Press(name string) error {
 	var err error
