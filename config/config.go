@@ -35,6 +35,7 @@ type Config struct {
 	Maintenance Maintenance `toml:"maintenance"`
 	Control     Control     `toml:"control"`
 	Hours       Hours       `toml:"hours"`
+	Update      Update      `toml:"update"`
 }
 
 // Control configures the control socket kioskctl talks to (package control).
@@ -247,6 +248,7 @@ func Default() Config {
 		Scanner:     Scanner{KeystrokeGap: Duration{50 * time.Millisecond}},
 		Maintenance: Maintenance{Idle: Duration{2 * time.Minute}, AuditKeepDays: 90},
 		Control:     Control{Socket: "/run/kiosk/control.sock"},
+		Update:      defaultUpdate(),
 	}
 }
 
@@ -309,6 +311,7 @@ func load(path string, demo bool) (Config, error) {
 		&c.SIP2.TLS.KeyFile, &c.Printer.LogoFile, &c.Maintenance.PINFile} {
 		*p = resolve(base, *p)
 	}
+	c.Update.resolve(base)
 	errs = append(errs, c.readSecrets()...)
 	errs = append(errs, c.validate(demo)...)
 	if len(errs) > 0 {
@@ -743,6 +746,7 @@ func (c *Config) validate(demo bool) []error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.Update.validate()...)
 	return append(errs, c.Hours.validate()...)
 }
 

@@ -84,6 +84,9 @@ type Kiosk struct {
 
 	heartbeat atomic.Int64 // unix nanoseconds of the last event handled
 
+	// system is the installed system (SetSystem), under statMu.
+	system string
+
 	// ctlMu guards the control callers waiting for their replies.
 	ctlMu   sync.Mutex
 	ctlWait map[int]chan ControlReply
