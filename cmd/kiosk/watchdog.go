@@ -94,6 +94,7 @@ func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() boo
 		return
 	}
 	if interval == 0 {
+		watchdogOff.Store(true)
 		return
 	}
 	// boot-test.sh looks for this line: it shows the pings are on.
@@ -112,6 +113,8 @@ func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() boo
 				}
 				if _, err := daemon.SdNotify(false, daemon.SdNotifyWatchdog); err != nil {
 					log.WithError(err).Warn("kiosk: sd_notify WATCHDOG failed")
+				} else {
+					watchdogPings.Add(1)
 				}
 			}
 		}
