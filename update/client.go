@@ -167,6 +167,30 @@ func (c *Client) RefreshSystem(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
+// CheckArrival runs once after start with RAUC's status: when an install
+// before the last reboot made a slot primary and a different slot is now
+// booted, the boot loader fell back (the new slot failed its tries or was
+// marked bad), and that is audited as update-fell-back. Either way the
+// note of the pending slot is removed. It reports whether it fell back.
+func (c *Client) CheckArrival(st Status) bool {
+	p := filepath.Join(c.cfg.Dir, "pending-slot")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	os.Remove(p)
+	slot, version, _ := strings.Cut(strings.TrimSpace(string(b)), " ")
+	booted, ok := st.BootedSlot()
+	if !ok || booted.Name == slot {
+		return false
+	}
+	detail := fmt.Sprintf("%s %s was not kept; running %s (%s)", slot, version, booted.Name, booted.Version)
+	c.audit.AuditUpdate("update-fell-back", "failed", detail)
+	c.set(func(s *State) { s.Phase, s.Error = PhaseFailed, "update: fell back: "+detail })
+	c.log.Errorf("update: the boot loader fell back: %s", detail)
+	return true
+}
+
 // NextPoll is the first time at or after now when the client polls: the
 // configured time of day (local time), today or tomorrow; after failures,
 // sooner, with a back-off of 5 minutes doubling up to 4 hours, but never
@@ -333,12 +357,18 @@ func (c *Client) install(ctx context.Context, path, sum string) error {
 		}
 		_ = os.Rename(filepath.Join(c.cfg.Dir, "etag.pending"), filepath.Join(c.cfg.Dir, "etag"))
 	}
-	version := ""
+	version, slot := "", ""
 	if st, err := c.rauc.Status(ctx); err == nil {
 		for _, sl := range st.Slots {
 			if sl.Name == st.Primary {
-				version = sl.Version
+				version, slot = sl.Version, sl.Name
 			}
+		}
+	}
+	if slot != "" {
+		// After the reboot, CheckArrival compares the booted slot with it.
+		if err := os.WriteFile(filepath.Join(c.cfg.Dir, "pending-slot"), []byte(slot+" "+version+"\n"), 0o600); err != nil {
+			c.log.WithError(err).Warn("update: remembering the slot to boot failed")
 		}
 	}
 	c.set(func(s *State) { s.Version = version })

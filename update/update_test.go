@@ -458,3 +458,33 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestFellBack: an install made rootfs.1 primary; after the reboot slot A
+// still runs, so the new slot was not kept, and that is audited once.
+func TestFellBack(t *testing.T) {
+	srv, _ := bundleServer(t, true)
+	c, r, _, a := newTest(t, srv.URL)
+	if err := c.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.status.Slots[0].State = "booted" // A, after the reboot
+	if !c.CheckArrival(r.status) {
+		t.Fatal("the fall-back was not seen")
+	}
+	if !a.has("update-fell-back failed rootfs.1 2.0 was not kept; running rootfs.0") || c.State().Phase != PhaseFailed {
+		t.Errorf("audit %q, state %+v", a.lines, c.State())
+	}
+	if c.CheckArrival(r.status) {
+		t.Error("the same fall-back reported twice")
+	}
+
+	// An update that arrived is not a fall-back.
+	c2, r2, _, a2 := newTest(t, srv.URL)
+	if err := c2.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r2.status.Slots[0].State, r2.status.Slots[1].State = "inactive", "booted"
+	if c2.CheckArrival(r2.status) || a2.has("update-fell-back") {
+		t.Error("an update that booted was called a fall-back")
+	}
+}

@@ -15,9 +15,12 @@ import (
 	"github.com/danbib/kiosk/update"
 )
 
-// watchdogPings counts the pings sent to systemd's watchdog (watchdog.go);
-// watchdogOff is set when the unit has none to feed. Mark-good needs both.
+// readySent is set once READY went to systemd (watchdog.go; also without
+// a NOTIFY_SOCKET, where SdNotify does nothing and says so without error);
+// watchdogPings counts the pings sent to systemd's watchdog; watchdogOff
+// is set when the unit has none to feed. Mark-good needs all of them.
 var (
+	readySent     atomic.Bool
 	watchdogPings atomic.Int64
 	watchdogOff   atomic.Bool
 )
@@ -41,8 +44,10 @@ func startUpdate(ctx context.Context, k *kiosk.Kiosk, cfg config.Update, h *cont
 		return
 	}
 	c.OnSystem = k.SetSystem
-	if _, err := c.RefreshSystem(ctx); err != nil {
+	if st, err := c.RefreshSystem(ctx); err != nil {
 		log.WithError(err).Warn("update: rauc status failed")
+	} else {
+		c.CheckArrival(st)
 	}
 	if h != nil {
 		h.SetUpdater(c)
@@ -59,12 +64,12 @@ func startUpdate(ctx context.Context, k *kiosk.Kiosk, cfg config.Update, h *cont
 	}
 }
 
-// kioskHealth is what mark-good decides on. READY: the core has started
-// (startUpdate runs from the started hook, after sd_notify READY).
+// kioskHealth is what mark-good decides on. READY: systemd was told, and
+// the core has started (startUpdate runs from the core's started hook).
 func kioskHealth(k *kiosk.Kiosk) update.Health {
 	st := k.Status()
 	return update.Health{
-		Ready:            true,
+		Ready:            readySent.Load(),
 		WatchdogFed:      watchdogOff.Load() || watchdogPings.Load() > 0,
 		ACSOnline:        st.ACSOnline,
 		ACSAnswered:      st.Last98 != nil,

@@ -85,6 +85,8 @@ func watchdogInterval(getenv func(string) string, pid, ppid int) (time.Duration,
 func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() bool) {
 	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
 		log.WithError(err).Warn("kiosk: sd_notify READY failed")
+	} else {
+		readySent.Store(true)
 	}
 	interval, err := watchdogInterval(os.Getenv, os.Getpid(), os.Getppid())
 	if err != nil {
