@@ -57,6 +57,9 @@ func TestBootloaderBackend(t *testing.T) {
 	run("set-primary", "B")
 	expect("entries after set-primary B", names(), "kiosk-fallback.conf kiosk-primary+3.conf")
 	expect("primary", run("get-primary"), "B")
+	// Being tried is not good yet: the kiosk must mark it.
+	expect("state B while tried", run("get-state", "B"), "bad")
+	expect("state A, the fall-back", run("get-state", "A"), "good")
 	b, _ := os.ReadFile(filepath.Join(entries, "kiosk-primary+3.conf"))
 	if !strings.Contains(string(b), "root=PARTLABEL=root-b rauc.slot=B") || !strings.Contains(string(b), "linux /root-b/vmlinuz") {
 		t.Errorf("B's entry:\n%s", b)

@@ -488,3 +488,29 @@ func TestFellBack(t *testing.T) {
 		t.Error("an update that booted was called a fall-back")
 	}
 }
+
+// TestParseStatusOfRealRAUC reads what Debian 12's RAUC 1.8 answered in
+// packaging/image/rauc/host-test.sh, right after installing a bundle into
+// slot B while A runs: B is the next boot's, and not yet good.
+func TestParseStatusOfRealRAUC(t *testing.T) {
+	b, err := os.ReadFile("testdata/rauc-status-host.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseStatus(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := st.String(), "slot A (rootfs.0), image"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+	var next Slot
+	for _, sl := range st.Slots {
+		if sl.Name == st.Primary {
+			next = sl
+		}
+	}
+	if next.BootName != "B" || next.Version != "2026.12.1" || next.BootStatus != "bad" || next.Installed == "" {
+		t.Errorf("the primary slot %+v: want B, 2026.12.1, not yet good", next)
+	}
+}

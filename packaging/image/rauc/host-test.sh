@@ -121,7 +121,9 @@ grep -q 'rauc.slot=A' "$t/esp/loader/entries/kiosk-fallback.conf" || fail "the f
 [ -s "$t/esp/root-b/vmlinuz" ] && [ -s "$t/esp/root-b/initrd.img" ] || fail "slot B's kernel is not on the ESP"
 rauc status --conf="$t/system.conf" --detailed --output-format=json >"$here/../../../update/testdata/rauc-status-host.json"
 grep -q '"boot_primary":"rootfs.1"' "$here/../../../update/testdata/rauc-status-host.json" || fail "rauc status does not name rootfs.1 primary"
-log "rauc status: primary rootfs.1 (kept as update/testdata/rauc-status-host.json)"
+grep -q '"rootfs.1":{[^}]*"boot_status":"bad"' "$here/../../../update/testdata/rauc-status-host.json" ||
+	fail "slot B counts as good before it was marked good"
+log "rauc status: primary rootfs.1, not yet good (kept as update/testdata/rauc-status-host.json)"
 
 # 3. Mark-good as the kiosk would, on a service that booted B.
 kill "${pids[1]}" && wait "${pids[1]}" 2>/dev/null || true
@@ -130,5 +132,7 @@ pids[1]=$!
 for _ in $(seq 100); do rauc status --conf="$t/system.conf" >/dev/null 2>&1 && break; sleep 0.2; done
 rauc status mark-good >/dev/null 2>&1 || { tail "$t/service.log" >&2; fail "mark-good failed"; }
 [ -f "$t/esp/loader/entries/kiosk-primary.conf" ] || fail "mark-good left the counter: $(ls "$t/esp/loader/entries")"
+rauc status --conf="$t/system.conf" --output-format=json | grep -q '"rootfs.1":{[^}]*"state":"booted"[^}]*"boot_status":"good"' ||
+	fail "rauc status does not call booted B good after mark-good"
 log "mark-good on B: kiosk-primary.conf (no counter)"
 log "PASS in $(($(date +%s) - t0)) s"
