@@ -23,7 +23,9 @@ func (h *KioskHandler) SetUpdater(u Updater) { h.update = u }
 // to be free, as a polled update's does.
 func (h *KioskHandler) doUpdate(c Caller, r Request) Reply {
 	if h.update == nil {
-		h.core.AuditControl(c.UID, "update", "refused", "no update client")
+		if r.Command == CmdUpdate {
+			h.core.AuditControl(c.UID, "update", "refused", "no update client")
+		}
 		return Reply{Error: "control: this kiosk runs no update client (the demo, or no rauc)"}
 	}
 	if r.Command == CmdUpdateStatus {
