@@ -10,7 +10,7 @@ TAGS := gles
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all setup build lint test test-only fleet-test bench fuzz demo soak image image-test clean
+.PHONY: all setup build lint test test-only fleet-test bench fuzz demo soak image image-test bundle clean
 
 all: build
 
@@ -86,6 +86,15 @@ image: build
 image-test:
 	bash packaging/image/boot-test.sh $(IMAGE_OUT)
 	bash packaging/image/boot-test.sh --demo $(IMAGE_OUT)
+
+# A signed RAUC bundle (verity) of the image's root slot, for A/B updates
+# (packaging/image/README.md, "Updates"): needs root and `make image`
+# first; installs rauc if missing. BUNDLE_VERSION names it; RAUC_KEY and
+# RAUC_CERT give the production key, kept outside the repository (without
+# them a development key is made in packaging/image/rauc/dev-keys/).
+BUNDLE_VERSION ?= $(VERSION)
+bundle:
+	bash packaging/image/rauc/bundle.sh $(IMAGE_OUT) $(BUNDLE_VERSION)
 
 clean:
 	rm -rf bin demo-out bench.out

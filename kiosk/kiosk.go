@@ -99,6 +99,9 @@ type Kiosk struct {
 	// lines; guarded by mu.
 	watch watch
 
+	// system is the installed system (SetSystem), under statMu.
+	system string
+
 	// ctlMu guards the control callers waiting for their replies.
 	ctlMu   sync.Mutex
 	ctlWait map[int]chan ControlReply

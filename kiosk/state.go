@@ -250,6 +250,8 @@ type Model struct {
 	// RebootWaiting says it waits for the kiosk to be free.
 	RebootDay     string
 	RebootWaiting bool
+	// Update is what the update client waits for (update.go).
+	Update UpdateWait
 
 	LastActivity time.Time
 	IdleWarning  bool
