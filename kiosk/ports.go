@@ -337,7 +337,8 @@ func (SystemClock) AfterFunc(d time.Duration, f func()) func() bool {
 // IdentifyFunc checks a scanned or typed patron identifier and returns it
 // normalised (for example a CPR without its dash). A rejection returns an
 // error; a *Rejection error carries the message id to show.
-type IdentifyFunc func(text string) ([]byte, error)
+// text stays the caller's (the core zeroes it); the result is a new slice.
+type IdentifyFunc func(text []byte) ([]byte, error)
 
 // Rejection is an identification refusal with a catalog message id.
 type Rejection struct{ ID string }

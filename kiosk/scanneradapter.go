@@ -9,8 +9,8 @@ import (
 // ScannerIdentify returns an IdentifyFunc built on scanner.Identify and the
 // library's identification rules (CPR and card-number patterns).
 func ScannerIdentify(rules scanner.Rules) IdentifyFunc {
-	return func(text string) ([]byte, error) {
-		id, err := scanner.Identify(text, rules)
+	return func(text []byte) ([]byte, error) {
+		_, id, err := scanner.IdentifyBytes(text, rules)
 		if err != nil {
 			switch {
 			case errors.Is(err, scanner.ErrBadCPRDate):
@@ -20,6 +20,6 @@ func ScannerIdentify(rules scanner.Rules) IdentifyFunc {
 			}
 			return nil, &Rejection{ID: MsgIdentifyInvalid}
 		}
-		return []byte(id.Value), nil
+		return id, nil
 	}
 }

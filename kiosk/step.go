@@ -447,7 +447,7 @@ func (s *stepper) identified(text []byte) {
 
 func (s *stepper) identify(text []byte) ([]byte, error) {
 	if s.m.Identify != nil {
-		return s.m.Identify(string(text))
+		return s.m.Identify(text)
 	}
 	return minimalIdentify(text)
 }
