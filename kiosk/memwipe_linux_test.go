@@ -21,6 +21,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/danbib/kiosk/scanner"
 	"github.com/danbib/kiosk/sip2"
 	"github.com/danbib/kiosk/sip2/acs"
 )
@@ -284,8 +285,20 @@ func memwipeSessions(t *testing.T, c *memCanary, addr string, items []string) {
 	runtime.ReadMemStats(&before)
 	for i, item := range items {
 		e.k.Send(InChoose{Screen: ScreenLoan})
-		// The kiosk takes over the scanned buffer and zeroes it.
-		e.k.Scan(append(make([]byte, 0, len(c.cpr)), c.cpr...))
+		// The number comes in as a barcode scanner in keyboard mode types
+		// it, through the keystroke wedge; the kiosk takes over the
+		// scanned bytes and zeroes them.
+		w := scanner.NewWedge(scanner.DefaultWedgeOptions())
+		at := time.Now()
+		for _, d := range c.cpr {
+			w.Feed(rune(d), at)
+			at = at.Add(time.Millisecond)
+		}
+		scan, ok := w.Feed('\n', at)
+		if !ok {
+			t.Fatal("the wedge took the canary's number for typing")
+		}
+		e.k.Scan(scan.Text)
 		e.eventually(t, "pin", func() bool { return e.k.View().Screen == ScreenPIN })
 		if i == 0 {
 			for range c.pin {

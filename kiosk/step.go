@@ -272,7 +272,7 @@ func (s *stepper) input(in Input) {
 			s.endSession("finish")
 		}
 	case InKeyboardScan:
-		s.scan([]byte(x.Text))
+		s.scan(x.Text)
 	}
 }
 

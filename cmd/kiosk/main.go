@@ -137,7 +137,7 @@ func run(o options) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		defer d.Close()
-		fwd.set(d.Kiosk, func(s string) { _ = d.Scan(s) })
+		fwd.set(d.Kiosk, func(s []byte) { d.Kiosk.Scan(s) })
 		wld = d
 		if o.script == "" {
 			// The panel opens after the kiosk window, so it stays on top.
@@ -225,10 +225,10 @@ func run(o options) error {
 type forwarder struct {
 	mu     sync.Mutex
 	core   ui.Sender
-	scanFn func(string)
+	scanFn func([]byte)
 }
 
-func (f *forwarder) set(s ui.Sender, scan func(string)) {
+func (f *forwarder) set(s ui.Sender, scan func([]byte)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.core, f.scanFn = s, scan
@@ -263,7 +263,8 @@ func (f *forwarder) alive() bool {
 	return last.UnixNano() <= 0 || time.Since(last) < stuckAfter
 }
 
-func (f *forwarder) scan(s string) {
+// scan hands the scanned bytes to the core, which zeroes them.
+func (f *forwarder) scan(s []byte) {
 	f.mu.Lock()
 	fn := f.scanFn
 	f.mu.Unlock()
@@ -284,7 +285,7 @@ func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r
 	for {
 		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log, extra)
 		if err == nil {
-			fwd.set(k, func(s string) { k.Scan([]byte(s)) })
+			fwd.set(k, k.Scan)
 			closers <- closeFn
 			return
 		}
