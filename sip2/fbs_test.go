@@ -2,6 +2,7 @@ package sip2
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"io"
 	"net/http"
@@ -298,5 +299,36 @@ func TestFBSCutOffIsUnknownForCheckout(t *testing.T) {
 	_, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: []byte("p"), ItemID: "i"})
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		t.Errorf("err = %v, want ErrOutcomeUnknown", err)
+	}
+}
+
+// TestFBSEnvelopeBytesMatchTheXMLPackage: the envelope written byte by byte
+// (so the PIN never becomes a string) is what xml.Marshal wrote, and the
+// answer taken out without the XML decoder is what the decoder finds.
+func TestFBSEnvelopeBytesMatchTheXMLPackage(t *testing.T) {
+	for _, msg := range []string{"941", "64  |AEJens & <Hansen>|AF\"a\" 'b'\t|", "AEÆble Øst Åen|", "\r\n941\r\n", "AE&#124;|"} {
+		old, err := xml.Marshal(fbsRequestXML{Login: "kiosk", Password: `p"w<&>`, NS: FBSNamespace, Request: msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := MarshalFBSRequest("kiosk", `p"w<&>`, []byte(msg))
+		if err != nil || string(got) != xml.Header+string(old) {
+			t.Errorf("request envelope of %q:\n got %s\nwant %s%s", msg, got, xml.Header, old)
+		}
+		body := MarshalFBSResponse([]byte(msg))
+		plain, ok := plainFBSResponse(body)
+		p, err := parseFBSParts(body)
+		if err != nil || p.response == nil {
+			t.Fatal(err)
+		}
+		if want := strings.Trim(*p.response, "\r\n"); !ok || string(plain) != want {
+			t.Errorf("answer to %q: plain %q (%v), decoder %q", msg, plain, ok, want)
+		}
+	}
+	for _, body := range []string{`<ns2:sip><error>x</error><response>941</response></ns2:sip>`,
+		`<ns2:sip><response><![CDATA[941]]></response></ns2:sip>`, `<response>94&bogus;1</response>`} {
+		if _, ok := plainFBSResponse([]byte(body)); ok {
+			t.Errorf("plain path took %s, which only the decoder can judge", body)
+		}
 	}
 }

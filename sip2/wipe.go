@@ -44,6 +44,13 @@ func (w *wbuf) writeString(s string) {
 	w.b = append(w.b, s...)
 }
 
+// Write lets xml.EscapeText write into the buffer.
+func (w *wbuf) Write(p []byte) (int, error) {
+	w.grow(len(p))
+	w.b = append(w.b, p...)
+	return len(p), nil
+}
+
 func (w *wbuf) writeByte(c byte) {
 	w.grow(1)
 	w.b = append(w.b, c)
