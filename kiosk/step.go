@@ -535,6 +535,10 @@ func (s *stepper) auth(e EvAuth) {
 		m.LoggedIn = true
 		zero(m.Sec.Name)
 		m.Sec.Name = st.Name
+		m.Sec.Greeting = ""
+		if m.Opts.Greet && len(st.Name) > 0 {
+			m.Sec.Greeting = firstName(st.Name)
+		}
 		m.Blocked = blockText(st.Blocks)
 		s.enter(m.Intent)
 	case st.ValidPatron == "Y":
@@ -1348,6 +1352,7 @@ func (m *Model) forgetPatron() {
 	m.Blocked = Text{}
 	zero(m.Sec.Name)
 	m.Sec.Name = nil
+	m.Sec.Greeting = ""
 }
 
 func (s *stepper) printed(e EvPrinted) {
