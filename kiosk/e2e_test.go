@@ -159,15 +159,36 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv, addr := listenACS(t, lib)
+	t.Cleanup(func() { srv.Close() })
+	e := startE2E(t, stateDir, addr, mod)
+	e.srv, e.lib = srv, lib
+	return e
+}
+
+// listenACS serves lib over SIP2 on a loopback port.
+func listenACS(t tb, lib *acs.Library) (*acs.Server, string) {
+	t.Helper()
 	srv := acs.NewServer(lib, acs.DefaultOptions())
 	addr, err := srv.ListenTCP("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	e := startE2E(t, stateDir, addr.String(), mod)
-	e.srv, e.lib = srv, lib
-	return e
+	return srv, addr.String()
+}
+
+// renewAccountFinish renews all of the patron's loans (expecting as many),
+// looks at the account and finishes, up to the receipt screen.
+func (e *e2e) renewAccountFinish(t tb, loans int) {
+	t.Helper()
+	e.k.Send(InChoose{Screen: ScreenRenew})
+	e.eventually(t, "renew", func() bool { v := e.k.View(); return v.Screen == ScreenRenew && !v.Busy && len(v.Loans) == loans })
+	e.k.Send(InRenewAll{})
+	e.eventually(t, "renewed", func() bool { return !e.k.View().Busy })
+	e.k.Send(InChoose{Screen: ScreenAccount})
+	e.eventually(t, "account", func() bool { v := e.k.View(); return v.Screen == ScreenAccount && !v.Busy })
+	e.k.Send(InFinish{})
+	e.eventually(t, "receipt", func() bool { return e.k.View().Screen == ScreenReceipt })
 }
 
 // startE2E runs the kiosk core against the SIP2 server at addr (on

@@ -260,12 +260,8 @@ func TestMemwipeSimulatorProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := acs.NewServer(lib, acs.DefaultOptions())
-	addr, err := srv.ListenTCP("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println(addr.String())
+	srv, addr := listenACS(t, lib)
+	fmt.Println(addr)
 	// Serve until the test closes the pipe.
 	_, _ = io.Copy(io.Discard, in)
 	srv.Close()
@@ -317,14 +313,7 @@ func memwipeSessions(t *testing.T, c *memCanary, addr string, items []string) {
 		e.eventually(t, "loan screen", func() bool { return e.k.View().Screen == ScreenLoan && !e.k.View().Busy })
 		e.place(t, item, 1)
 		e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 1) })
-		e.k.Send(InChoose{Screen: ScreenRenew})
-		e.eventually(t, "renew", func() bool { v := e.k.View(); return v.Screen == ScreenRenew && !v.Busy })
-		e.k.Send(InRenewAll{})
-		e.eventually(t, "renewed", func() bool { return !e.k.View().Busy })
-		e.k.Send(InChoose{Screen: ScreenAccount})
-		e.eventually(t, "account", func() bool { v := e.k.View(); return v.Screen == ScreenAccount && !v.Busy })
-		e.k.Send(InFinish{})
-		e.eventually(t, "receipt", func() bool { return e.k.View().Screen == ScreenReceipt })
+		e.renewAccountFinish(t, i+1)
 		e.k.Send(InReceipt{Choice: "print"})
 		e.eventually(t, "welcome", func() bool { return e.k.View().Screen == ScreenWelcome })
 		e.eventually(t, "35 over", func() bool { return e.ended.Load() == int64(i+1) })

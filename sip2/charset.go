@@ -60,25 +60,7 @@ func (c Charset) charmap() *charmap.Charmap {
 // Encode converts s to bytes in c. Characters c cannot represent become
 // '?' rather than failing, because a title with an unusual letter must not
 // stop a checkout.
-func (c Charset) Encode(s string) []byte {
-	cm := c.charmap()
-	if cm == nil {
-		return []byte(strings.ToValidUTF8(s, "\uFFFD"))
-	}
-	out := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r < 0x80 {
-			out = append(out, byte(r))
-			continue
-		}
-		b, ok := cm.EncodeRune(r)
-		if !ok {
-			b = '?'
-		}
-		out = append(out, b)
-	}
-	return out
-}
+func (c Charset) Encode(s string) []byte { return c.encodeBytes([]byte(s), 0) }
 
 // Decode converts bytes in c to a string; invalid sequences become U+FFFD
 // and never cause an error.
