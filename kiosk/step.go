@@ -293,7 +293,7 @@ func (s *stepper) input(in Input) {
 			s.endSession("finish")
 		}
 	case InKeyboardScan:
-		s.scan([]byte(x.Text))
+		s.scan(x.Text)
 	}
 }
 
@@ -468,7 +468,7 @@ func (s *stepper) identified(text []byte) {
 
 func (s *stepper) identify(text []byte) ([]byte, error) {
 	if s.m.Identify != nil {
-		return s.m.Identify(string(text))
+		return s.m.Identify(text)
 	}
 	return minimalIdentify(text)
 }
@@ -556,6 +556,10 @@ func (s *stepper) auth(e EvAuth) {
 		m.LoggedIn = true
 		zero(m.Sec.Name)
 		m.Sec.Name = st.Name
+		m.Sec.Greeting = ""
+		if m.Opts.Greet && len(st.Name) > 0 {
+			m.Sec.Greeting = firstName(st.Name)
+		}
 		m.Blocked = blockText(st.Blocks)
 		s.enter(m.Intent)
 	case st.ValidPatron == "Y":
@@ -1369,6 +1373,7 @@ func (m *Model) forgetPatron() {
 	m.Blocked = Text{}
 	zero(m.Sec.Name)
 	m.Sec.Name = nil
+	m.Sec.Greeting = ""
 }
 
 func (s *stepper) printed(e EvPrinted) {

@@ -155,7 +155,7 @@ func run(o options) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		defer d.Close()
-		fwd.set(d.Kiosk, func(s string) { _ = d.Scan(s) })
+		fwd.set(d.Kiosk, func(s []byte) { d.Kiosk.Scan(s) })
 		startControl(ctx, d.Kiosk, cfg, o, bundle, log)
 		wld = d
 		if o.script == "" {
@@ -245,10 +245,10 @@ func run(o options) error {
 type forwarder struct {
 	mu     sync.Mutex
 	core   ui.Sender
-	scanFn func(string)
+	scanFn func([]byte)
 }
 
-func (f *forwarder) set(s ui.Sender, scan func(string)) {
+func (f *forwarder) set(s ui.Sender, scan func([]byte)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.core, f.scanFn = s, scan
@@ -283,7 +283,8 @@ func (f *forwarder) alive() bool {
 	return last.UnixNano() <= 0 || time.Since(last) < stuckAfter
 }
 
-func (f *forwarder) scan(s string) {
+// scan hands the scanned bytes to the core, which zeroes them.
+func (f *forwarder) scan(s []byte) {
 	f.mu.Lock()
 	fn := f.scanFn
 	f.mu.Unlock()
@@ -304,7 +305,7 @@ func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r
 	for {
 		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log, extra)
 		if err == nil {
-			fwd.set(k, func(s string) { k.Scan([]byte(s)) })
+			fwd.set(k, k.Scan)
 			if extra.started != nil {
 				extra.started(k)
 			}
