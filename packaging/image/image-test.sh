@@ -7,8 +7,9 @@
 #     password file (synthetic test data);
 #  2. boot-test.sh boots it with the production unit: up, lockdown, the
 #     system checks (read-only root, provisioning, kiosk id in the running
-#     kiosk, sockets, systemd-analyze security), hold, kill; it leaves a
-#     marker on the data partition;
+#     kiosk, sockets, the firewall made from the configuration,
+#     systemd-analyze security), hold, kill; it leaves a marker on the data
+#     partition;
 #  3. boot-test.sh --demo boots the same disk again (a power cycle): the
 #     demo comes up, and the marker is still on the data partition.
 #
