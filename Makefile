@@ -76,7 +76,9 @@ image: build
 # twice (packaging/image/README.md, "Test"): the real kiosk.service, which
 # must stay up past three watchdog intervals, come back within 15 s when its
 # process is killed, run read-only with the provisioned id and pass the
-# lockdown checks; then the demo, after what is a power cycle for the disk.
+# lockdown checks; then the demo, after what is a power cycle for the disk;
+# then a copy provisioned with an invalid configuration, which must say so
+# on its out-of-order screen.
 image-test:
 	bash packaging/image/image-test.sh $(IMAGE_OUT)
 

@@ -42,7 +42,11 @@
 #                 unit (default 3.0; "none" prints it only)
 #   --egress 'IP . PORT'  an element the firewall's egress set must hold (the
 #                 provisioned library system, as nft lists it)
+#   --expect-log REGEX  the serial log must match REGEX (grep -E) once the
+#                 unit is up; repeatable
 #   --no-system-checks  skip the checks inside the guest (the system step)
+#   --work DIR    where to keep what the test saw (default IMAGE_DIR/boot-test,
+#                 or IMAGE_DIR/boot-test-demo with --demo)
 #   --demo        run kiosk-demo.service instead of kiosk.service (kernel command
 #                 line: systemd.mask=kiosk.service systemd.wants=kiosk-demo.service);
 #                 the hold is then 40 s and there is no kill
@@ -91,6 +95,8 @@ marker=
 max_exposure=3.0
 syschecks=1
 egress=
+expect_log=()
+workdir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1 ;;
@@ -109,6 +115,8 @@ while [ $# -gt 0 ]; do
 	--max-exposure) max_exposure=$2 && shift ;;
 	--no-system-checks) syschecks=0 ;;
 	--egress) egress=$2 && shift ;;
+	--expect-log) expect_log+=("$2") && shift ;;
+	--work) workdir=$2 && shift ;;
 	-h | --help)
 		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
@@ -122,7 +130,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ $# -eq 1 ] || {
-	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] [--disk FILE] [--kiosk-id ID] [--marker write|check] [--max-exposure N] [--egress 'IP . PORT'] [--no-system-checks] IMAGE_DIR" >&2
+	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] [--disk FILE] [--kiosk-id ID] [--marker write|check] [--max-exposure N] [--egress 'IP . PORT'] [--expect-log REGEX]... [--no-system-checks] [--work DIR] IMAGE_DIR" >&2
 	exit 2
 }
 img=$(cd "$1" && pwd)
@@ -150,6 +158,7 @@ else
 	work=$img/boot-test
 	: "${hold:=100}" "${kill_check:=1}" "${expect:=$here/expected/out-of-order.png}"
 fi
+[ -z "$workdir" ] || work=$workdir
 if [ "$expect" != none ] && [ ! -f "$expect" ]; then
 	echo "boot-test.sh: no expected screen at $expect" >&2
 	exit 2
@@ -470,6 +479,12 @@ while [ "$(since)" -lt "$timeout" ]; do
 	else
 		up="FAILED: the first screen is not the expected one: $why"
 	fi
+	for re in "${expect_log[@]}"; do
+		if [ "$up" = ok ] && ! grep -aqE "$re" "$serial"; then
+			up="FAILED: the serial log has no line matching: $re"
+			result=fail
+		fi
+	done
 	log "up: $up"
 	break
 done

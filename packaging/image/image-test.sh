@@ -11,7 +11,11 @@
 #     systemd-analyze security), hold, kill; it leaves a marker on the data
 #     partition;
 #  3. boot-test.sh --demo boots the same disk again (a power cycle): the
-#     demo comes up, and the marker is still on the data partition.
+#     demo comes up, and the marker is still on the data partition;
+#  4. a second copy, test-invalid.img, is provisioned with an invalid
+#     sip2.transport: the kiosk must show the out-of-order screen with the
+#     reason (expected/config-invalid.png), and the journal must have the
+#     provisioning's error and the kiosk's.
 #
 # Usage (as root):  packaging/image/image-test.sh [IMAGE_DIR]   (default ../image-out)
 set -euo pipefail
@@ -33,4 +37,12 @@ rm -f "$img/test-kiosk.img.marker"
 # The demo unit is not the production one and is not scored.
 "$here/boot-test.sh" --demo --disk "$img/test-kiosk.img" --marker check --max-exposure none "$img"
 rm -f "$img/test-kiosk.img" "$img/test-kiosk.img.marker"
+
+"$here/provision.sh" --force --id test-kiosk-8 --set 'sip2.transport="carrier-pigeon"' \
+	"$img/kiosk.img" "$img/test-invalid.img"
+"$here/boot-test.sh" --disk "$img/test-invalid.img" --work "$img/boot-test-invalid" \
+	--expect "$here/expected/config-invalid.png" --hold 0 --no-kill --no-lockdown-checks --no-system-checks \
+	--expect-log 'kiosk-provision.*error:.*sip2.transport' \
+	--expect-log 'configuration /etc/kiosk/kiosk.toml is invalid' "$img"
+rm -f "$img/test-invalid.img"
 echo "image-test: OK in $(($(date +%s) - t0)) s"
