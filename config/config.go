@@ -37,6 +37,7 @@ type Config struct {
 	Metrics     Metrics     `toml:"metrics"`
 	Control     Control     `toml:"control"`
 	Hours       Hours       `toml:"hours"`
+	Update      Update      `toml:"update"`
 }
 
 // Control configures the control socket kioskctl talks to (package control).
@@ -274,6 +275,7 @@ func Default() Config {
 		Maintenance: Maintenance{Idle: Duration{2 * time.Minute}, AuditKeepDays: 90},
 		Screen:      Screen{Contrast: "standard"},
 		Control:     Control{Socket: "/run/kiosk/control.sock"},
+		Update:      defaultUpdate(),
 	}
 }
 
@@ -339,6 +341,7 @@ func load(path string, demo bool) (Config, error) {
 	}
 	c.Library.PayWhere = c.Library.PayWhere.with(c.Library.PayWhereIn)
 	c.Printer.Footer = c.Printer.Footer.with(c.Printer.Footers)
+	c.Update.resolve(base)
 	errs = append(errs, c.readSecrets()...)
 	errs = append(errs, c.validate(demo)...)
 	if len(errs) > 0 {
@@ -780,6 +783,7 @@ func (c *Config) validate(demo bool) []error {
 		}
 	}
 	errs = append(errs, c.Hours.validate()...)
+	errs = append(errs, c.Update.validate()...)
 	errs = append(errs, c.checkTexts()...)
 	return append(errs, c.validateScreen()...)
 }

@@ -30,6 +30,7 @@ type KioskHandler struct {
 	core   Core
 	reload Reloader
 	loc    *i18n.Localizer
+	update Updater
 }
 
 // NewKioskHandler serves core. reload may be nil: a kiosk started without
@@ -51,6 +52,8 @@ func (h *KioskHandler) Handle(ctx context.Context, c Caller, r Request) Reply {
 		return Reply{OK: true, Status: &st}
 	case CmdReload:
 		return h.doReload(ctx, c)
+	case CmdUpdate, CmdUpdateStatus:
+		return h.doUpdate(c, r)
 	}
 	cmd := kiosk.ControlCommand{UID: c.UID}
 	switch r.Command {

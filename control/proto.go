@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/danbib/kiosk/update"
 )
 
 // Version is the protocol version this kiosk speaks.
@@ -39,10 +41,14 @@ const (
 	CmdSettle     = "journal-settle"
 	CmdPrintTest  = "print-test"
 	CmdReload     = "reload"
+	// CmdUpdate installs the bundle named by Bundle (update.go);
+	// CmdUpdateStatus reports the update client's state.
+	CmdUpdate       = "update"
+	CmdUpdateStatus = "update-status"
 )
 
 // Commands lists every command, for error messages and help.
-var Commands = []string{CmdStatus, CmdOutOfOrder, CmdForward, CmdSettle, CmdPrintTest, CmdReload}
+var Commands = []string{CmdStatus, CmdOutOfOrder, CmdForward, CmdSettle, CmdPrintTest, CmdReload, CmdUpdate, CmdUpdateStatus}
 
 // Request is one request on the socket.
 type Request struct {
@@ -54,6 +60,9 @@ type Request struct {
 	// Preset is the message of out-of-order on: maintenance (the
 	// default), printer, network or closed.
 	Preset string `json:"preset,omitempty"`
+	// Bundle is update's bundle: an absolute path on the kiosk, or an
+	// http(s) URL.
+	Bundle string `json:"bundle,omitempty"`
 }
 
 // Reply is the answer to one request.
@@ -76,6 +85,8 @@ type Reply struct {
 	// Restart lists the keys a reload found changed but cannot apply
 	// while the kiosk runs.
 	Restart []string `json:"restart,omitempty"`
+	// Update answers update and update-status.
+	Update *update.State `json:"update,omitempty"`
 }
 
 // Text is a catalog message with its template data.
@@ -146,6 +157,9 @@ func ParseRequest(b []byte) (Request, error) {
 	}
 	if r.Command == CmdOutOfOrder && r.On == nil {
 		return Request{}, errors.New(`control: out-of-order needs "on": true or false`)
+	}
+	if (r.Command == CmdUpdate) != (r.Bundle != "") {
+		return Request{}, errors.New(`control: "bundle" is what update needs, and only update`)
 	}
 	if r.Preset != "" && (r.Command != CmdOutOfOrder || !*r.On) {
 		return Request{}, errors.New(`control: "preset" belongs only to out-of-order with "on": true`)

@@ -216,7 +216,7 @@ func benchStack(b *testing.B, n int, latency time.Duration) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		resp, err := r.client.Checkout(ctx, sip2.CheckoutRequest{PatronID: demoPatron, PIN: demoPIN, ItemID: tag.Data.ItemID})
+		resp, err := r.client.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(demoPatron), PIN: []byte(demoPIN), ItemID: tag.Data.ItemID})
 		if err != nil || !resp.OK {
 			b.Fatalf("checkout %s: %v %+v", tag.Data.ItemID, err, resp.ScreenMessages)
 		}

@@ -195,6 +195,8 @@ func (s *stepper) control(e EvControl) {
 		m.Opts = &o
 		s.auditCtl(c.UID, "reload", "ok", "")
 		s.reply(e.ID, true, Text{ID: MsgCtlReloaded})
+	case CtlUpdateIdle, CtlUpdateReboot:
+		s.updateControl(e)
 	default:
 		s.reply(e.ID, false, Text{ID: MsgCtlUnknown, Data: map[string]any{"Command": c.Action}})
 	}

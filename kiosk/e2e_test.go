@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,6 +109,9 @@ type e2e struct {
 	ui     *recUI
 	opts   Options
 	nextID uint32
+	// ended counts the 35s that have returned, so a test can wait for a
+	// session's end effect (and the wipe and GC after it) to be over.
+	ended  *atomic.Int64
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -155,11 +159,42 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv, addr := listenACS(t, lib)
+	t.Cleanup(func() { srv.Close() })
+	e := startE2E(t, stateDir, addr, mod)
+	e.srv, e.lib = srv, lib
+	return e
+}
+
+// listenACS serves lib over SIP2 on a loopback port.
+func listenACS(t tb, lib *acs.Library) (*acs.Server, string) {
+	t.Helper()
 	srv := acs.NewServer(lib, acs.DefaultOptions())
 	addr, err := srv.ListenTCP("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return srv, addr.String()
+}
+
+// renewAccountFinish renews all of the patron's loans (expecting as many),
+// looks at the account and finishes, up to the receipt screen.
+func (e *e2e) renewAccountFinish(t tb, loans int) {
+	t.Helper()
+	e.k.Send(InChoose{Screen: ScreenRenew})
+	e.eventually(t, "renew", func() bool { v := e.k.View(); return v.Screen == ScreenRenew && !v.Busy && len(v.Loans) == loans })
+	e.k.Send(InRenewAll{})
+	e.eventually(t, "renewed", func() bool { return !e.k.View().Busy })
+	e.k.Send(InChoose{Screen: ScreenAccount})
+	e.eventually(t, "account", func() bool { v := e.k.View(); return v.Screen == ScreenAccount && !v.Busy })
+	e.k.Send(InFinish{})
+	e.eventually(t, "receipt", func() bool { return e.k.View().Screen == ScreenReceipt })
+}
+
+// startE2E runs the kiosk core against the SIP2 server at addr (on
+// loopback), with the virtual pad and printer.
+func startE2E(t tb, stateDir, addr string, mod func(*Options)) *e2e {
+	t.Helper()
 	o := DefaultOptions()
 	o.StateDir = stateDir
 	o.InstitutionISIL = demoISIL
@@ -177,7 +212,7 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	log.SetLevel(logrus.DebugLevel)
 	log.SetFormatter(&logrus.JSONFormatter{})
 
-	d := &countingDialer{Dialer: sip2.TCPDialer{Addr: addr.String()}}
+	d := &countingDialer{Dialer: sip2.TCPDialer{Addr: addr}}
 	so := sip2.DefaultOptions()
 	so.Dialer = d
 	so.Institution = demoISIL
@@ -204,13 +239,14 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 	receipts := NewESCPOSReceipts(prn, bundle, printer.DefaultOptions(), "Demobiblioteket", "Hovedbiblioteket")
 
 	ui := &recUI{}
-	k, err := New(o, Ports{Library: NewSIP2Library(pool), Tags: NewRFIDTags(reader), Printer: receipts,
+	ended := &atomic.Int64{}
+	k, err := New(o, Ports{Library: endCounter{LibrarySystem: NewSIP2Library(pool), n: ended}, Tags: NewRFIDTags(reader), Printer: receipts,
 		Log: log, Identify: ScannerIdentify(scanner.DefaultRules())}, ui)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &e2e{k: k, srv: srv, lib: lib, pad: pad, prn: prn, dialer: d, logs: logs, ui: ui, opts: o, cancel: cancel, nextID: 0x100}
+	e := &e2e{k: k, ended: ended, pad: pad, prn: prn, dialer: d, logs: logs, ui: ui, opts: o, cancel: cancel, nextID: 0x100}
 	e.wg.Add(3)
 	go func() { defer e.wg.Done(); k.Run(ctx) }()
 	go func() { defer e.wg.Done(); watcher.Run(ctx) }()
@@ -219,10 +255,20 @@ func newE2EIn(t tb, stateDir string, seed *acs.Seed, mod func(*Options)) *e2e {
 		cancel()
 		e.wg.Wait()
 		pool.Close()
-		srv.Close()
 	})
 	e.eventually(t, "welcome", func() bool { return k.View().Screen == ScreenWelcome })
 	return e
+}
+
+// endCounter counts the EndSession calls that have returned.
+type endCounter struct {
+	LibrarySystem
+	n *atomic.Int64
+}
+
+func (l endCounter) EndSession(ctx context.Context, p Patron) error {
+	defer l.n.Add(1)
+	return l.LibrarySystem.EndSession(ctx, p)
 }
 
 // eventually waits for cond; the deadline is generous and only guards

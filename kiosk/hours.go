@@ -71,6 +71,7 @@ func (s *stepper) hoursTick() {
 		s.log("info", "opening hours: closed; screen off", "", "")
 	}
 	s.nightlyReboot()
+	s.updateTick()
 }
 
 func (s *stepper) screen(on bool) {
@@ -112,7 +113,7 @@ func (s *stepper) nightlyReboot() {
 	if m.Now.Before(due) || !m.Started.Before(due) || m.RebootDay == day {
 		return
 	}
-	if s.sessionOpen() || m.State.inMaint() {
+	if s.busy() {
 		if !m.RebootWaiting {
 			m.RebootWaiting = true
 			s.log("info", "nightly reboot postponed: the kiosk is in use", "", "")

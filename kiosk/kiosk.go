@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,6 +99,9 @@ type Kiosk struct {
 	// watch is the Observer's bookkeeping and the session id of the log
 	// lines; guarded by mu.
 	watch watch
+
+	// system is the installed system (SetSystem), under statMu.
+	system string
 
 	// ctlMu guards the control callers waiting for their replies.
 	ctlMu   sync.Mutex
@@ -561,9 +565,17 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 		r, err := k.ports.Library.RenewAll(ctx, x.Patron)
 		return EvRenewAll{Session: x.Session, Result: r, Err: err}
 	case EffEndSession:
-		defer x.Patron.wipe()
-		if err := k.ports.Library.EndSession(ctx, x.Patron); err != nil {
+		err := k.ports.Library.EndSession(ctx, x.Patron)
+		x.Patron.wipe()
+		if err != nil {
 			k.log.WithError(err).Warn("end patron session failed")
+		}
+		// The session's buffers are zeroed and dropped by now; a forced
+		// collection frees the rest (strings of titles and messages),
+		// and returns the memory to the OS rather than keep it readable
+		// in the process until the heap happens to reuse it.
+		if k.opts.GCAtSessionEnd {
+			debug.FreeOSMemory()
 		}
 	case EffBlockPatron:
 		defer x.Patron.wipe()

@@ -111,7 +111,7 @@ func (k *Kiosk) performMaint(e Effect) bool {
 // (the process log), so it survives a lost state directory.
 func (k *Kiosk) writeAudit(x EffAudit) {
 	e := AuditEntry{Time: k.ports.Clock.Now(), Kiosk: k.opts.KioskID, Tech: x.Tech, Action: x.Action, Result: x.Result, Detail: x.Detail, Via: x.Via}
-	if x.Via != "" {
+	if x.Via == "control" {
 		uid := x.UID
 		e.UID = &uid
 	}
@@ -122,8 +122,12 @@ func (k *Kiosk) writeAudit(x EffAudit) {
 	if x.Tech != "" {
 		entry = entry.WithField("tech", x.Tech)
 	}
-	if x.Via != "" {
+	switch x.Via {
+	case "":
+	case "control":
 		entry = entry.WithField("via", x.Via).WithField("uid", x.UID)
+	default:
+		entry = entry.WithField("via", x.Via)
 	}
 	if x.Detail != "" {
 		entry = entry.WithField("detail", x.Detail)
@@ -224,6 +228,7 @@ func (k *Kiosk) statusReport() StatusReport {
 	r.Version, r.Commit = version.Info()
 	k.statMu.Lock()
 	r.RTTMedian, r.RTTP95, r.RTTCount = k.rtt.stats(now)
+	r.System = k.system
 	if k.last98 != nil {
 		s := *k.last98
 		r.Last98, r.Last98At = &s, k.last98At

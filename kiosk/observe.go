@@ -314,7 +314,10 @@ type Gauges struct {
 	Journal      int // unsettled in-flight journal entries
 	LockedCards  int
 	Skew         *time.Duration // our clock minus the last 98's, nil when unknown
-	Now          time.Time
+	// System is the installed system as the update client read it from
+	// RAUC (booted slot and bundle version); "" when not known.
+	System string
+	Now    time.Time
 }
 
 // InService reports whether the kiosk serves patrons, and when not, why:
@@ -354,6 +357,7 @@ func (k *Kiosk) Gauges() Gauges {
 		d := *k.skew
 		g.Skew = &d
 	}
+	g.System = k.system
 	k.statMu.Unlock()
 	return g
 }

@@ -95,6 +95,12 @@ type Options struct {
 	// Receipt is ReceiptAsk, ReceiptAlways, ReceiptTimeout or ReceiptNever.
 	// Default ask.
 	Receipt string
+	// GCAtSessionEnd forces a garbage collection (debug.FreeOSMemory) once
+	// a session has ended and its buffers are zeroed, so that what is left
+	// of the patron is freed and handed back to the OS. Default true; the
+	// soak tests, which run thousands of sessions a second in simulated
+	// time, turn it off.
+	GCAtSessionEnd bool
 	// Greet shows the patron's first name. Default false (nothing personal
 	// on a screen others can see).
 	Greet bool
@@ -183,6 +189,7 @@ func DefaultOptions() Options {
 	return Options{
 		KioskID:            "kiosk",
 		PINLength:          4,
+		GCAtSessionEnd:     true,
 		MaxWrongPINs:       3,
 		LockFor:            15 * time.Minute,
 		BackoffAfter:       5,

@@ -56,14 +56,7 @@ func TestPrivacyCanary(t *testing.T) {
 		uids = append(uids, e.place(t, id, 1)...)
 	}
 	e.eventually(t, "lent", func() bool { return viewDone(e.k.View(), 2) })
-	e.k.Send(InChoose{Screen: ScreenRenew})
-	e.eventually(t, "renew", func() bool { v := e.k.View(); return v.Screen == ScreenRenew && !v.Busy && len(v.Loans) == 2 })
-	e.k.Send(InRenewAll{})
-	e.eventually(t, "renewed", func() bool { return !e.k.View().Busy })
-	e.k.Send(InChoose{Screen: ScreenAccount})
-	e.eventually(t, "account", func() bool { v := e.k.View(); return v.Screen == ScreenAccount && !v.Busy })
-	e.k.Send(InFinish{})
-	e.eventually(t, "receipt", func() bool { return e.k.View().Screen == ScreenReceipt })
+	e.renewAccountFinish(t, 2)
 	e.k.Send(InReceipt{Choice: "qr"})
 	e.eventually(t, "qr", func() bool { return e.k.View().ReceiptQR != "" })
 	qr := e.k.View().ReceiptQR

@@ -1,6 +1,6 @@
 package kiosk
 
-import "strings"
+import "bytes"
 
 // View builds what the UI shows from the model. It never copies the card
 // number or the PIN: only their lengths.
@@ -45,7 +45,7 @@ func (m Model) View() View {
 		v.IdleLeft = m.IdleLeft()
 	}
 	if m.Opts.Greet && len(m.Sec.Name) > 0 {
-		v.Greeting = firstName(m.Sec.Name)
+		v.Greeting = m.Sec.Greeting
 	}
 	var want flow = flowLoan
 	if m.State == StateReturn {
@@ -146,12 +146,18 @@ func (m Model) screen() Screen {
 
 // firstName is the first word of a patron's name, the most of it the kiosk
 // ever shows or prints.
+// firstName is the one place the patron's name becomes a string: the
+// greeting goes to a Fyne label and the receipt name to the printer, which
+// both take strings. Only the first name is converted, never the whole name,
+// and only when the library turned the greeting or the receipt name on
+// (both off by default); these copies cannot be zeroed and stay in freed
+// memory until it is reused, which the memory test (run with both off) does
+// not cover.
 func firstName(name []byte) string {
-	n := string(name)
-	if i := strings.IndexByte(n, ' '); i > 0 {
-		n = n[:i]
+	if i := bytes.IndexByte(name, ' '); i > 0 {
+		name = name[:i]
 	}
-	return n
+	return string(name)
 }
 
 func (m Model) maintView() *MaintView {

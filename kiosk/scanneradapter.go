@@ -10,11 +10,13 @@ import (
 // scanner.Identify finds under the library's rules, never the id.
 func ScannerKind(rules scanner.Rules) func(text []byte) string {
 	return func(text []byte) string {
-		id, err := scanner.Identify(string(text), rules)
+		kind, id, err := scanner.IdentifyBytes(text, rules)
 		if err != nil {
 			return ScanKindUnknown
 		}
-		switch id.Kind {
+		// Only the kind is shown; the number itself is zeroed at once.
+		clear(id)
+		switch kind {
 		case scanner.KindCPR:
 			return ScanKindCPR
 		case scanner.KindLibraryCard:
@@ -27,8 +29,8 @@ func ScannerKind(rules scanner.Rules) func(text []byte) string {
 // ScannerIdentify returns an IdentifyFunc built on scanner.Identify and the
 // library's identification rules (CPR and card-number patterns).
 func ScannerIdentify(rules scanner.Rules) IdentifyFunc {
-	return func(text string) ([]byte, error) {
-		id, err := scanner.Identify(text, rules)
+	return func(text []byte) ([]byte, error) {
+		_, id, err := scanner.IdentifyBytes(text, rules)
 		if err != nil {
 			switch {
 			case errors.Is(err, scanner.ErrBadCPRDate):
@@ -38,6 +40,6 @@ func ScannerIdentify(rules scanner.Rules) IdentifyFunc {
 			}
 			return nil, &Rejection{ID: MsgIdentifyInvalid}
 		}
-		return []byte(id.Value), nil
+		return id, nil
 	}
 }

@@ -52,17 +52,20 @@ func blocksFrom(f sip2.PatronFlags) Blocks {
 	}
 }
 
+// statusFrom takes over st.Name (the core wipes it at session end) and
+// zeroes the echoed patron id, which the core does not need.
 func statusFrom(st sip2.PatronStatus) PatronStatus {
 	b := blocksFrom(st.Flags)
 	b.ScreenMessageRaw = strings.Join(st.ScreenMessages, " ")
-	return PatronStatus{ValidPatron: st.BL, ValidPIN: st.CQ, Name: []byte(st.Name), Blocks: b, Messages: st.ScreenMessages}
+	zero(st.PatronID)
+	return PatronStatus{ValidPatron: st.BL, ValidPIN: st.CQ, Name: st.Name, Blocks: b, Messages: st.ScreenMessages}
 }
 
 // PatronStatus checks the patron with 23.
 func (l *SIP2Library) PatronStatus(ctx context.Context, p Patron) (PatronStatus, error) {
 	var out PatronStatus
 	err := l.do(ctx, func(c *sip2.Client) error {
-		st, err := c.PatronStatus(ctx, string(p.ID), string(p.PIN))
+		st, err := c.PatronStatus(ctx, p.ID, p.PIN)
 		if err != nil {
 			return err
 		}
@@ -98,7 +101,7 @@ func parseMinor(s string) int64 {
 func (l *SIP2Library) Account(ctx context.Context, p Patron) (Account, error) {
 	var out Account
 	err := l.do(ctx, func(c *sip2.Client) error {
-		pi, err := c.PatronInformation(ctx, string(p.ID), string(p.PIN), sip2.PatronInfoRequest{Summary: sip2.SummaryAll})
+		pi, err := c.PatronInformation(ctx, p.ID, p.PIN, sip2.PatronInfoRequest{Summary: sip2.SummaryAll})
 		if err != nil {
 			return err
 		}
@@ -132,11 +135,12 @@ func checkoutFrom(r sip2.CheckoutResponse) CheckoutResult {
 func (l *SIP2Library) Checkout(ctx context.Context, r CheckoutRequest) (CheckoutResult, error) {
 	var out CheckoutResult
 	err := l.do(ctx, func(c *sip2.Client) error {
-		resp, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: string(r.Patron.ID), PIN: string(r.Patron.PIN),
+		resp, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: r.Patron.ID, PIN: r.Patron.PIN,
 			ItemID: r.ItemID, RenewalPolicy: r.Renew, Cancel: r.Cancel, NoBlock: r.NoBlock, TransactionDate: r.ReturnAt})
 		if err != nil {
 			return err
 		}
+		zero(resp.PatronID)
 		out = checkoutFrom(resp)
 		return nil
 	})
@@ -155,6 +159,7 @@ func (l *SIP2Library) Checkin(ctx context.Context, r CheckinRequest) (CheckinRes
 		if err != nil {
 			return err
 		}
+		zero(resp.PatronID)
 		title := resp.Properties.Title
 		if title == "" {
 			title = resp.TitleID
@@ -180,10 +185,11 @@ func (l *SIP2Library) Checkin(ctx context.Context, r CheckinRequest) (CheckinRes
 func (l *SIP2Library) Renew(ctx context.Context, p Patron, itemID string) (CheckoutResult, error) {
 	var out CheckoutResult
 	err := l.do(ctx, func(c *sip2.Client) error {
-		resp, err := c.Renew(ctx, sip2.RenewRequest{PatronID: string(p.ID), PIN: string(p.PIN), ItemID: itemID})
+		resp, err := c.Renew(ctx, sip2.RenewRequest{PatronID: p.ID, PIN: p.PIN, ItemID: itemID})
 		if err != nil {
 			return err
 		}
+		zero(resp.PatronID)
 		out = checkoutFrom(resp)
 		return nil
 	})
@@ -194,7 +200,7 @@ func (l *SIP2Library) Renew(ctx context.Context, p Patron, itemID string) (Check
 func (l *SIP2Library) RenewAll(ctx context.Context, p Patron) (RenewAllResult, error) {
 	var out RenewAllResult
 	err := l.do(ctx, func(c *sip2.Client) error {
-		resp, err := c.RenewAll(ctx, string(p.ID), string(p.PIN))
+		resp, err := c.RenewAll(ctx, p.ID, p.PIN)
 		if err != nil {
 			return err
 		}
@@ -223,6 +229,7 @@ func (l *SIP2Library) ItemInfo(ctx context.Context, itemID string) (ItemStatus, 
 		if err != nil {
 			return err
 		}
+		zero(info.PatronID)
 		title := info.Properties.Title
 		if title == "" {
 			title = info.TitleID
@@ -236,7 +243,8 @@ func (l *SIP2Library) ItemInfo(ctx context.Context, itemID string) (ItemStatus, 
 // EndSession sends 35.
 func (l *SIP2Library) EndSession(ctx context.Context, p Patron) error {
 	return l.do(ctx, func(c *sip2.Client) error {
-		_, err := c.EndPatronSession(ctx, string(p.ID), string(p.PIN))
+		r, err := c.EndPatronSession(ctx, p.ID, p.PIN)
+		zero(r.PatronID)
 		return err
 	})
 }
@@ -244,7 +252,9 @@ func (l *SIP2Library) EndSession(ctx context.Context, p Patron) error {
 // BlockPatron sends 01.
 func (l *SIP2Library) BlockPatron(ctx context.Context, p Patron, message string) error {
 	return l.do(ctx, func(c *sip2.Client) error {
-		_, err := c.BlockPatron(ctx, string(p.ID), message, false)
+		st, err := c.BlockPatron(ctx, p.ID, message, false)
+		zero(st.PatronID)
+		zero(st.Name)
 		return err
 	})
 }

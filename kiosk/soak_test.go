@@ -287,6 +287,9 @@ func newSoak(t *testing.T, seed uint64, stateDir string) *soak {
 
 	s.opts = DefaultOptions()
 	s.opts.StateDir = stateDir
+	// A forced GC per session would triple the soak's time; the memory
+	// test (memwipe_linux_test.go) covers it.
+	s.opts.GCAtSessionEnd = false
 	s.opts.InstitutionISIL = demoISIL
 	// Names on screen and on receipts, so the privacy check has something
 	// to find if the core kept it.

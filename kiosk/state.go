@@ -150,7 +150,11 @@ type Secrets struct {
 	ID    []byte // the patron's CPR or card number
 	PIN   []byte
 	Name  []byte
-	Next  []byte // a card scanned during a session, served after it ends
+	// Greeting is the first name the greeting shows, made once per login
+	// rather than for every view: the screen takes a string, which cannot
+	// be zeroed, only dropped (see firstName).
+	Greeting string
+	Next     []byte // a card scanned during a session, served after it ends
 	// Cred is the maintenance credential being typed by a technician. It
 	// is no patron's, but it is a secret all the same.
 	Cred []byte
@@ -162,11 +166,13 @@ func (s *Secrets) Wipe() {
 		zero(b)
 	}
 	s.Typed, s.ID, s.PIN, s.Name, s.Cred = nil, nil, nil, nil, nil
+	s.Greeting = ""
 }
 
 // Empty reports whether every buffer is gone (Next included).
 func (s *Secrets) Empty() bool {
-	return len(s.Typed) == 0 && len(s.ID) == 0 && len(s.PIN) == 0 && len(s.Name) == 0 && len(s.Next) == 0 && len(s.Cred) == 0
+	return len(s.Typed) == 0 && len(s.ID) == 0 && len(s.PIN) == 0 && len(s.Name) == 0 && len(s.Next) == 0 && len(s.Cred) == 0 &&
+		s.Greeting == ""
 }
 
 // appendSecret appends c to buf without leaving a copy behind when the
@@ -258,6 +264,8 @@ type Model struct {
 	// RebootWaiting says it waits for the kiosk to be free.
 	RebootDay     string
 	RebootWaiting bool
+	// Update is what the update client waits for (update.go).
+	Update UpdateWait
 
 	LastActivity time.Time
 	IdleWarning  bool

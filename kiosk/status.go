@@ -11,10 +11,13 @@ import (
 // technician's status screen: facts only, each one measured or read, never
 // a patron.
 type StatusReport struct {
-	At          time.Time
-	KioskID     string
-	Version     string
-	Commit      string
+	At      time.Time
+	KioskID string
+	Version string
+	Commit  string
+	// System is the installed system: the booted RAUC slot and its
+	// bundle's version ("" without RAUC).
+	System      string
 	Uptime      time.Duration
 	Mode        Mode
 	ModeReason  Text
@@ -121,6 +124,9 @@ func (r StatusReport) Lines() []StatusLine {
 		commit = commit[:12]
 	}
 	add("kiosk", LevelOK, data("maint.value.kiosk", "ID", r.KioskID, "Version", r.Version, "Commit", commit, "Uptime", span(r.Uptime)), "")
+	if r.System != "" {
+		add("system", LevelOK, raw(r.System), "")
+	}
 
 	switch {
 	case r.OutOfOrder != "":

@@ -295,7 +295,7 @@ func (s *stepper) input(in Input) {
 			s.endSession("finish")
 		}
 	case InKeyboardScan:
-		s.scan([]byte(x.Text))
+		s.scan(x.Text)
 	}
 }
 
@@ -470,7 +470,7 @@ func (s *stepper) identified(text []byte) {
 
 func (s *stepper) identify(text []byte) ([]byte, error) {
 	if s.m.Identify != nil {
-		return s.m.Identify(string(text))
+		return s.m.Identify(text)
 	}
 	return minimalIdentify(text)
 }
@@ -558,6 +558,10 @@ func (s *stepper) auth(e EvAuth) {
 		m.LoggedIn = true
 		zero(m.Sec.Name)
 		m.Sec.Name = st.Name
+		m.Sec.Greeting = ""
+		if m.Opts.Greet && len(st.Name) > 0 {
+			m.Sec.Greeting = firstName(st.Name)
+		}
 		m.Blocked = blockText(st.Blocks)
 		m.NoRenew = noRenewText(st.Blocks)
 		s.enter(m.Intent)
@@ -1399,6 +1403,7 @@ func (m *Model) forgetPatron() {
 	m.Blocked, m.NoRenew = Text{}, Text{}
 	zero(m.Sec.Name)
 	m.Sec.Name = nil
+	m.Sec.Greeting = ""
 }
 
 func (s *stepper) printed(e EvPrinted) {

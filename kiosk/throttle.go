@@ -122,7 +122,19 @@ func (t *Throttle) rotate(now time.Time) {
 
 func mac(key, id []byte) [32]byte {
 	h := hmac.New(sha256.New, key)
-	h.Write(id)
+	// The card number goes in as one whole 64-byte block (the number,
+	// zero padding, its length in the last byte): SHA-256 hashes a whole
+	// block straight from the caller's buffer, which is zeroed here,
+	// whereas a shorter write is copied into the hash state's own buffer,
+	// where it would outlive the session in freed memory.
+	blk := make([]byte, sha256.BlockSize)
+	if len(id) < len(blk) {
+		blk[len(blk)-1] = byte(copy(blk, id))
+		h.Write(blk)
+	} else {
+		h.Write(id)
+	}
+	zero(blk)
 	var k [32]byte
 	copy(k[:], h.Sum(nil))
 	return k

@@ -230,7 +230,7 @@ type (
 	InReceipt      struct{ Choice string } // "print", "qr" or "none"
 	InActivity     struct{}                // any touch: resets the idle timer
 	InStillHere    struct{}                // "I am still here" on the idle warning
-	InKeyboardScan struct{ Text string }   // a scan told apart from typing by the keystroke wedge
+	InKeyboardScan struct{ Text []byte }   // a scan told apart from typing by the keystroke wedge; the core zeroes Text
 )
 
 func (InChoose) isInput()       {}

@@ -180,6 +180,7 @@ var (
 	descJournal = prometheus.NewDesc("kiosk_journal_unsettled", "In-flight journal entries not settled yet.", nil, nil)
 	descLocked  = prometheus.NewDesc("kiosk_cards_locked", "Cards locked at this kiosk now.", nil, nil)
 	descSkew    = prometheus.NewDesc("kiosk_clock_skew_seconds", "The kiosk's clock minus the library system's (last 98); absent until known.", nil, nil)
+	descSystem  = prometheus.NewDesc("kiosk_system_info", "The installed system (RAUC's booted slot and bundle version): always 1; absent without RAUC.", []string{"system"}, nil)
 )
 
 // stateCollector reads the core's gauges at each scrape.
@@ -196,7 +197,7 @@ func (c *stateCollector) current() (kiosk.Gauges, bool) {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descOnline, descInSvc, descMode, descDevice, descPaper, descQueue, descOldest, descJournal, descLocked, descSkew} {
+	for _, d := range []*prometheus.Desc{descOnline, descInSvc, descMode, descDevice, descPaper, descQueue, descOldest, descJournal, descLocked, descSkew, descSystem} {
 		ch <- d
 	}
 }
@@ -234,6 +235,9 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descLocked, float64(g.LockedCards))
 	if g.Skew != nil {
 		gauge(descSkew, g.Skew.Seconds())
+	}
+	if g.System != "" {
+		gauge(descSystem, 1, g.System)
 	}
 }
 

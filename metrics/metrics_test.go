@@ -136,6 +136,13 @@ func TestMetricsAfterCanarySession(t *testing.T) {
 	if got := scrape(t, http.DefaultClient, base+"/healthz", http.StatusOK); got != "ok\n" {
 		t.Errorf("/healthz = %q, want ok", got)
 	}
+	// The installed system reaches the scrape from the core, as the
+	// update client records it there (cmd/kiosk/update.go).
+	d.Kiosk.SetSystem("slot A (rootfs.0), 1.0.0")
+	text = scrape(t, http.DefaultClient, base+"/metrics", http.StatusOK)
+	if got := value(text, `kiosk_system_info{system="slot A (rootfs.0), 1.0.0"}`); got != 1 {
+		t.Errorf("kiosk_system_info after SetSystem = %v, want 1", got)
+	}
 }
 
 func TestHealthz(t *testing.T) {
@@ -194,5 +201,35 @@ func TestRefusalLabelBounded(t *testing.T) {
 	// The three operations' "other" exist from the start.
 	if strings.Join(codes, ",") != "RESERVED,other,other,other" {
 		t.Errorf("refusal codes %q, want RESERVED and other (for checkout, checkin, renew)", codes)
+	}
+}
+
+// TestSystemInfo: the installed system the update client read from RAUC is
+// a series once known, and absent before (a kiosk without RAUC).
+func TestSystemInfo(t *testing.T) {
+	m := New()
+	g := kiosk.Gauges{}
+	m.SetGauges(func() kiosk.Gauges { return g })
+	system := func() []string {
+		mfs, err := m.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, mf := range mfs {
+			if mf.GetName() == "kiosk_system_info" {
+				for _, mm := range mf.GetMetric() {
+					out = append(out, mm.GetLabel()[0].GetValue())
+				}
+			}
+		}
+		return out
+	}
+	if got := system(); len(got) != 0 {
+		t.Errorf("without RAUC: kiosk_system_info %q", got)
+	}
+	g.System = "slot B (rootfs.1), 2.0.0"
+	if got := system(); len(got) != 1 || got[0] != g.System {
+		t.Errorf("kiosk_system_info %q, want %q", got, g.System)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/danbib/kiosk/usb/usbio"
 	"github.com/sirupsen/logrus"
@@ -31,15 +32,16 @@ func (s Source) String() string {
 
 // Scan is one complete scan or swipe, without the final Enter. Its String
 // and Format never print Text (it may hold a CPR number); pass Text to
-// Identify.
+// IdentifyBytes, and zero it when done (the kiosk core does). It is bytes,
+// never a string, since a string cannot be zeroed.
 type Scan struct {
-	Text   string
+	Text   []byte
 	Source Source
 	At     time.Time
 }
 
 func (s Scan) String() string {
-	return fmt.Sprintf("scan of %d characters from %s", len([]rune(s.Text)), s.Source)
+	return fmt.Sprintf("scan of %d characters from %s", utf8.RuneCount(s.Text), s.Source)
 }
 
 // Format keeps %v, %+v and %#v from printing the text.
@@ -99,10 +101,11 @@ type ReportDecoder struct {
 }
 
 // Feed decodes one report. It returns the scan text when the report
-// pressed Enter and characters were collected.
-func (d *ReportDecoder) Feed(report []byte) (string, bool) {
+// pressed Enter and characters were collected: a new slice the caller owns
+// (and zeroes); the decoder's own copy is zeroed.
+func (d *ReportDecoder) Feed(report []byte) ([]byte, bool) {
 	if len(report) < reportLen {
-		return "", false
+		return nil, false
 	}
 	shift := report[0]&(modLeftShift|modRightShift) != 0
 	// Keys pressed with Ctrl, Alt or GUI are commands, not characters
@@ -113,9 +116,9 @@ func (d *ReportDecoder) Feed(report []byte) (string, bool) {
 	defer func() { d.prev = cur }()
 	// 0x01 in every slot is the "phantom" rollover-error state: no keys.
 	if cur[0] == 0x01 {
-		return "", false
+		return nil, false
 	}
-	var text string
+	var text []byte
 	var done bool
 	for _, code := range cur {
 		if code == 0 || pressed(d.prev, code) {
@@ -123,8 +126,9 @@ func (d *ReportDecoder) Feed(report []byte) (string, bool) {
 		}
 		if code == usageEnter || code == usageKPEnter {
 			if len(d.buf) > 0 {
-				text, done = string(d.buf), true
+				text, done = runesToBytes(d.buf), true
 			}
+			clear(d.buf)
 			d.buf = d.buf[:0]
 			continue
 		}
@@ -141,15 +145,42 @@ func (d *ReportDecoder) Feed(report []byte) (string, bool) {
 			max = 512
 		}
 		if len(d.buf) >= max {
+			clear(d.buf)
 			d.buf = d.buf[:0]
 		}
-		d.buf = append(d.buf, r)
+		d.buf = appendRune(d.buf, r, max)
 	}
 	return text, done
 }
 
+// appendRune appends r to buf, allocated once at its final capacity
+// (max), so that growing never leaves a partial copy of a scan behind.
+func appendRune(buf []rune, r rune, max int) []rune {
+	if cap(buf) < max {
+		nb := make([]rune, len(buf), max)
+		copy(nb, buf)
+		clear(buf)
+		buf = nb
+	}
+	return append(buf, r)
+}
+
+// runesToBytes returns the UTF-8 of rs in a slice of exactly that size.
+func runesToBytes(rs []rune) []byte {
+	n := 0
+	for _, r := range rs {
+		n += utf8.RuneLen(r)
+	}
+	out := make([]byte, 0, n)
+	for _, r := range rs {
+		out = utf8.AppendRune(out, r)
+	}
+	return out
+}
+
 // Reset forgets a partial scan and the pressed keys.
 func (d *ReportDecoder) Reset() {
+	clear(d.buf)
 	d.buf = d.buf[:0]
 	d.prev = [6]byte{}
 }
@@ -237,6 +268,8 @@ func (h *HID) ReadScan(ctx context.Context) (Scan, error) {
 		h.bootProtocol(ctx)
 	}
 	buf := make([]byte, 64)
+	// The reports are the key codes of the patron's number.
+	defer clear(buf)
 	for {
 		if err := ctx.Err(); err != nil {
 			return Scan{}, err

@@ -34,7 +34,7 @@ func TestReportDecoder(t *testing.T) {
 	var got []string
 	for _, r := range reports {
 		if s, ok := d.Feed(r); ok {
-			got = append(got, s)
+			got = append(got, string(s))
 		}
 	}
 	if len(got) != 1 || got[0] != "Ab1!" {
@@ -56,7 +56,7 @@ func TestReportDecoder(t *testing.T) {
 	var last string
 	for _, r := range seq {
 		if s, ok := d.Feed(r); ok {
-			last = s
+			last = string(s)
 		}
 	}
 	if last != "121" {
@@ -67,7 +67,7 @@ func TestReportDecoder(t *testing.T) {
 	d.Reset()
 	for _, r := range [][]byte{press(0, 0x1E), release, press(0x01, 0x0D), release, press(0, 0x1F), release, press(0, 0x28)} {
 		if s, ok := d.Feed(r); ok {
-			last = s
+			last = string(s)
 		}
 	}
 	if last != "12" {
@@ -147,7 +147,7 @@ func TestHIDReadScan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Text != "0101701234" || s.Source != SourceHID || !s.At.Equal(now) {
+	if string(s.Text) != "0101701234" || s.Source != SourceHID || !s.At.Equal(now) {
 		t.Fatalf("scan = %q %v %v", s.Text, s.Source, s.At)
 	}
 	if len(f.control) != 2 || f.control[0] != "21 0b" || f.control[1] != "21 0a" {
@@ -180,7 +180,7 @@ func TestHIDRunSurvivesDisconnect(t *testing.T) {
 	go func() { done <- h.Run(ctx, out) }()
 	retry <- time.Time{} // release the retry pause without sleeping
 	s := <-out
-	if s.Text != "2345" {
+	if string(s.Text) != "2345" {
 		t.Errorf("scan after reconnect = %q, want 2345", s.Text)
 	}
 	cancel()
@@ -203,10 +203,10 @@ func FuzzReportDecoder(f *testing.F) {
 			if !ok {
 				continue
 			}
-			if s == "" {
+			if len(s) == 0 {
 				t.Fatal("empty scan")
 			}
-			for _, r := range s {
+			for _, r := range string(s) {
 				if r == '\n' || r == '\r' {
 					t.Fatalf("scan %q contains Enter", s)
 				}

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Kind is the type of a patron id.
@@ -353,4 +354,39 @@ func CPRBirthDate(cpr string) (time.Time, bool) {
 func validCPRDate(d string) bool {
 	_, ok := CPRBirthDate(d)
 	return ok
+}
+
+// IdentifyBytes is Identify for text held in a buffer the caller zeroes
+// after use, as the kiosk does with everything a patron scans or types. The
+// rules read the text through a string view of text rather than a copy,
+// and the id comes back as a new slice the caller owns; a string Identify
+// had to build (a CPR number without its dash) is zeroed before returning,
+// so no copy of the number is left in freed memory.
+func IdentifyBytes(text []byte, rules Rules) (Kind, []byte, error) {
+	view := unsafe.String(unsafe.SliceData(text), len(text))
+	id, err := Identify(view, rules)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := append(make([]byte, 0, len(id.Value)), id.Value...)
+	wipeUnlessWithin(id.Value, text)
+	return id.Kind, out, nil
+}
+
+// wipeUnlessWithin zeroes the bytes of s unless they lie inside buf (then
+// s is a substring of the caller's text, which the caller zeroes). s was
+// built from the text at run time, never a literal, so its bytes are on the
+// heap and may be written.
+func wipeUnlessWithin(s string, buf []byte) {
+	if len(s) == 0 {
+		return
+	}
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	if len(buf) > 0 {
+		lo := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+		if p >= lo && p < lo+uintptr(len(buf)) {
+			return
+		}
+	}
+	clear(unsafe.Slice(unsafe.StringData(s), len(s)))
 }

@@ -211,7 +211,7 @@ func TestMaskAndFormatNeverLeakCPR(t *testing.T) {
 	if s := fmt.Sprint(card); strings.Contains(s, "12345") || !strings.HasSuffix(s, "678") {
 		t.Errorf("card formatted as %q", s)
 	}
-	scan := Scan{Text: "0101701234", Source: SourceHID}
+	scan := Scan{Text: []byte("0101701234"), Source: SourceHID}
 	for _, s := range []string{fmt.Sprint(scan), fmt.Sprintf("%+v", scan), fmt.Sprintf("%#v", scan)} {
 		if strings.Contains(s, "0101701234") {
 			t.Errorf("Scan formatted as %q", s)

@@ -61,22 +61,26 @@ func (w *Wedge) Feed(r rune, at time.Time) (Scan, bool) {
 	w.last = at
 	if !fast {
 		// Too slow after the previous key: whatever came before was typing.
+		clear(w.buf)
 		w.buf = w.buf[:0]
 	}
 	if r == '\n' || r == '\r' {
 		n := len(w.buf)
-		text := string(w.buf)
+		text := runesToBytes(w.buf)
+		clear(w.buf)
 		w.buf = w.buf[:0]
 		w.last = time.Time{} // a new burst starts with the next key
 		if fast && n >= w.opts.MinLength {
 			return Scan{Text: text, Source: SourceWedge, At: at}, true
 		}
+		clear(text)
 		return Scan{}, false
 	}
 	if len(w.buf) >= w.opts.MaxLength {
+		clear(w.buf)
 		w.buf = w.buf[:0]
 	}
-	w.buf = append(w.buf, r)
+	w.buf = appendRune(w.buf, r, w.opts.MaxLength)
 	return Scan{}, false
 }
 
@@ -90,13 +94,15 @@ func (w *Wedge) Flush(now time.Time) (Scan, bool) {
 		return Scan{}, false
 	}
 	n := len(w.buf)
-	text := string(w.buf)
+	text := runesToBytes(w.buf)
 	at := w.last
+	clear(w.buf)
 	w.buf = w.buf[:0]
 	w.last = time.Time{}
 	if n >= w.opts.MinLength {
 		return Scan{Text: text, Source: SourceWedge, At: at}, true
 	}
+	clear(text)
 	return Scan{}, false
 }
 

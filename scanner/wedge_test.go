@@ -24,7 +24,7 @@ func TestWedgeScanVersusTyping(t *testing.T) {
 	w := NewWedge(DefaultWedgeOptions())
 	// A scanner: 5 ms per key.
 	scans, at := feed(w, "12345678\n", t0, 5*time.Millisecond)
-	if len(scans) != 1 || scans[0].Text != "12345678" || scans[0].Source != SourceWedge {
+	if len(scans) != 1 || string(scans[0].Text) != "12345678" || scans[0].Source != SourceWedge {
 		t.Fatalf("scanner burst gave %v", scans)
 	}
 	// A person typing the same digits, 120 ms per key: no scan.
@@ -40,7 +40,7 @@ func TestWedgeScanVersusTyping(t *testing.T) {
 	// Typing, then a scan right after a pause: only the scan counts.
 	_, at = feed(w, "abc", at.Add(time.Second), 150*time.Millisecond)
 	scans, at = feed(w, "LL1234\n", at.Add(200*time.Millisecond), 4*time.Millisecond)
-	if len(scans) != 1 || scans[0].Text != "LL1234" {
+	if len(scans) != 1 || string(scans[0].Text) != "LL1234" {
 		t.Fatalf("scan after typing gave %v", scans)
 	}
 	// A quick burst shorter than MinLength (e.g. a double key press).
@@ -70,7 +70,7 @@ func TestWedgeFlushWithoutEnter(t *testing.T) {
 		t.Fatal("flushed while keys may still come")
 	}
 	s, ok := w.Flush(at.Add(time.Second))
-	if !ok || s.Text != "12345678" {
+	if !ok || string(s.Text) != "12345678" {
 		t.Fatalf("flush = %v %v", s, ok)
 	}
 	if w.Pending() {

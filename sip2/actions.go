@@ -1,6 +1,7 @@
 package sip2
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -78,26 +79,43 @@ func (c *Client) SCStatus(ctx context.Context) (ACSStatus, error) {
 	return parseACSStatus(resp, c.opts.TimeZone), nil
 }
 
-func (c *Client) patronFields(m *Message, patronID, pin string, forceAD bool) {
-	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, patronID).Add(FieldTerminalPassword, c.opts.TerminalPassword)
-	if pin != "" || forceAD {
-		m.Add(FieldPatronPassword, pin)
+func (c *Client) patronFields(m *Message, patronID, pin []byte, forceAD bool) {
+	m.Add(FieldInstitutionID, c.opts.Institution).AddSecret(FieldPatronID, patronID).Add(FieldTerminalPassword, c.opts.TerminalPassword)
+	if len(pin) > 0 || forceAD {
+		m.AddSecret(FieldPatronPassword, pin)
 	}
+}
+
+// exchange sends m and wipes both it and the response once parse has taken
+// what it needs: the patron id, PIN and name are zeroed as the call
+// returns, and only the parsed result (whose personal bytes the caller
+// owns) survives.
+func exchange[T any](c *Client, ctx context.Context, m *Message, parse func(*Message) T) (T, error) {
+	defer m.Wipe()
+	resp, err := c.Do(ctx, m)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer resp.Wipe()
+	return parse(resp), nil
 }
 
 // PatronStatus sends 23. Check the result's Valid before trusting it.
-func (c *Client) PatronStatus(ctx context.Context, patronID, pin string) (PatronStatus, error) {
+// patronID and pin stay the caller's; the result's PatronID and Name are
+// the caller's to Zero.
+func (c *Client) PatronStatus(ctx context.Context, patronID, pin []byte) (PatronStatus, error) {
 	m := NewMessage(MsgPatronStatus).SetFixed(FLanguage, c.opts.Language).SetFixed(FTransactionDate, c.date(time.Time{}))
 	c.patronFields(m, patronID, pin, true)
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return PatronStatus{}, err
-	}
-	return parsePatronStatus(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, c.parsePatronStatus)
+}
+
+func (c *Client) parsePatronStatus(m *Message) PatronStatus {
+	return parsePatronStatus(m, c.opts.TimeZone)
 }
 
 // PatronInformation sends 63 for the requested summary category and range.
-func (c *Client) PatronInformation(ctx context.Context, patronID, pin string, req PatronInfoRequest) (PatronInformation, error) {
+func (c *Client) PatronInformation(ctx context.Context, patronID, pin []byte, req PatronInfoRequest) (PatronInformation, error) {
 	m := NewMessage(MsgPatronInfo).SetFixed(FLanguage, c.opts.Language).
 		SetFixed(FTransactionDate, c.date(time.Time{})).SetFixed(FSummary, req.Summary.field())
 	c.patronFields(m, patronID, pin, false)
@@ -107,11 +125,7 @@ func (c *Client) PatronInformation(ctx context.Context, patronID, pin string, re
 	if req.End > 0 {
 		m.Add(FieldEndItem, fmt.Sprint(req.End))
 	}
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return PatronInformation{}, err
-	}
-	return parsePatronInformation(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, func(r *Message) PatronInformation { return parsePatronInformation(r, c.opts.TimeZone) })
 }
 
 // Checkout sends 11. A connection failure after sending yields an error
@@ -124,13 +138,13 @@ func (c *Client) Checkout(ctx context.Context, req CheckoutRequest) (CheckoutRes
 	}
 	m := NewMessage(MsgCheckout).SetFixed(FSCRenewalPolicy, yn(req.RenewalPolicy)).SetFixed(FNoBlock, yn(req.NoBlock)).
 		SetFixed(FTransactionDate, c.date(req.TransactionDate)).SetFixed(FNBDueDate, nb)
-	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, req.PatronID).Add(FieldItemID, req.ItemID).
+	m.Add(FieldInstitutionID, c.opts.Institution).AddSecret(FieldPatronID, req.PatronID).Add(FieldItemID, req.ItemID).
 		Add(FieldTerminalPassword, c.opts.TerminalPassword)
 	if req.ItemProperties != "" {
 		m.Add(FieldItemProperties, req.ItemProperties)
 	}
-	if req.PIN != "" {
-		m.Add(FieldPatronPassword, req.PIN)
+	if len(req.PIN) > 0 {
+		m.AddSecret(FieldPatronPassword, req.PIN)
 	}
 	if req.FeeAcknowledged != "" {
 		m.Add(FieldFeeAcknowledged, req.FeeAcknowledged)
@@ -138,16 +152,16 @@ func (c *Client) Checkout(ctx context.Context, req CheckoutRequest) (CheckoutRes
 	if req.Cancel {
 		m.Add(FieldCancel, "Y")
 	}
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return CheckoutResponse{}, err
-	}
-	return parseCheckoutResponse(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, c.parseCheckoutResponse)
 }
 
-// RenewRequest is the input of Renew.
+func (c *Client) parseCheckoutResponse(m *Message) CheckoutResponse {
+	return parseCheckoutResponse(m, c.opts.TimeZone)
+}
+
+// RenewRequest is the input of Renew. PatronID and PIN stay the caller's.
 type RenewRequest struct {
-	PatronID, PIN     string
+	PatronID, PIN     []byte
 	ItemID, TitleID   string
 	ThirdPartyAllowed bool
 	NoBlock           bool
@@ -165,9 +179,9 @@ func (c *Client) Renew(ctx context.Context, req RenewRequest) (RenewResponse, er
 	}
 	m := NewMessage(MsgRenew).SetFixed(FThirdPartyAllowed, yn(req.ThirdPartyAllowed)).SetFixed(FNoBlock, yn(req.NoBlock)).
 		SetFixed(FTransactionDate, c.date(req.TransactionDate)).SetFixed(FNBDueDate, nb)
-	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, req.PatronID)
-	if req.PIN != "" {
-		m.Add(FieldPatronPassword, req.PIN)
+	m.Add(FieldInstitutionID, c.opts.Institution).AddSecret(FieldPatronID, req.PatronID)
+	if len(req.PIN) > 0 {
+		m.AddSecret(FieldPatronPassword, req.PIN)
 	}
 	if req.ItemID != "" {
 		m.Add(FieldItemID, req.ItemID)
@@ -182,11 +196,7 @@ func (c *Client) Renew(ctx context.Context, req RenewRequest) (RenewResponse, er
 	if req.FeeAcknowledged != "" {
 		m.Add(FieldFeeAcknowledged, req.FeeAcknowledged)
 	}
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return RenewResponse{}, err
-	}
-	return parseCheckoutResponse(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, c.parseCheckoutResponse)
 }
 
 // Checkin sends 09.
@@ -209,68 +219,50 @@ func (c *Client) Checkin(ctx context.Context, req CheckinRequest) (CheckinRespon
 	if req.Cancel {
 		m.Add(FieldCancel, "Y")
 	}
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return CheckinResponse{}, err
-	}
-	return parseCheckinResponse(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, func(r *Message) CheckinResponse { return parseCheckinResponse(r, c.opts.TimeZone) })
 }
 
 // RenewAll sends 65.
-func (c *Client) RenewAll(ctx context.Context, patronID, pin string) (RenewAllResponse, error) {
+func (c *Client) RenewAll(ctx context.Context, patronID, pin []byte) (RenewAllResponse, error) {
 	m := NewMessage(MsgRenewAll).SetFixed(FTransactionDate, c.date(time.Time{}))
-	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldPatronID, patronID)
-	if pin != "" {
-		m.Add(FieldPatronPassword, pin)
+	m.Add(FieldInstitutionID, c.opts.Institution).AddSecret(FieldPatronID, patronID)
+	if len(pin) > 0 {
+		m.AddSecret(FieldPatronPassword, pin)
 	}
 	m.Add(FieldTerminalPassword, c.opts.TerminalPassword)
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return RenewAllResponse{}, err
-	}
-	return parseRenewAllResponse(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, func(r *Message) RenewAllResponse { return parseRenewAllResponse(r, c.opts.TimeZone) })
 }
 
 // ItemInformation sends 17.
 func (c *Client) ItemInformation(ctx context.Context, itemID string) (ItemInformation, error) {
 	m := NewMessage(MsgItemInfo).SetFixed(FTransactionDate, c.date(time.Time{}))
 	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldItemID, itemID).Add(FieldTerminalPassword, c.opts.TerminalPassword)
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return ItemInformation{}, err
-	}
-	return parseItemInformation(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, func(r *Message) ItemInformation { return parseItemInformation(r, c.opts.TimeZone) })
 }
 
 // EndPatronSession sends 35.
-func (c *Client) EndPatronSession(ctx context.Context, patronID, pin string) (EndSessionResponse, error) {
+func (c *Client) EndPatronSession(ctx context.Context, patronID, pin []byte) (EndSessionResponse, error) {
 	m := NewMessage(MsgEndSession).SetFixed(FTransactionDate, c.date(time.Time{}))
 	c.patronFields(m, patronID, pin, false)
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return EndSessionResponse{}, err
-	}
-	return EndSessionResponse{
-		Ended:          yes(resp.FixedValue(FEndSession)),
-		InstitutionID:  resp.Get(FieldInstitutionID),
-		PatronID:       StripLN(resp.Get(FieldPatronID)),
-		ScreenMessages: resp.All(FieldScreenMessage),
-		PrintLines:     resp.All(FieldPrintLine),
-		Raw:            resp,
-	}, nil
+	return exchange(c, ctx, m, func(resp *Message) EndSessionResponse {
+		return EndSessionResponse{
+			Ended:          yes(resp.FixedValue(FEndSession)),
+			InstitutionID:  resp.Get(FieldInstitutionID),
+			PatronID:       patronIDBytes(resp),
+			ScreenMessages: resp.All(FieldScreenMessage),
+			PrintLines:     resp.All(FieldPrintLine),
+			Raw:            resp,
+		}
+	})
 }
 
 // BlockPatron sends 01 (e.g. after too many wrong PINs); the ACS answers
 // with a 24.
-func (c *Client) BlockPatron(ctx context.Context, patronID, message string, cardRetained bool) (PatronStatus, error) {
+func (c *Client) BlockPatron(ctx context.Context, patronID []byte, message string, cardRetained bool) (PatronStatus, error) {
 	m := NewMessage(MsgBlockPatron).SetFixed(FCardRetained, yn(cardRetained)).SetFixed(FTransactionDate, c.date(time.Time{}))
-	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldBlockedCardMsg, message).Add(FieldPatronID, patronID).
+	m.Add(FieldInstitutionID, c.opts.Institution).Add(FieldBlockedCardMsg, message).AddSecret(FieldPatronID, patronID).
 		Add(FieldTerminalPassword, c.opts.TerminalPassword)
-	resp, err := c.Do(ctx, m)
-	if err != nil {
-		return PatronStatus{}, err
-	}
-	return parsePatronStatus(resp, c.opts.TimeZone), nil
+	return exchange(c, ctx, m, c.parsePatronStatus)
 }
 
 // Outcome is the result of settling an unknown outcome.
@@ -317,17 +309,17 @@ type Settlement struct {
 //     (see SettleRenewal).
 //
 // Anything else, or a failing 17, is StillUnknown.
-func (c *Client) Settle(ctx context.Context, op Code, itemID, patronID string) (Settlement, error) {
+func (c *Client) Settle(ctx context.Context, op Code, itemID string, patronID []byte) (Settlement, error) {
 	return c.settle(ctx, op, itemID, patronID, time.Time{})
 }
 
 // SettleRenewal settles a 29 by comparing the item's due date with the due
 // date before the renewal.
 func (c *Client) SettleRenewal(ctx context.Context, itemID string, previousDue time.Time) (Settlement, error) {
-	return c.settle(ctx, MsgRenew, itemID, "", previousDue)
+	return c.settle(ctx, MsgRenew, itemID, nil, previousDue)
 }
 
-func (c *Client) settle(ctx context.Context, op Code, itemID, patronID string, previousDue time.Time) (Settlement, error) {
+func (c *Client) settle(ctx context.Context, op Code, itemID string, patronID []byte, previousDue time.Time) (Settlement, error) {
 	info, err := c.ItemInformation(ctx, itemID)
 	if err != nil {
 		return Settlement{Outcome: StillUnknown}, fmt.Errorf("sip2: settle %s: %w", op, err)
@@ -336,7 +328,7 @@ func (c *Client) settle(ctx context.Context, op Code, itemID, patronID string, p
 	switch op {
 	case MsgCheckout:
 		switch {
-		case info.Charged() && info.PatronID != "" && patronID != "" && info.PatronID != StripLN(patronID):
+		case info.Charged() && len(info.PatronID) > 0 && len(patronID) > 0 && !bytes.Equal(info.PatronID, stripLNBytes(patronID)):
 			s.Outcome = NotDone
 		case info.Charged():
 			s.Outcome = ConfirmedDone

@@ -60,25 +60,7 @@ func (c Charset) charmap() *charmap.Charmap {
 // Encode converts s to bytes in c. Characters c cannot represent become
 // '?' rather than failing, because a title with an unusual letter must not
 // stop a checkout.
-func (c Charset) Encode(s string) []byte {
-	cm := c.charmap()
-	if cm == nil {
-		return []byte(strings.ToValidUTF8(s, "\uFFFD"))
-	}
-	out := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r < 0x80 {
-			out = append(out, byte(r))
-			continue
-		}
-		b, ok := cm.EncodeRune(r)
-		if !ok {
-			b = '?'
-		}
-		out = append(out, b)
-	}
-	return out
-}
+func (c Charset) Encode(s string) []byte { return c.encodeBytes([]byte(s), 0) }
 
 // Decode converts bytes in c to a string; invalid sequences become U+FFFD
 // and never cause an error.
@@ -96,4 +78,68 @@ func (c Charset) Decode(b []byte) string {
 		sb.WriteRune(cm.DecodeByte(x))
 	}
 	return sb.String()
+}
+
+// encodeBytes converts UTF-8 text to bytes in c like Encode, into a new
+// slice sized up front (with extra bytes of spare capacity) so that no
+// partial copy is left behind by growing. src may hold a PIN; the caller
+// zeroes it.
+func (c Charset) encodeBytes(src []byte, extra int) []byte {
+	cm := c.charmap()
+	if cm == nil {
+		if utf8.Valid(src) {
+			return append(make([]byte, 0, len(src)+extra), src...)
+		}
+		// Each invalid run becomes one U+FFFD, as strings.ToValidUTF8.
+		out := make([]byte, 0, 3*len(src)+extra)
+		invalid := false
+		for i := 0; i < len(src); {
+			r, size := utf8.DecodeRune(src[i:])
+			if r == utf8.RuneError && size == 1 {
+				if !invalid {
+					out = utf8.AppendRune(out, utf8.RuneError)
+				}
+				invalid = true
+				i++
+				continue
+			}
+			invalid = false
+			out = append(out, src[i:i+size]...)
+			i += size
+		}
+		return out
+	}
+	out := make([]byte, 0, len(src)+extra)
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		i += size
+		if r < 0x80 {
+			out = append(out, byte(r))
+			continue
+		}
+		b, ok := cm.EncodeRune(r)
+		if !ok {
+			b = '?'
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// decodeBytes converts bytes in c to valid UTF-8 like Decode, but into a
+// slice the caller owns and can zero: a response frame holds the patron's
+// id and name.
+func (c Charset) decodeBytes(b []byte) []byte {
+	cm := c.charmap()
+	if cm == nil {
+		if utf8.Valid(b) {
+			return append(make([]byte, 0, len(b)), b...)
+		}
+		return UTF8.encodeBytes(b, 0)
+	}
+	out := make([]byte, 0, 3*len(b))
+	for _, x := range b {
+		out = utf8.AppendRune(out, cm.DecodeByte(x))
+	}
+	return out
 }

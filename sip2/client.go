@@ -1,6 +1,7 @@
 package sip2
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -406,6 +407,8 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 		return nil, fmt.Errorf("%w: sip2: %s is not a request the client sends", ErrInvalid, req.Code)
 	}
 	m := req.Clone()
+	// The clone carries its own copy of the patron id and PIN.
+	defer m.Wipe()
 	m.HasSeq = false
 	if c.stream && c.opts.ErrorDetection {
 		m.HasSeq, m.Seq = true, c.nextSeq()
@@ -417,7 +420,7 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 	// The frame holds the patron id and PIN (AA, AD): overwrite it once the
 	// exchange is over rather than leave it on the heap until the next GC.
 	// Transports are done with it when receive returns.
-	defer clear(frame)
+	defer Zero(frame)
 	conn := c.conn
 	unsafe := unsafeOp(req.Code)
 	c.debugf("sip2: -> %s", m.String())
@@ -478,8 +481,14 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 		}
 		c.lastUsed = c.opts.Now()
 		ed := c.stream && c.opts.ErrorDetection
-		resp, derr := Decode(raw, DecodeOptions{Charset: c.charset(), VerifyChecksum: ed, ErrorDetection: ed})
+		// A Private decode keeps the patron's id and name only as bytes the
+		// caller wipes, and drops the personal fields the kiosk never uses.
+		resp, derr := Decode(raw, DecodeOptions{Charset: c.charset(), VerifyChecksum: ed, ErrorDetection: ed, Private: true})
+		// The raw frame is the transport's read buffer; nothing refers to
+		// it any more.
+		Zero(raw)
 		if derr != nil {
+			resp.Wipe()
 			c.warnf("sip2: garbled response to %s: %v", req.Code, derr)
 			if c.stream && resends > 0 {
 				// Ask the ACS to repeat its last response. This is only
@@ -519,6 +528,7 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 				// A stale answer (e.g. to a request we already gave up
 				// on): the spec says discard it and keep waiting.
 				c.warnf("sip2: discarding response: %v", err)
+				resp.Wipe()
 				if stale++; stale > 3 {
 					return lost(err)
 				}
@@ -526,6 +536,7 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 			}
 		}
 		if resp.Code != spec.Response {
+			resp.Wipe()
 			if stale++; stale > 3 || !c.stream {
 				return lost(fmt.Errorf("%w: %s answered with %s", ErrUnexpectedResponse, req.Code, resp.Code))
 			}
@@ -538,6 +549,7 @@ func (c *Client) doLocked(ctx context.Context, req *Message, connect bool) (*Mes
 			// the answer; the connection is dropped, since what it carries
 			// next cannot be trusted either.
 			c.warnf("sip2: %v", err)
+			resp.Wipe()
 			return lost(err)
 		}
 		lastSent = frame
@@ -589,18 +601,26 @@ func checkSubject(req, resp *Message) error {
 			return fmt.Errorf("%w: %s about item %q answered with a %s about item %q", ErrWrongSubject, req.Code, want, resp.Code, got)
 		}
 	case MsgPatronStatusResponse, MsgPatronInfoResponse:
-		want := req.Get(FieldPatronID)
-		if want == "" {
+		// The ids are compared as bytes: they are Secrets of a Private
+		// decode or of a request built with AddSecret.
+		want, _ := req.secretOrValue(FieldPatronID)
+		if len(want) == 0 {
 			return nil
 		}
-		if got := resp.Get(FieldPatronID); !sameID(StripLN(got), StripLN(want)) {
-			if got == "" {
+		got, _ := resp.secretOrValue(FieldPatronID)
+		if !sameIDBytes(stripLNBytes(got), stripLNBytes(want)) {
+			if len(got) == 0 {
 				return fmt.Errorf("%w: %s answered with a %s that names no patron", ErrWrongSubject, req.Code, resp.Code)
 			}
 			return fmt.Errorf("%w: %s answered with a %s about another patron", ErrWrongSubject, req.Code, resp.Code)
 		}
 	}
 	return nil
+}
+
+// sameIDBytes is sameID for ids held as bytes.
+func sameIDBytes(a, b []byte) bool {
+	return bytes.EqualFold(bytes.TrimSpace(a), bytes.TrimSpace(b))
 }
 
 // sameID compares two ids as the ACS may echo them: surrounding blanks

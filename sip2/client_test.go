@@ -230,11 +230,11 @@ func TestClientResendsIdenticalBytesOn96(t *testing.T) {
 	})
 	c := newTestClient(p)
 	defer c.Close()
-	r, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: "0101700001", PIN: "1234", ItemID: "5000000001"})
+	r, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: []byte("0101700001"), PIN: []byte("1234"), ItemID: "5000000001"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.OK || r.PatronID != "0101700001" || r.Properties.Author != "Hansen, Ib" || r.DueDate.Day() != 31 {
+	if !r.OK || string(r.PatronID) != "0101700001" || r.Properties.Author != "Hansen, Ib" || r.DueDate.Day() != 31 {
 		t.Errorf("response %+v", r)
 	}
 	var checkouts [][]byte
@@ -301,7 +301,7 @@ func TestClientCheckoutTimeoutIsUnknownNotResent(t *testing.T) {
 		})
 		c := newTestClient(p)
 		defer c.Close()
-		_, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: "0101700001", ItemID: "5000000001"})
+		_, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: []byte("0101700001"), ItemID: "5000000001"})
 		if !errors.Is(err, ErrOutcomeUnknown) {
 			t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
 		}
@@ -359,11 +359,11 @@ func TestClientCheckoutEOFThenSettle(t *testing.T) {
 	c := newTestClient(p)
 	defer c.Close()
 	ctx := context.Background()
-	_, err := c.Checkout(ctx, CheckoutRequest{PatronID: "0101700001", PIN: "1234", ItemID: "5000000001"})
+	_, err := c.Checkout(ctx, CheckoutRequest{PatronID: []byte("0101700001"), PIN: []byte("1234"), ItemID: "5000000001"})
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
 	}
-	s, err := c.Settle(ctx, MsgCheckout, "5000000001", "0101700001")
+	s, err := c.Settle(ctx, MsgCheckout, "5000000001", []byte("0101700001"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestClientRenewAllConnLostIsUnknownNotResent(t *testing.T) {
 	})
 	c := newTestClient(p)
 	defer c.Close()
-	_, err := c.RenewAll(context.Background(), "0101700001", "1234")
+	_, err := c.RenewAll(context.Background(), []byte("0101700001"), []byte("1234"))
 	if !errors.Is(err, ErrOutcomeUnknown) {
 		t.Fatalf("err = %v, want ErrOutcomeUnknown", err)
 	}
@@ -434,7 +434,7 @@ func TestSettleOutcomes(t *testing.T) {
 			return peerAction{}, false
 		})
 		c := newTestClient(p)
-		s, err := c.Settle(context.Background(), tc.op, "x", "0101700001")
+		s, err := c.Settle(context.Background(), tc.op, "x", []byte("0101700001"))
 		c.Close()
 		if err != nil || s.Outcome != tc.want {
 			t.Errorf("%s with %s: %v %v, want %v", tc.op, tc.status, s.Outcome, err, tc.want)
@@ -530,7 +530,7 @@ func TestPatronStatusValidRequiresCQ(t *testing.T) {
 		if ps.Valid() != tc.valid {
 			t.Errorf("%s: Valid = %v", tc.fields, ps.Valid())
 		}
-		if ps.PatronID != "3210519784" {
+		if string(ps.PatronID) != "3210519784" {
 			t.Errorf("LN: not stripped: %q", ps.PatronID)
 		}
 	}
@@ -561,7 +561,7 @@ func TestClientReplacesIdleDroppedConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.wg.Wait() // the ACS has closed connection 1
-	r, err := c.Checkout(ctx, CheckoutRequest{PatronID: "0101700001", PIN: "1234", ItemID: "5000000001"})
+	r, err := c.Checkout(ctx, CheckoutRequest{PatronID: []byte("0101700001"), PIN: []byte("1234"), ItemID: "5000000001"})
 	if err != nil || !r.OK {
 		t.Fatalf("checkout after an idle drop: %+v %v", r, err)
 	}
@@ -715,27 +715,27 @@ func TestEveryActionSendsStrictSIP2(t *testing.T) {
 	must(c.Login(ctx))
 	_, err := c.SCStatus(ctx)
 	must(err)
-	_, err = c.PatronStatus(ctx, "0101700001", "")
+	_, err = c.PatronStatus(ctx, []byte("0101700001"), []byte(""))
 	must(err)
 	for _, s := range []Summary{SummaryNone, SummaryHold, SummaryUnavailableHolds, SummaryAll} {
-		_, err = c.PatronInformation(ctx, "0101700001", "1234", PatronInfoRequest{Summary: s, Start: 1, End: 5})
+		_, err = c.PatronInformation(ctx, []byte("0101700001"), []byte("1234"), PatronInfoRequest{Summary: s, Start: 1, End: 5})
 		must(err)
 	}
-	_, err = c.Checkout(ctx, CheckoutRequest{PatronID: "0101700001", PIN: "1234", ItemID: "1", NoBlock: true,
+	_, err = c.Checkout(ctx, CheckoutRequest{PatronID: []byte("0101700001"), PIN: []byte("1234"), ItemID: "1", NoBlock: true,
 		TransactionDate: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC), NBDueDate: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC),
 		FeeAcknowledged: "Y", Cancel: true, ItemProperties: "x"})
 	must(err)
-	_, err = c.Renew(ctx, RenewRequest{PatronID: "0101700001", PIN: "1234", ItemID: "1", TitleID: "t", FeeAcknowledged: "N"})
+	_, err = c.Renew(ctx, RenewRequest{PatronID: []byte("0101700001"), PIN: []byte("1234"), ItemID: "1", TitleID: "t", FeeAcknowledged: "N"})
 	must(err)
 	_, err = c.Checkin(ctx, CheckinRequest{ItemID: "1", NoBlock: true, ReturnDate: o.Now().Add(-time.Hour), Cancel: true})
 	must(err)
-	_, err = c.RenewAll(ctx, "0101700001", "1234")
+	_, err = c.RenewAll(ctx, []byte("0101700001"), []byte("1234"))
 	must(err)
 	_, err = c.ItemInformation(ctx, "1")
 	must(err)
-	_, err = c.EndPatronSession(ctx, "0101700001", "1234")
+	_, err = c.EndPatronSession(ctx, []byte("0101700001"), []byte("1234"))
 	must(err)
-	_, err = c.BlockPatron(ctx, "0101700001", "too many wrong PINs", false)
+	_, err = c.BlockPatron(ctx, []byte("0101700001"), "too many wrong PINs", false)
 	must(err)
 	want := "93,99,23,63,63,63,63,11,29,09,65,17,35,01"
 	if got := strings.Join(p.codes(), ","); got != want {

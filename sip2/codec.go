@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Errors of the codec. They are wrapped with detail; test with errors.Is.
@@ -52,8 +53,12 @@ func Encode(m *Message, opts EncodeOptions) ([]byte, error) {
 		return nil, fmt.Errorf("%w: code %q", ErrInvalid, m.Code)
 	}
 	spec, known := specs[m.Code]
-	var b strings.Builder
-	b.WriteString(string(m.Code))
+	// The frame may carry a patron id and PIN (Field.Secret): it is built
+	// in a buffer that is zeroed when it grows and once converted, so no
+	// copy of it is left behind.
+	b := newWbuf(256)
+	defer b.wipe()
+	b.writeString(string(m.Code))
 	if known {
 		for i, f := range spec.Fixed {
 			v := ""
@@ -70,7 +75,7 @@ func Encode(m *Message, opts EncodeOptions) ([]byte, error) {
 					return nil, fmt.Errorf("%w: %s fixed field %q contains a delimiter", ErrInvalid, m.Code, f.Name)
 				}
 			}
-			b.WriteString(v)
+			b.writeString(v)
 		}
 		if !opts.Lax {
 			for _, fs := range spec.Fields {
@@ -83,25 +88,30 @@ func Encode(m *Message, opts EncodeOptions) ([]byte, error) {
 		if !opts.Lax && m.Unparsed == "" && len(m.Fields) == 0 {
 			return nil, fmt.Errorf("%w: unknown code %q", ErrInvalid, m.Code)
 		}
-		b.WriteString(m.Unparsed)
+		b.writeString(m.Unparsed)
 	}
 	for _, f := range m.Fields {
 		if !opts.Lax && (len(f.ID) != 2 || f.ID == FieldSequence || f.ID == FieldChecksum) {
 			return nil, fmt.Errorf("%w: field id %q", ErrInvalid, f.ID)
 		}
-		b.WriteString(f.ID)
-		b.WriteString(escapeValue(f.Value))
-		b.WriteByte(Delimiter)
+		b.writeString(f.ID)
+		if f.Secret != nil {
+			writeEscaped(b, f.Secret)
+		} else {
+			writeEscaped(b, f.Value)
+		}
+		b.writeByte(Delimiter)
 	}
 	resend := m.Code == MsgRequestACSResend || m.Code == MsgRequestSCResend
 	if m.HasSeq && !resend {
 		if m.Seq < 0 || m.Seq > 9 {
 			return nil, fmt.Errorf("%w: sequence number %d", ErrInvalid, m.Seq)
 		}
-		b.WriteString("AY")
-		b.WriteByte(byte('0' + m.Seq))
+		b.writeString("AY")
+		b.writeByte(byte('0' + m.Seq))
 	}
-	out := opts.Charset.Encode(b.String())
+	// Room for the AZ trailer, so appending it does not reallocate.
+	out := opts.Charset.encodeBytes(b.b, 6)
 	if opts.ErrorDetection {
 		out = append(out, 'A', 'Z')
 		out = append(out, Checksum(out)...)
@@ -109,13 +119,20 @@ func Encode(m *Message, opts EncodeOptions) ([]byte, error) {
 	return out, nil
 }
 
-var valueEscaper = strings.NewReplacer("|", kohaPipe, "\r", " ", "\n", " ", "\x00", " ")
-
-func escapeValue(v string) string {
-	if !strings.ContainsAny(v, "|\r\n\x00") {
-		return v
+// writeEscaped writes a value as Encode does: '|' becomes "&#124;" (as Koha
+// does), and CR, LF and NUL, which the spec forbids inside a message, become
+// spaces. It works on the bytes, so a Secret is never made a string.
+func writeEscaped[T string | []byte](b *wbuf, v T) {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '|':
+			b.writeString(kohaPipe)
+		case '\r', '\n', 0:
+			b.writeByte(' ')
+		default:
+			b.writeByte(c)
+		}
 	}
-	return valueEscaper.Replace(v)
 }
 
 // DecodeOptions control Decode. The zero value decodes UTF-8 leniently
@@ -138,7 +155,18 @@ type DecodeOptions struct {
 	ErrorDetection bool
 	// Delimiter overrides '|' for ACSes configured otherwise.
 	Delimiter byte
+	// Private is how the client reads responses: the personal fields the
+	// kiosk never uses (droppedIDs: address, e-mail, phone, birth date, and
+	// the id and name of the patron a returned item is held for) are
+	// dropped before they are stored anywhere, and the other secret fields
+	// (patron id, name, passwords) are kept only as bytes in Field.Secret,
+	// never as a string, so that Message.Wipe can zero them. The decoded
+	// text of the frame is zeroed before Decode returns.
+	Private bool
 }
+
+// droppedIDs are the personal fields a Private decode drops.
+var droppedIDs = map[string]bool{"BD": true, "BE": true, "BF": true, "PB": true, "CY": true, "DA": true}
 
 // Decode parses one frame (terminator optional). In lenient mode it only
 // fails when the frame does not start with a two-digit code (ErrMalformed)
@@ -226,7 +254,20 @@ func splitTrailer(m *Message, rest string, raw []byte, delim byte, opts DecodeOp
 func decodeBody(m *Message, raw []byte, delim byte, opts DecodeOptions) error {
 	// The charsets are ASCII-compatible, so the trailer, which is ASCII,
 	// is found in the decoded text just as in the bytes.
-	text := opts.Charset.Decode(raw[2:])
+	var text string
+	if opts.Private {
+		// The text is a view of a buffer we own, zeroed when decoding is
+		// over; every string kept in m is first copied out of it (detach),
+		// and secret values only ever as bytes.
+		tb := opts.Charset.decodeBytes(raw[2:])
+		defer func() {
+			m.detach()
+			Zero(tb)
+		}()
+		text = unsafe.String(unsafe.SliceData(tb), len(tb))
+	} else {
+		text = opts.Charset.Decode(raw[2:])
+	}
 	spec, known := specs[m.Code]
 	if !known {
 		// Without a table row the fixed width is unknown; any position
@@ -307,7 +348,8 @@ func decodeBody(m *Message, raw []byte, delim byte, opts DecodeOptions) error {
 		}
 		id := strings.ToValidUTF8(chunk[:2], "\uFFFD")
 		val := strings.ToValidUTF8(chunk[2:], "\uFFFD")
-		if strings.Contains(val, kohaPipe) {
+		secret := opts.Private && secretIDs[id]
+		if !secret && strings.Contains(val, kohaPipe) {
 			val = strings.ReplaceAll(val, kohaPipe, "|")
 		}
 		if opts.Strict {
@@ -321,7 +363,13 @@ func decodeBody(m *Message, raw []byte, delim byte, opts DecodeOptions) error {
 				return fmt.Errorf("%w: %s field %s longer than 255 characters", ErrMalformed, m.Code, id)
 			}
 		}
-		m.Fields = append(m.Fields, Field{ID: id, Value: val})
+		switch {
+		case opts.Private && droppedIDs[id]:
+		case secret:
+			m.Fields = append(m.Fields, Field{ID: id, Secret: unescapeSecret(val)})
+		default:
+			m.Fields = append(m.Fields, Field{ID: id, Value: val})
+		}
 	}
 	if opts.Strict {
 		for _, fs := range spec.Fields {
@@ -331,6 +379,36 @@ func decodeBody(m *Message, raw []byte, delim byte, opts DecodeOptions) error {
 		}
 	}
 	return nil
+}
+
+// unescapeSecret copies a secret value out of the decoded text into a new
+// slice, turning Koha's "&#124;" back into '|' as Decode does for other
+// values.
+func unescapeSecret(v string) []byte {
+	out := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] == '&' && strings.HasPrefix(v[i:], kohaPipe) {
+			out = append(out, '|')
+			i += len(kohaPipe) - 1
+			continue
+		}
+		out = append(out, v[i])
+	}
+	return out
+}
+
+// detach copies every string of m out of the buffer a Private decode
+// parsed, which is zeroed next.
+func (m *Message) detach() {
+	for i := range m.Fixed {
+		m.Fixed[i].Value = strings.Clone(m.Fixed[i].Value)
+	}
+	for i := range m.Fields {
+		m.Fields[i].ID = strings.Clone(m.Fields[i].ID)
+		m.Fields[i].Value = strings.Clone(m.Fields[i].Value)
+	}
+	m.Checksum = strings.Clone(m.Checksum)
+	m.Unparsed = strings.Clone(m.Unparsed)
 }
 
 // CheckSeq returns ErrSequence when m carries an AY that differs from want.

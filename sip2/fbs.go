@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // FBSNamespace is the XML namespace of the SIP2-over-HTTPS envelope
@@ -82,13 +84,25 @@ type fbsResponseXML struct {
 
 // MarshalFBSRequest builds the request envelope
 // `<ns1:sip login=".." password=".." xmlns:ns1="…sip.xsd"><request>MSG</request></ns1:sip>`.
-// msg must be UTF-8 without CR and without AY/AZ.
+// msg must be UTF-8 without CR and without AY/AZ. The envelope is written
+// (escaped as xml.Marshal escapes) straight into one buffer, never through
+// a string, since msg holds the patron id and PIN: the caller zeroes it.
 func MarshalFBSRequest(login, password string, msg []byte) ([]byte, error) {
-	out, err := xml.Marshal(fbsRequestXML{Login: login, Password: password, NS: FBSNamespace, Request: string(msg)})
-	if err != nil {
+	b := newWbuf(len(xml.Header) + 120 + len(FBSNamespace) + 2*(len(login)+len(password)+len(msg)))
+	b.writeString(xml.Header)
+	b.writeString(`<ns1:sip login="`)
+	_ = xml.EscapeText(b, []byte(login))
+	b.writeString(`" password="`)
+	_ = xml.EscapeText(b, []byte(password))
+	b.writeString(`" xmlns:ns1="`)
+	_ = xml.EscapeText(b, []byte(FBSNamespace))
+	b.writeString(`"><request>`)
+	if err := xml.EscapeText(b, msg); err != nil {
+		b.wipe()
 		return nil, fmt.Errorf("sip2: fbs envelope: %w", err)
 	}
-	return append([]byte(xml.Header), out...), nil
+	b.writeString(`</request></ns1:sip>`)
+	return b.b, nil
 }
 
 // MarshalFBSResponse builds the answer envelope around a SIP2 response, as
@@ -221,6 +235,11 @@ func ParseFBSRequest(body []byte) (FBSRequest, error) {
 // `<response>`, or an *FBSError for `<error>` and REST errors. httpStatus is
 // recorded in the error (0 when unknown).
 func ParseFBSResponse(body []byte, httpStatus int) ([]byte, error) {
+	if httpStatus/100 == 2 || httpStatus == 0 {
+		if msg, ok := plainFBSResponse(body); ok {
+			return msg, nil
+		}
+	}
 	p, err := parseFBSParts(body)
 	if err != nil {
 		if httpStatus != 0 && httpStatus != http.StatusOK {
@@ -242,6 +261,98 @@ func ParseFBSResponse(body []byte, httpStatus int) ([]byte, error) {
 		return nil, e
 	}
 	return nil, fmt.Errorf("%w: fbs answer without <response> or <error>", ErrMalformed)
+}
+
+// plainFBSResponse takes the SIP2 message out of an ordinary answer, one
+// `<response>` element holding text and character references only, into a
+// new slice the caller owns and zeroes. It makes no other copy (the XML
+// decoder keeps several, as strings): the message holds the patron's id and
+// name. Anything else (an error, CDATA, comments, several responses) is left
+// to the XML decoder.
+func plainFBSResponse(body []byte) ([]byte, bool) {
+	open, end := []byte("<response>"), []byte("</response>")
+	i := bytes.Index(body, open)
+	if i < 0 || bytes.Count(body, open) != 1 || len(body) > MaxFBSBody {
+		return nil, false
+	}
+	text := body[i+len(open):]
+	j := bytes.Index(text, end)
+	if j < 0 || bytes.Contains(body[:i], []byte("<error")) {
+		return nil, false
+	}
+	text = text[:j]
+	if bytes.ContainsAny(text, "<>") {
+		return nil, false
+	}
+	out := make([]byte, 0, len(text))
+	for k := 0; k < len(text); k++ {
+		c := text[k]
+		if c != '&' {
+			out = append(out, c)
+			continue
+		}
+		semi := bytes.IndexByte(text[k:], ';')
+		if semi < 0 {
+			Zero(out)
+			return nil, false
+		}
+		r, ok := xmlEntity(text[k+1 : k+semi])
+		if !ok {
+			Zero(out)
+			return nil, false
+		}
+		out = utf8.AppendRune(out, r)
+		k += semi
+	}
+	// As ParseFBSResponse does for the decoder's text.
+	trimmed := bytes.Trim(out, "\r\n")
+	if len(trimmed) != len(out) {
+		msg := append(make([]byte, 0, len(trimmed)), trimmed...)
+		Zero(out)
+		out = msg
+	}
+	if !utf8.Valid(out) {
+		Zero(out)
+		return nil, false
+	}
+	return out, true
+}
+
+// xmlEntity decodes the name of an XML entity or character reference
+// (without & and ;).
+func xmlEntity(name []byte) (rune, bool) {
+	switch string(name) {
+	case "lt":
+		return '<', true
+	case "gt":
+		return '>', true
+	case "amp":
+		return '&', true
+	case "quot":
+		return '"', true
+	case "apos":
+		return '\'', true
+	}
+	if len(name) < 2 || name[0] != '#' {
+		return 0, false
+	}
+	base, digits := 10, name[1:]
+	if digits[0] == 'x' {
+		base, digits = 16, digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 6 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(digits), base, 32)
+	r := rune(n)
+	if err != nil || !utf8.ValidRune(r) || r == 0 {
+		return 0, false
+	}
+	// XML 1.0 allows only these control characters.
+	if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+		return 0, false
+	}
+	return r, true
 }
 
 // FBSDialer is the SIP2-over-HTTPS transport of FBS/Cicero: every message
@@ -338,6 +449,10 @@ func (c *fbsConn) Send(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return err
 	}
+	// The envelope holds the patron id and PIN like the frame. (net/http
+	// copies it into the connection's write buffer, which this package
+	// cannot reach: see the README's privacy section.)
+	defer Zero(body)
 	var wrote atomic.Bool
 	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, c.url, bytes.NewReader(body))
@@ -355,7 +470,10 @@ func (c *fbsConn) Send(ctx context.Context, frame []byte) error {
 		return nil
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxFBSBody+1))
+	data, err := readBody(resp.Body, resp.ContentLength, MaxFBSBody+1)
+	// The answer holds the patron's id and name; the message taken out of
+	// it is the caller's to zero.
+	defer Zero(data)
 	if err != nil {
 		c.err = fmt.Errorf("%w: fbs read: %w", ErrConnLost, err)
 		return nil
@@ -366,6 +484,36 @@ func (c *fbsConn) Send(ctx context.Context, frame []byte) error {
 	}
 	c.answer, c.err = ParseFBSResponse(data, resp.StatusCode)
 	return nil
+}
+
+// readBody reads r up to limit bytes into one buffer, sized from the
+// announced length when there is one, and zeroing each array it outgrows
+// (io.ReadAll leaves them behind).
+func readBody(r io.Reader, length int64, limit int) ([]byte, error) {
+	n := 4096
+	if length > 0 && length < int64(limit) {
+		n = int(length) + 1
+	}
+	buf := make([]byte, 0, n)
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) >= limit {
+				return buf, nil
+			}
+			nb := make([]byte, len(buf), min(2*cap(buf), limit))
+			copy(nb, buf)
+			Zero(buf)
+			buf = nb
+		}
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 func (c *fbsConn) Receive(ctx context.Context) ([]byte, error) {

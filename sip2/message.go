@@ -2,12 +2,18 @@ package sip2
 
 import (
 	"strings"
+	"unicode/utf8"
 )
 
 // Field is one variable field: a two-character identifier and its value.
 type Field struct {
 	ID    string
 	Value string
+	// Secret holds the value instead of Value for a patron id, PIN or
+	// name that must never become a Go string (which cannot be zeroed):
+	// fields added with AddSecret, and the secret fields of a message
+	// decoded with DecodeOptions.Private. Message.Wipe zeroes it.
+	Secret []byte
 }
 
 // FixedValue is one fixed-length field of a message, named as in the spec
@@ -119,6 +125,56 @@ func (m *Message) Add(id, value string) *Message {
 	return m
 }
 
+// AddSecret appends a field whose value is kept as bytes (Field.Secret): a
+// copy of v that the message owns, so the caller can zero its own buffer
+// and the message's Wipe zeroes this one. It returns m.
+func (m *Message) AddSecret(id string, v []byte) *Message {
+	m.Fields = append(m.Fields, Field{ID: id, Secret: append(make([]byte, 0, len(v)), v...)})
+	return m
+}
+
+// Bytes returns the value of the first field with the given id as bytes: its
+// Secret when it has one, otherwise a copy of Value. The caller owns the
+// slice and should Zero it when the value is personal.
+func (m *Message) Bytes(id string) []byte {
+	for _, f := range m.Fields {
+		if f.ID == id {
+			if f.Secret != nil {
+				return append([]byte(nil), f.Secret...)
+			}
+			return []byte(f.Value)
+		}
+	}
+	return nil
+}
+
+// secretOrValue returns the value of the first field with the given id
+// without copying a Secret (the result aliases it: never keep it), or
+// Value's bytes. ok says whether the field is present.
+func (m *Message) secretOrValue(id string) (v []byte, ok bool) {
+	for _, f := range m.Fields {
+		if f.ID == id {
+			if f.Secret != nil {
+				return f.Secret, true
+			}
+			return []byte(f.Value), true
+		}
+	}
+	return nil, false
+}
+
+// Wipe zeroes every Secret value of m and drops it; the other fields stay,
+// so a wiped response still shows its item and status fields.
+func (m *Message) Wipe() {
+	if m == nil {
+		return
+	}
+	for i := range m.Fields {
+		Zero(m.Fields[i].Secret)
+		m.Fields[i].Secret = nil
+	}
+}
+
 // Set replaces the value of the first field with the given id, or appends
 // the field when it is absent, and returns m.
 func (m *Message) Set(id, value string) *Message {
@@ -136,6 +192,13 @@ func (m *Message) Clone() *Message {
 	c := *m
 	c.Fixed = append([]FixedValue(nil), m.Fixed...)
 	c.Fields = append([]Field(nil), m.Fields...)
+	for i := range c.Fields {
+		// A secret is copied too, so the clone and the original can each
+		// be wiped without the other.
+		if c.Fields[i].Secret != nil {
+			c.Fields[i].Secret = append(make([]byte, 0, len(c.Fields[i].Secret)), c.Fields[i].Secret...)
+		}
+	}
 	return &c
 }
 
@@ -164,6 +227,25 @@ func MaskValue(v string) string {
 	return string(r)
 }
 
+// maskSecret masks a Secret value as MaskField masks a string, without ever
+// turning the whole value into a string: only the characters that stay
+// visible (the last two of a long non-password value) are copied.
+func maskSecret(id string, v []byte) string {
+	n := utf8.RuneCount(v)
+	keep := 2
+	if n <= 4 || passwordIDs[id] || !secretIDs[id] {
+		// A Secret field the table does not call secret is masked
+		// completely: whoever made it a Secret meant it.
+		keep = 0
+	}
+	tail := len(v)
+	for i := 0; i < keep; i++ {
+		_, size := utf8.DecodeLastRune(v[:tail])
+		tail -= size
+	}
+	return strings.Repeat("*", n-keep) + string(v[tail:])
+}
+
 // MaskField masks the value of field id as String and MaskFrame do:
 // passwords fully, other secret ids with MaskValue, the rest unchanged.
 func MaskField(id, v string) string {
@@ -187,7 +269,11 @@ func (m *Message) String() string {
 	b.WriteString(m.Unparsed)
 	for _, f := range m.Fields {
 		b.WriteString(f.ID)
-		b.WriteString(MaskField(f.ID, f.Value))
+		if f.Secret != nil {
+			b.WriteString(maskSecret(f.ID, f.Secret))
+		} else {
+			b.WriteString(MaskField(f.ID, f.Value))
+		}
 		b.WriteByte('|')
 	}
 	if m.HasSeq {
@@ -210,7 +296,7 @@ func (m *Message) String() string {
 
 func (m *Message) hasSecret() bool {
 	for _, f := range m.Fields {
-		if secretIDs[f.ID] && f.Value != "" {
+		if secretIDs[f.ID] && (f.Value != "" || len(f.Secret) > 0) {
 			return true
 		}
 	}

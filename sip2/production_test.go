@@ -155,14 +155,14 @@ func TestTrailerOnlyAtFieldStart(t *testing.T) {
 		seq         int
 		checksum    string // "x": the last 4 bytes of the frame
 	}{
-		{"AY after delimiter, error detection on", "941|AOx|AY3", DecodeOptions{ErrorDetection: true}, Field{"AO", "x"}, true, 3, ""},
-		{"AY after delimiter, error detection off", "941|AOx|AY3", DecodeOptions{}, Field{"AY", "3"}, false, 0, ""},
-		{"AY inside a value", "941|ANBAY1", DecodeOptions{ErrorDetection: true}, Field{"AN", "BAY1"}, false, 0, ""},
-		{"AY and AZ after delimiter", withSum("941|ANB|AY1AZ"), DecodeOptions{}, Field{"AN", "B"}, true, 1, "x"},
+		{"AY after delimiter, error detection on", "941|AOx|AY3", DecodeOptions{ErrorDetection: true}, Field{ID: "AO", Value: "x"}, true, 3, ""},
+		{"AY after delimiter, error detection off", "941|AOx|AY3", DecodeOptions{}, Field{ID: "AY", Value: "3"}, false, 0, ""},
+		{"AY inside a value", "941|ANBAY1", DecodeOptions{ErrorDetection: true}, Field{ID: "AN", Value: "BAY1"}, false, 0, ""},
+		{"AY and AZ after delimiter", withSum("941|ANB|AY1AZ"), DecodeOptions{}, Field{ID: "AN", Value: "B"}, true, 1, "x"},
 		{"AY right after the fixed part", withSum("941AY4AZ"), DecodeOptions{}, Field{}, true, 4, "x"},
-		{"AZ inside a value, bad sum", "941|ANBAZ12AB", DecodeOptions{ErrorDetection: true}, Field{"AN", "BAZ12AB"}, false, 0, ""},
-		{"AZ at field start, bad sum", "941|ANB|AZ12AB", DecodeOptions{}, Field{"AN", "B"}, false, 0, "12AB"},
-		{"AZ inside a value, good sum", withSum("941|ANBAZ"), DecodeOptions{}, Field{"AN", "B"}, false, 0, "x"},
+		{"AZ inside a value, bad sum", "941|ANBAZ12AB", DecodeOptions{ErrorDetection: true}, Field{ID: "AN", Value: "BAZ12AB"}, false, 0, ""},
+		{"AZ at field start, bad sum", "941|ANB|AZ12AB", DecodeOptions{}, Field{ID: "AN", Value: "B"}, false, 0, "12AB"},
+		{"AZ inside a value, good sum", withSum("941|ANBAZ"), DecodeOptions{}, Field{ID: "AN", Value: "B"}, false, 0, "x"},
 	}
 	for _, c := range cases {
 		m, err := Decode([]byte(c.frame), c.opts)
@@ -178,7 +178,7 @@ func TestTrailerOnlyAtFieldStart(t *testing.T) {
 		if wantSum == "x" {
 			wantSum = c.frame[len(c.frame)-4:]
 		}
-		if last != c.last || m.HasSeq != c.hasSeq || m.Seq != c.seq || m.Checksum != wantSum || m.FixedValue(FOK) != "1" {
+		if last.ID != c.last.ID || last.Value != c.last.Value || last.Secret != nil || m.HasSeq != c.hasSeq || m.Seq != c.seq || m.Checksum != wantSum || m.FixedValue(FOK) != "1" {
 			t.Errorf("%s: last %+v HasSeq=%v Seq=%d AZ=%q (want %+v %v %d %q)", c.name, last, m.HasSeq, m.Seq, m.Checksum, c.last, c.hasSeq, c.seq, wantSum)
 		}
 	}

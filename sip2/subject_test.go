@@ -27,7 +27,7 @@ func TestAnswerAboutAnotherItemOrPatronIsAProtocolError(t *testing.T) {
 		msg     string
 	}{
 		{"12 about another item", fbs12, FieldItemID, func(c *Client) error {
-			_, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: patron, ItemID: asked})
+			_, err := c.Checkout(context.Background(), CheckoutRequest{PatronID: []byte(patron), ItemID: asked})
 			return err
 		}, true, `11 about item "3800000846" answered with a 12 about item "3800000999"`},
 		{"10 about another item", fbs10, FieldItemID, func(c *Client) error {
@@ -35,7 +35,7 @@ func TestAnswerAboutAnotherItemOrPatronIsAProtocolError(t *testing.T) {
 			return err
 		}, true, `09 about item "3800000846" answered with a 10 about item "3800000999"`},
 		{"30 about another item", fbs30, FieldItemID, func(c *Client) error {
-			_, err := c.Renew(context.Background(), RenewRequest{PatronID: patron, ItemID: asked})
+			_, err := c.Renew(context.Background(), RenewRequest{PatronID: []byte(patron), ItemID: asked})
 			return err
 		}, true, `29 about item "3800000846" answered with a 30 about item "3800000999"`},
 		{"18 about another item", "1804000120170619    125154AB3274626533|AJtitle|AH20170720    000000|", FieldItemID, func(c *Client) error {
@@ -43,15 +43,15 @@ func TestAnswerAboutAnotherItemOrPatronIsAProtocolError(t *testing.T) {
 			return err
 		}, false, `17 about item "3800000846" answered with a 18 about item "3800000999"`},
 		{"24 about another patron", fbs24, FieldPatronID, func(c *Client) error {
-			_, err := c.PatronStatus(context.Background(), patron, "1234")
+			_, err := c.PatronStatus(context.Background(), []byte(patron), []byte("1234"))
 			return err
 		}, false, "23 answered with a 24 about another patron"},
 		{"24 to a block about another patron", fbs24, FieldPatronID, func(c *Client) error {
-			_, err := c.BlockPatron(context.Background(), patron, "too many wrong PINs", false)
+			_, err := c.BlockPatron(context.Background(), []byte(patron), "too many wrong PINs", false)
 			return err
 		}, false, "01 answered with a 24 about another patron"},
 		{"64 about another patron", fbs64, FieldPatronID, func(c *Client) error {
-			_, err := c.PatronInformation(context.Background(), patron, "1234", PatronInfoRequest{Summary: SummaryNone})
+			_, err := c.PatronInformation(context.Background(), []byte(patron), []byte("1234"), PatronInfoRequest{Summary: SummaryNone})
 			return err
 		}, false, "63 answered with a 64 about another patron"},
 	}

@@ -73,6 +73,9 @@ func (c *streamConn) Send(ctx context.Context, frame []byte) error {
 	buf := make([]byte, 0, len(frame)+1)
 	buf = append(append(buf, frame...), '\r')
 	n, err := c.nc.Write(buf)
+	// The copy holds the patron id and PIN like the frame; a TLS conn
+	// has encrypted it in its own buffer by now.
+	Zero(buf)
 	if err != nil {
 		if n == 0 {
 			// Not a byte of this request left us: the ACS cannot have
@@ -104,6 +107,8 @@ func (c *streamConn) Receive(ctx context.Context) ([]byte, error) {
 	}
 	out := make([]byte, len(f))
 	copy(out, f)
+	// The caller zeroes its copy; this one is the reader's buffer.
+	Zero(f)
 	return out, nil
 }
 
@@ -133,11 +138,11 @@ func interruptOnDone(ctx context.Context, interrupt func()) func() {
 // dropped while idle (Koha does) is replaced before a checkout is sent into
 // it, instead of turning that checkout into an unknown outcome.
 func (c *streamConn) Alive() bool {
-	if c.fr.r.Buffered() > 0 {
+	if c.fr.Buffered() > 0 {
 		return true
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(time.Millisecond))
-	_, err := c.fr.r.Peek(1)
+	err := c.fr.Peek()
 	_ = c.nc.SetReadDeadline(time.Time{})
 	if err == nil {
 		return true

@@ -276,7 +276,7 @@ func TestTCPIdleDropNoUnknownOutcome(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	c.mu.Unlock()
-	r, err := c.Checkout(ctx, CheckoutRequest{PatronID: "p", ItemID: "5000000001"})
+	r, err := c.Checkout(ctx, CheckoutRequest{PatronID: []byte("p"), ItemID: "5000000001"})
 	if err != nil || !r.OK {
 		t.Fatalf("checkout: %+v %v", r.OK, err)
 	}

@@ -1,6 +1,7 @@
 package sip2
 
 import (
+	"bytes"
 	"html"
 	"regexp"
 	"strconv"
@@ -136,9 +137,11 @@ type PatronStatus struct {
 	Language      string
 	Date          time.Time
 	InstitutionID string
-	// PatronID has FBS's "LN:" prefix removed.
-	PatronID string
-	Name     string
+	// PatronID has FBS's "LN:" prefix removed. PatronID and Name are
+	// bytes the caller owns and should Zero when done: they are never held
+	// as strings, which cannot be wiped.
+	PatronID []byte
+	Name     []byte
 	// BL and CQ are the raw valid-patron and valid-password fields ("" when
 	// absent). Use Valid.
 	BL, CQ         string
@@ -164,8 +167,8 @@ func parsePatronStatus(m *Message, loc *time.Location) PatronStatus {
 		Language:       m.FixedValue(FLanguage),
 		Date:           d,
 		InstitutionID:  m.Get(FieldInstitutionID),
-		PatronID:       StripLN(m.Get(FieldPatronID)),
-		Name:           m.Get(FieldPersonalName),
+		PatronID:       patronIDBytes(m),
+		Name:           m.Bytes(FieldPersonalName),
 		BL:             strings.ToUpper(strings.TrimSpace(m.Get(FieldValidPatron))),
 		CQ:             strings.ToUpper(strings.TrimSpace(m.Get(FieldValidPatronPassword))),
 		Currency:       m.Get(FieldCurrencyType),
@@ -264,8 +267,9 @@ type PatronInformation struct {
 	Holds                                 []Hold // AS (Ready) then CD
 	Fines                                 []Fine // AV
 	RecallItems                           []string
-	Address                               Address
-	Email, Phone, BirthDate               string
+	// The address, e-mail, phone and birth date (BD, BE, BF, PB) are
+	// dropped as the client decodes the response: the kiosk never shows
+	// them, so it does not hold them either.
 }
 
 func subfields(v string) []string {
@@ -348,9 +352,6 @@ func parsePatronInformation(m *Message, loc *time.Location) PatronInformation {
 		HoldLimit:            -1, OverdueLimit: -1, ChargedLimit: -1,
 		FeeLimit:    m.Get(FieldFeeLimit),
 		RecallItems: nonEmpty(m.All(FieldRecallItems)),
-		Email:       m.Get(FieldEmail),
-		Phone:       m.Get(FieldPhone),
-		BirthDate:   m.Get(FieldBirthDate),
 	}
 	if v, ok := m.Lookup(FieldHoldItemsLimit); ok {
 		pi.HoldLimit = count4(v)
@@ -382,9 +383,6 @@ func parsePatronInformation(m *Message, loc *time.Location) PatronInformation {
 	for _, v := range nonEmpty(m.All(FieldFineItems)) {
 		pi.Fines = append(pi.Fines, ParseFine(v, loc))
 	}
-	if v := m.Get(FieldHomeAddress); v != "" {
-		pi.Address = ParseAddress(v)
-	}
 	return pi
 }
 
@@ -414,9 +412,11 @@ func ParseItemProperties(v string) ItemProperties {
 	return ItemProperties{Title: at(p, 0), Author: at(p, 1), GMB: at(p, 2), SMB: at(p, 3), DK5: at(p, 4), Raw: v}
 }
 
-// CheckoutRequest is the input of Checkout.
+// CheckoutRequest is the input of Checkout. PatronID and PIN stay the
+// caller's: the client copies them into the frame and zeroes its copies.
 type CheckoutRequest struct {
-	PatronID, PIN, ItemID string
+	PatronID, PIN []byte
+	ItemID        string
 	// NoBlock marks a transaction already done offline (replay); then
 	// TransactionDate is the original time and NBDueDate the due date the
 	// kiosk promised.
@@ -442,7 +442,7 @@ type CheckoutResponse struct {
 	MagneticMedia, Desensitize string // Y, N or U
 	Date                       time.Time
 	InstitutionID              string
-	PatronID                   string // LN: stripped
+	PatronID                   []byte // LN: stripped; the caller's to Zero
 	ItemID, TitleID            string
 	DueDate                    time.Time // zero when AH is empty or unparsable
 	DueRaw                     string
@@ -469,7 +469,7 @@ func parseCheckoutResponse(m *Message, loc *time.Location) CheckoutResponse {
 		Desensitize:     m.FixedValue(FDesensitize),
 		Date:            d,
 		InstitutionID:   m.Get(FieldInstitutionID),
-		PatronID:        StripLN(m.Get(FieldPatronID)),
+		PatronID:        patronIDBytes(m),
 		ItemID:          m.Get(FieldItemID),
 		TitleID:         m.Get(FieldTitleID),
 		DueRaw:          due,
@@ -513,14 +513,12 @@ type CheckinResponse struct {
 	PermanentLocation string
 	TitleID           string
 	SortBin           string // CL
-	PatronID          string // AA, LN: stripped
+	PatronID          []byte // AA, LN: stripped; the caller's to Zero
 	MediaType         string
 	CollectionCode    string // CR
 	CallNumber        string // CS
 	Destination       string // CT
 	AlertType         string // CV
-	HoldPatronID      string // CY
-	HoldPatronName    string // DA
 	Properties        ItemProperties
 	// Hold: reserved for a patron (CV 01/02/03 or FBS "Reserveret").
 	Hold bool
@@ -544,14 +542,12 @@ func parseCheckinResponse(m *Message, loc *time.Location) CheckinResponse {
 		PermanentLocation: m.Get(FieldPermanentLocation),
 		TitleID:           m.Get(FieldTitleID),
 		SortBin:           m.Get(FieldSortBin),
-		PatronID:          StripLN(m.Get(FieldPatronID)),
+		PatronID:          patronIDBytes(m),
 		MediaType:         m.Get(FieldMediaType),
 		CollectionCode:    m.Get(FieldCollectionCode),
 		CallNumber:        m.Get(FieldCallNumber),
 		Destination:       m.Get(FieldDestination),
 		AlertType:         m.Get(FieldAlertType),
-		HoldPatronID:      StripLN(m.Get(FieldHoldPatronID)),
-		HoldPatronName:    m.Get(FieldHoldPatronName),
 		Properties:        ParseItemProperties(m.Get(FieldItemProperties)),
 		ScreenMessages:    m.All(FieldScreenMessage),
 		PrintLines:        m.All(FieldPrintLine),
@@ -679,10 +675,11 @@ type ItemInformation struct {
 	PermanentLocation string
 	CurrentLocation   string
 	Destination       string
-	HoldPatronID      string
 	// PatronID is the borrower (AA), which the spec's 18 does not carry
-	// but some ACSes (and the simulator) add; LN: stripped.
-	PatronID       string
+	// but some ACSes (and the simulator) add; LN: stripped; the caller's
+	// to Zero. The id of the patron the item is held for (CY) is dropped
+	// as the client decodes: the kiosk never uses it.
+	PatronID       []byte
 	Properties     ItemProperties
 	ScreenMessages []string
 	PrintLines     []string
@@ -717,8 +714,7 @@ func parseItemInformation(m *Message, loc *time.Location) ItemInformation {
 		PermanentLocation: m.Get(FieldPermanentLocation),
 		CurrentLocation:   m.Get(FieldCurrentLocation),
 		Destination:       m.Get(FieldDestination),
-		HoldPatronID:      StripLN(m.Get(FieldHoldPatronID)),
-		PatronID:          StripLN(m.Get(FieldPatronID)),
+		PatronID:          patronIDBytes(m),
 		Properties:        ParseItemProperties(m.Get(FieldItemProperties)),
 		ScreenMessages:    m.All(FieldScreenMessage),
 		PrintLines:        m.All(FieldPrintLine),
@@ -738,7 +734,7 @@ func parseItemInformation(m *Message, loc *time.Location) ItemInformation {
 type EndSessionResponse struct {
 	Ended          bool
 	InstitutionID  string
-	PatronID       string
+	PatronID       []byte
 	ScreenMessages []string
 	PrintLines     []string
 	Raw            *Message
@@ -746,6 +742,19 @@ type EndSessionResponse struct {
 
 // StripLN removes FBS's "LN:" prefix from a returned patron id.
 func StripLN(id string) string { return strings.TrimPrefix(id, "LN:") }
+
+// stripLNBytes is StripLN for an id held as bytes; the result aliases id.
+func stripLNBytes(id []byte) []byte { return bytes.TrimPrefix(id, []byte("LN:")) }
+
+// patronIDBytes returns m's AA as a new slice the caller owns, with FBS's
+// "LN:" prefix removed.
+func patronIDBytes(m *Message) []byte {
+	v, ok := m.secretOrValue(FieldPatronID)
+	if !ok {
+		return nil
+	}
+	return append([]byte(nil), stripLNBytes(v)...)
+}
 
 var machineCode = regexp.MustCompile(`\[([A-Za-z0-9_.-]+)\]`)
 

@@ -432,20 +432,20 @@ func TestHIDScannerDetachedAndRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Text != "LL12345678" {
+	if string(s.Text) != "LL12345678" {
 		t.Errorf("first scan %q", s.Text)
 	}
 	s, err = hid.ReadScan(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := scanner.Identify(s.Text, scanner.DefaultRules())
+	id, err := scanner.Identify(string(s.Text), scanner.DefaultRules())
 	if err != nil || id.Kind != scanner.KindCPR || id.Value != "0101701234" {
 		t.Errorf("second scan identified as %v, %v", id, err)
 	}
 	// Shifted characters come through too.
 	bed.Type("scanner", "Ab-1!\n")
-	if s, err = hid.ReadScan(ctx); err != nil || s.Text != "Ab-1!" {
+	if s, err = hid.ReadScan(ctx); err != nil || string(s.Text) != "Ab-1!" {
 		t.Errorf("shifted scan %q %v", s.Text, err)
 	}
 }
@@ -567,7 +567,7 @@ func TestScannerThroughWatcherAcrossReplug(t *testing.T) {
 		t.Helper()
 		select {
 		case s := <-scans:
-			return s.Text
+			return string(s.Text)
 		case <-ctx.Done():
 			t.Fatal("no scan")
 		}

@@ -96,11 +96,15 @@ func startControl(ctx context.Context, k *kiosk.Kiosk, cfg config.Config, o opti
 	if o.demo {
 		opts.Path, opts.Group = filepath.Join(k.Options().StateDir, "control.sock"), ""
 	}
+	h := control.NewKioskHandler(k, reloader(o.config, o.demo, cfg), bundle)
+	if !o.demo {
+		startUpdate(ctx, k, cfg.Update, h, log)
+	}
 	if opts.Path == "" {
 		log.Info("control: no control socket (control.socket is empty)")
 		return
 	}
-	srv, err := control.Listen(opts, control.NewKioskHandler(k, reloader(o.config, o.demo, cfg), bundle))
+	srv, err := control.Listen(opts, h)
 	if err != nil {
 		log.WithError(err).Error("control: no control socket; kioskctl status and the other control commands will not reach this kiosk")
 		return

@@ -339,7 +339,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 				case <-ctx.Done():
 					return
 				case s := <-scans:
-					k.Scan([]byte(s.Text))
+					k.Scan(s.Text)
 				}
 			}
 		}()

@@ -52,9 +52,24 @@ func main() {
 	flag.StringVar(&o.size, "size", "1920x1080", "window size `WxH` when windowed (the demo is always windowed)")
 	flag.DurationVar(&o.timeout, "wait", 15*time.Second, "with --script: default timeout of wait commands")
 	showVersion := flag.Bool("version", false, "print the version and commit and exit")
+	check := flag.String("check-config", "", "check the configuration `file` as the kiosk would at start, and exit (status 1 when it is invalid)")
+	fw := flag.String("firewall", "", "print the nftables ruleset for the configuration `file` (egress to the library system, DNS, NTP, DHCP only) and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.String("kiosk"))
+		return
+	}
+	if *check != "" || *fw != "" {
+		var err error
+		if *check != "" {
+			err = checkConfig(*check, os.Stdout)
+		} else {
+			err = printFirewall(*fw, os.Stdout, os.Stderr, lookupIP)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kiosk:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if err := run(o); err != nil {
@@ -64,17 +79,14 @@ func main() {
 }
 
 func run(o options) error {
-	cfg := config.Default()
-	if o.config != "" {
-		load := config.Load
+	cfg, cfgErr := loadConfig(o.config, o.demo)
+	if cfgErr != nil {
 		if o.demo {
-			load = config.LoadDemo
+			return cfgErr
 		}
-		c, err := load(o.config)
-		if err != nil {
-			return err
-		}
-		cfg = c
+		// The production kiosk starts anyway, with the defaults, to show
+		// why it is out of order (below); exiting would black the screen.
+		cfg = config.Default()
 	}
 	if err := useTimeZone(cfg.Kiosk); err != nil {
 		return err
@@ -92,7 +104,14 @@ func run(o options) error {
 	ring := logging.NewRing(200)
 	log.AddHook(ring)
 	extra := coreExtras{configSum: fileSum(o.config), logTail: ring.Lines}
-	if cfg.Metrics.Listen != "" {
+	if cfgErr != nil {
+		log.WithError(cfgErr).Errorf("kiosk: the configuration %s is invalid; out of order until it is fixed", o.config)
+	} else {
+		// The image test looks for this line to see that a provisioned
+		// kiosk id reached the running kiosk.
+		log.WithField("kiosk_id", cfg.Kiosk.ID).Infof("kiosk: %s starting as kiosk %q", version.String("kiosk"), cfg.Kiosk.ID)
+	}
+	if cfgErr == nil && cfg.Metrics.Listen != "" {
 		m := metrics.New()
 		srv, err := metrics.Listen(metrics.Options{Listen: cfg.Metrics.Listen, CertFile: cfg.Metrics.CertFile,
 			KeyFile: cfg.Metrics.KeyFile, ClientCAFile: cfg.Metrics.ClientCAFile}, m)
@@ -158,7 +177,7 @@ func run(o options) error {
 			return fmt.Errorf("demo: %w", err)
 		}
 		defer d.Close()
-		fwd.set(d.Kiosk, func(s string) { _ = d.Scan(s) })
+		fwd.set(d.Kiosk, func(s []byte) { d.Kiosk.Scan(s) })
 		startControl(ctx, d.Kiosk, cfg, o, bundle, log)
 		wld = d
 		if o.script == "" {
@@ -174,8 +193,14 @@ func run(o options) error {
 			default:
 			}
 		}()
-		extra.started = func(k *kiosk.Kiosk) { startControl(ctx, k, cfg, o, bundle, log) }
-		go keepStarting(ctx, cfg, bundle, r, log, fwd, closers, extra)
+		if cfgErr != nil {
+			// From a goroutine, as keepStarting renders: Render hands over to
+			// Fyne's own thread.
+			go r.Render(configInvalidView(cfg.Kiosk.Language, cfgErr))
+		} else {
+			extra.started = func(k *kiosk.Kiosk) { startControl(ctx, k, cfg, o, bundle, log) }
+			go keepStarting(ctx, cfg, bundle, r, log, fwd, closers, extra)
+		}
 	}
 	// systemd learns the kiosk is up once its window exists, also when the
 	// devices are not there yet: the out-of-order screen is the right
@@ -248,10 +273,10 @@ func run(o options) error {
 type forwarder struct {
 	mu     sync.Mutex
 	core   ui.Sender
-	scanFn func(string)
+	scanFn func([]byte)
 }
 
-func (f *forwarder) set(s ui.Sender, scan func(string)) {
+func (f *forwarder) set(s ui.Sender, scan func([]byte)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.core, f.scanFn = s, scan
@@ -286,7 +311,8 @@ func (f *forwarder) alive() bool {
 	return last.UnixNano() <= 0 || time.Since(last) < stuckAfter
 }
 
-func (f *forwarder) scan(s string) {
+// scan hands the scanned bytes to the core, which zeroes them.
+func (f *forwarder) scan(s []byte) {
 	f.mu.Lock()
 	fn := f.scanFn
 	f.mu.Unlock()
@@ -307,7 +333,7 @@ func keepStarting(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, r
 	for {
 		k, closeFn, err := startDevices(ctx, cfg, bundle, r, log, extra)
 		if err == nil {
-			fwd.set(k, func(s string) { k.Scan([]byte(s)) })
+			fwd.set(k, k.Scan)
 			if extra.started != nil {
 				extra.started(k)
 			}

@@ -85,6 +85,8 @@ func watchdogInterval(getenv func(string) string, pid, ppid int) (time.Duration,
 func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() bool) {
 	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
 		log.WithError(err).Warn("kiosk: sd_notify READY failed")
+	} else {
+		readySent.Store(true)
 	}
 	interval, err := watchdogInterval(os.Getenv, os.Getpid(), os.Getppid())
 	if err != nil {
@@ -94,6 +96,7 @@ func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() boo
 		return
 	}
 	if interval == 0 {
+		watchdogOff.Store(true)
 		return
 	}
 	// boot-test.sh looks for this line: it shows the pings are on.
@@ -112,6 +115,8 @@ func notifySystemd(ctx context.Context, log logrus.FieldLogger, alive func() boo
 				}
 				if _, err := daemon.SdNotify(false, daemon.SdNotifyWatchdog); err != nil {
 					log.WithError(err).Warn("kiosk: sd_notify WATCHDOG failed")
+				} else {
+					watchdogPings.Add(1)
 				}
 			}
 		}

@@ -13,7 +13,7 @@ import (
 // barcode scanner in keyboard mode types the card number and Enter faster
 // than any person, and the wedge tells the two apart. The kiosk has no
 // keyboard, so slow typing is simply dropped.
-func attachWedge(w fyne.Window, cfg config.Config, scan func(string)) {
+func attachWedge(w fyne.Window, cfg config.Config, scan func([]byte)) {
 	opts := scanner.DefaultWedgeOptions()
 	if cfg.Scanner.KeystrokeGap.Duration > 0 {
 		opts.MaxGap = cfg.Scanner.KeystrokeGap.Duration

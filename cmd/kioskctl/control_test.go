@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/danbib/kiosk/control"
+	"github.com/danbib/kiosk/update"
 )
 
 // fakeKiosk answers the control socket as a kiosk would and records what it
@@ -109,5 +110,38 @@ func TestControlWithoutKiosk(t *testing.T) {
 	if code := mainImpl([]string{"status", "-socket", filepath.Join(t.TempDir(), "none.sock")}, &out, &errOut); code != 1 ||
 		!strings.Contains(errOut.String(), "is the kiosk running") {
 		t.Fatalf("no kiosk: exit %d, %s", code, errOut.String())
+	}
+}
+
+func TestUpdateCommands(t *testing.T) {
+	sock, f := fakeSocket(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out bytes.Buffer
+	if code := mainImpl([]string{"update", "v2.raucb", "-socket", sock}, &out, &out); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	if code := mainImpl([]string{"update", "status", "-socket", sock}, &out, &out); code == 0 {
+		// The fake kiosk sends no update state: that is an error.
+		t.Errorf("update status without a state exited 0: %s", out.String())
+	}
+	if code := mainImpl([]string{"update", "-socket", sock}, &out, &out); code == 0 {
+		t.Error("update without a bundle exited 0")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.reqs) != 2 || f.reqs[0].Command != control.CmdUpdate || f.reqs[0].Bundle != filepath.Join(dir, "v2.raucb") ||
+		f.reqs[1].Command != control.CmdUpdateStatus {
+		t.Errorf("requests %+v: the bundle must go as an absolute path", f.reqs)
+	}
+}
+
+func TestPrintUpdateState(t *testing.T) {
+	var out bytes.Buffer
+	printUpdateState(&out, update.State{Phase: update.PhaseDownloading, System: "slot A (rootfs.0), 1.0", Bytes: 50, Total: 200})
+	for _, want := range []string{"slot A (rootfs.0), 1.0", "downloading", "50 of 200 bytes (25%)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("%q lacks %q", out.String(), want)
+		}
 	}
 }

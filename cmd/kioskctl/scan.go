@@ -78,7 +78,9 @@ func runScan(args []string, out io.Writer) error {
 // describeScan prints a scan the way a technician may see it: the
 // identified id masked, or why it was refused, never the raw text.
 func describeScan(s scanner.Scan, rules scanner.Rules) string {
-	id, err := scanner.Identify(s.Text, rules)
+	// A technician's one-off check, in a process that ends with it: the
+	// string copy does not outlive a patron session as in the kiosk.
+	id, err := scanner.Identify(string(s.Text), rules)
 	if err != nil {
 		return fmt.Sprintf("%v: %v", s, err)
 	}

@@ -328,7 +328,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		return failures, true
 	}
 	patronOK := step("patron status (23)", func(ctx context.Context) (string, error) {
-		ps, err := c.PatronStatus(ctx, cfg.patron, cfg.pin)
+		ps, err := c.PatronStatus(ctx, []byte(cfg.patron), []byte(cfg.pin))
 		if rec.track(sip2.MsgPatronStatus, err) != nil {
 			return "", err
 		}
@@ -338,7 +338,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		return fmt.Sprintf("valid, flags %q, fees %s %s", ps.Flags.String(), ps.FeeAmount, ps.Currency), nil
 	})
 	patronOK = step("patron information (63)", func(ctx context.Context) (string, error) {
-		pi, err := c.PatronInformation(ctx, cfg.patron, cfg.pin, sip2.PatronInfoRequest{Summary: sip2.SummaryCharged, Start: 1, End: 10})
+		pi, err := c.PatronInformation(ctx, []byte(cfg.patron), []byte(cfg.pin), sip2.PatronInfoRequest{Summary: sip2.SummaryCharged, Start: 1, End: 10})
 		if rec.track(sip2.MsgPatronInfo, err) != nil {
 			return "", err
 		}
@@ -358,7 +358,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		return failures, false
 	}
 	checkedOut := step("checkout (11)", func(ctx context.Context) (string, error) {
-		r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
+		r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(cfg.patron), PIN: []byte(cfg.pin), ItemID: cfg.item})
 		rec.track(sip2.MsgCheckout, err)
 		if sip2.IsOutcomeUnknown(err) {
 			return settleStep(ctx, c, rec, sip2.MsgCheckout, cfg, err)
@@ -373,7 +373,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 	})
 	if checkedOut {
 		step("renew (29)", func(ctx context.Context) (string, error) {
-			r, err := c.Renew(ctx, sip2.RenewRequest{PatronID: cfg.patron, PIN: cfg.pin, ItemID: cfg.item})
+			r, err := c.Renew(ctx, sip2.RenewRequest{PatronID: []byte(cfg.patron), PIN: []byte(cfg.pin), ItemID: cfg.item})
 			rec.track(sip2.MsgRenew, err)
 			if sip2.IsOutcomeUnknown(err) {
 				if cfg.renewMustSucceed {
@@ -415,7 +415,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 		return fmt.Sprintf("alert=%v hold=%v transit=%v sort bin %q", r.Alert, r.Hold, r.Transit, r.SortBin), nil
 	})
 	step("end patron session (35)", func(ctx context.Context) (string, error) {
-		r, err := c.EndPatronSession(ctx, cfg.patron, cfg.pin)
+		r, err := c.EndPatronSession(ctx, []byte(cfg.patron), []byte(cfg.pin))
 		if rec.track(sip2.MsgEndSession, err) != nil {
 			return "", err
 		}
@@ -428,7 +428,7 @@ func runProbeSession(cfg probeConfig, opts sip2.Options, stream bool, rec *probe
 // kiosk does: confirmed done counts as a pass (the link is flaky, the
 // transaction is sound), anything else as a failure.
 func settleStep(ctx context.Context, c *sip2.Client, rec *probeRecorder, op sip2.Code, cfg probeConfig, cause error) (string, error) {
-	s, err := c.Settle(ctx, op, cfg.item, cfg.patron)
+	s, err := c.Settle(ctx, op, cfg.item, []byte(cfg.patron))
 	if rec.track(sip2.MsgItemInfo, err) != nil {
 		return "", fmt.Errorf("%w; settling with 17 failed: %w", cause, err)
 	}

@@ -30,9 +30,9 @@ func ExampleServer() {
 	ctx := context.Background()
 
 	srv.InjectOnce(acs.FaultCloseAfterCommit, sip2.MsgCheckout)
-	_, err = c.Checkout(ctx, sip2.CheckoutRequest{PatronID: "0101710014", PIN: "1234", ItemID: "3800000846"})
+	_, err = c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte("0101710014"), PIN: []byte("1234"), ItemID: "3800000846"})
 	fmt.Println("unknown outcome:", sip2.IsOutcomeUnknown(err))
-	s, _ := c.Settle(ctx, sip2.MsgCheckout, "3800000846", "0101710014")
+	s, _ := c.Settle(ctx, sip2.MsgCheckout, "3800000846", []byte("0101710014"))
 	fmt.Println("settled:", s.Outcome)
 	ln, _ := lib.LoanOf("3800000846")
 	fmt.Println("lent to the demo patron Ole:", ln.Patron == "0101710014")

@@ -16,7 +16,7 @@ import (
 func shortTimeout(o *sip2.Options) { o.RequestTimeout = 150 * time.Millisecond }
 
 func checkoutReq(t *testing.T, ts *testServer, title string) sip2.CheckoutRequest {
-	return sip2.CheckoutRequest{PatronID: ole, PIN: pin, ItemID: itemByTitle(t, ts.Library(), title)}
+	return sip2.CheckoutRequest{PatronID: []byte(ole), PIN: []byte(pin), ItemID: itemByTitle(t, ts.Library(), title)}
 }
 
 func TestFaultCloseAfterCommitCheckout(t *testing.T) {
@@ -37,14 +37,14 @@ func TestFaultCloseAfterCommitCheckout(t *testing.T) {
 			if n := ts.Executed(sip2.MsgCheckout); n != 1 {
 				t.Errorf("11 executed %d times; the client must not resend it blindly", n)
 			}
-			s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, ole)
+			s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, []byte(ole))
 			if err != nil || s.Outcome != sip2.ConfirmedDone {
 				t.Fatalf("settle: %+v %v", s, err)
 			}
 			if ln, ok := ts.Library().LoanOf(req.ItemID); !ok || ln.Patron != ole {
 				t.Errorf("loan = %+v %v", ln, ok)
 			}
-			if s.Item.Raw.Get("AA") != ole {
+			if string(s.Item.PatronID) != ole {
 				t.Errorf("18 does not name the borrower: %s", s.Item.Raw)
 			}
 		})
@@ -60,7 +60,7 @@ func TestFaultCloseBeforeCommitCheckout(t *testing.T) {
 	if _, err := c.Checkout(ctx, req); !sip2.IsOutcomeUnknown(err) {
 		t.Fatalf("got %v, want outcome unknown", err)
 	}
-	s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, ole)
+	s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, []byte(ole))
 	if err != nil || s.Outcome != sip2.NotDone {
 		t.Fatalf("settle: %+v %v", s, err)
 	}
@@ -83,7 +83,7 @@ func TestFaultDropReply(t *testing.T) {
 		if _, err := c.Checkout(ctx, req); !sip2.IsOutcomeUnknown(err) {
 			t.Fatalf("got %v, want outcome unknown", err)
 		}
-		if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, ole); err != nil || s.Outcome != sip2.ConfirmedDone {
+		if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, []byte(ole)); err != nil || s.Outcome != sip2.ConfirmedDone {
 			t.Fatalf("settle: %+v %v", s, err)
 		}
 	})
@@ -122,7 +122,7 @@ func TestFaultDropReply(t *testing.T) {
 		if _, err := c.Checkout(ctx, req); !sip2.IsOutcomeUnknown(err) {
 			t.Fatalf("got %v, want outcome unknown", err)
 		}
-		if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, ole); err != nil || s.Outcome != sip2.ConfirmedDone {
+		if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, []byte(ole)); err != nil || s.Outcome != sip2.ConfirmedDone {
 			t.Fatalf("settle: %+v %v", s, err)
 		}
 	})
@@ -147,7 +147,7 @@ func TestFaultWrongSequence(t *testing.T) {
 		ts := startServer(t, DefaultOptions())
 		c := ts.client(t, "tcp", shortTimeout)
 		ts.InjectOnce(FaultWrongSequence, sip2.MsgPatronStatus)
-		ps, err := c.PatronStatus(context.Background(), ole, pin)
+		ps, err := c.PatronStatus(context.Background(), []byte(ole), []byte(pin))
 		if err != nil || !ps.Valid() {
 			t.Fatalf("23: %+v %v", ps, err)
 		}
@@ -164,7 +164,7 @@ func TestFaultWrongSequence(t *testing.T) {
 		if _, err := c.Checkout(ctx, req); !sip2.IsOutcomeUnknown(err) {
 			t.Fatalf("got %v, want outcome unknown", err)
 		}
-		if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, ole); err != nil || s.Outcome != sip2.ConfirmedDone {
+		if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, []byte(ole)); err != nil || s.Outcome != sip2.ConfirmedDone {
 			t.Fatalf("settle: %+v %v", s, err)
 		}
 	})
@@ -197,7 +197,7 @@ func TestFaultSlowReplyAndLatency(t *testing.T) {
 			ts.SetFaults(Faults{Latency: 2 * time.Millisecond, Jitter: 3 * time.Millisecond, SlowReplyRate: 1,
 				PieceSize: 16, PieceDelay: time.Millisecond, Messages: []sip2.Code{sip2.MsgPatronInfo}})
 			c := ts.client(t, tr)
-			pi, err := c.PatronInformation(context.Background(), erik, pin, sip2.PatronInfoRequest{Summary: sip2.SummaryCharged})
+			pi, err := c.PatronInformation(context.Background(), []byte(erik), []byte(pin), sip2.PatronInfoRequest{Summary: sip2.SummaryCharged})
 			if err != nil || len(pi.Loans) != 8 {
 				t.Fatalf("63 in slow pieces: %d loans, %v", len(pi.Loans), err)
 			}
@@ -234,7 +234,7 @@ func TestFaultOffline(t *testing.T) {
 			if sip2.IsOutcomeUnknown(err) {
 				// The open connection was cut while the 11 was in flight:
 				// settle it.
-				if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, ole); err != nil || s.Outcome != sip2.NotDone {
+				if s, err := c.Settle(ctx, sip2.MsgCheckout, req.ItemID, []byte(ole)); err != nil || s.Outcome != sip2.NotDone {
 					t.Fatalf("settle: %+v %v", s, err)
 				}
 			}
@@ -258,7 +258,7 @@ func TestConnFaults(t *testing.T) {
 	// (safe) 23 once on a fresh connection, which has no faults.
 	ts.SetConnFaults(ts.ConnCount()+1, Faults{Answer96Rate: 1, Messages: []sip2.Code{sip2.MsgPatronStatus}})
 	c2 := ts.client(t, "tcp")
-	if ps, err := c2.PatronStatus(ctx, ole, pin); err != nil || !ps.Valid() {
+	if ps, err := c2.PatronStatus(ctx, []byte(ole), []byte(pin)); err != nil || !ps.Valid() {
 		t.Errorf("connection 2: %+v %v", ps, err)
 	}
 	if n := ts.ConnCount(); n != 3 {
@@ -267,7 +267,7 @@ func TestConnFaults(t *testing.T) {
 	if ts.Received(sip2.MsgPatronStatus) < 3 || ts.Executed(sip2.MsgPatronStatus) != 1 {
 		t.Errorf("23 received %d, executed %d", ts.Received(sip2.MsgPatronStatus), ts.Executed(sip2.MsgPatronStatus))
 	}
-	if ps, err := c1.PatronStatus(ctx, ole, pin); err != nil || !ps.Valid() {
+	if ps, err := c1.PatronStatus(ctx, []byte(ole), []byte(pin)); err != nil || !ps.Valid() {
 		t.Errorf("connection 1: %+v %v", ps, err)
 	}
 }
@@ -296,7 +296,7 @@ func TestRandomFaultsNeverLie(t *testing.T) {
 	}
 	unknown := 0
 	for _, id := range ids {
-		res, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: ole, PIN: pin, ItemID: id})
+		res, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(ole), PIN: []byte(pin), ItemID: id})
 		_, lent := lib.LoanOf(id)
 		switch {
 		case err == nil:
@@ -305,7 +305,7 @@ func TestRandomFaultsNeverLie(t *testing.T) {
 			}
 		case sip2.IsOutcomeUnknown(err):
 			unknown++
-			s, serr := c.Settle(ctx, sip2.MsgCheckout, id, ole)
+			s, serr := c.Settle(ctx, sip2.MsgCheckout, id, []byte(ole))
 			if serr == nil && s.Outcome != sip2.StillUnknown && (s.Outcome == sip2.ConfirmedDone) != lent {
 				t.Errorf("%s: settled %v, library says lent=%v", id, s.Outcome, lent)
 			}

@@ -100,22 +100,22 @@ func TestFullSession(t *testing.T) {
 				st.InstitutionID != "DK-799000" || st.LibraryName != "Demobiblioteket" || !st.Supports(sip2.MsgRenewAll) || st.Supports(sip2.MsgFeePaid) {
 				t.Errorf("98 = %+v", st)
 			}
-			ps, err := c.PatronStatus(ctx, ole, pin)
-			if err != nil || !ps.Valid() || ps.Name != "Ole Nybruger" || ps.Flags.Any() {
+			ps, err := c.PatronStatus(ctx, []byte(ole), []byte(pin))
+			if err != nil || !ps.Valid() || string(ps.Name) != "Ole Nybruger" || ps.Flags.Any() {
 				t.Fatalf("23: %+v %v", ps, err)
 			}
-			pi, err := c.PatronInformation(ctx, erik, pin, sip2.PatronInfoRequest{Summary: sip2.SummaryAll})
+			pi, err := c.PatronInformation(ctx, []byte(erik), []byte(pin), sip2.PatronInfoRequest{Summary: sip2.SummaryAll})
 			if err != nil || !pi.Valid() || pi.ChargedCount != 8 || len(pi.Loans) != 8 || len(pi.Overdue) != 1 || pi.OverdueCount != 1 {
 				t.Fatalf("63: %+v %v", pi, err)
 			}
 			if l := pi.Overdue[0]; l.Title != "Pelle Erobreren" || !l.Due.Equal(days(-5)) || l.GMB != "a" {
 				t.Errorf("overdue loan = %+v", l)
 			}
-			co, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: ole, PIN: pin, ItemID: book})
+			co, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(ole), PIN: []byte(pin), ItemID: book})
 			if err != nil || !co.OK || co.RenewalOK || !co.DueDate.Equal(days(28)) || co.Properties.Title != "Eventyr og historier" || co.Desensitize != "Y" {
 				t.Fatalf("11: %+v %v", co, err)
 			}
-			rn, err := c.Renew(ctx, sip2.RenewRequest{PatronID: ole, PIN: pin, ItemID: book})
+			rn, err := c.Renew(ctx, sip2.RenewRequest{PatronID: []byte(ole), PIN: []byte(pin), ItemID: book})
 			if err != nil || !rn.OK {
 				t.Fatalf("29: %+v %v", rn, err)
 			}
@@ -127,13 +127,13 @@ func TestFullSession(t *testing.T) {
 				t.Fatalf("17: %+v %v", ii, err)
 			}
 			ci, err := c.Checkin(ctx, sip2.CheckinRequest{ItemID: book})
-			if err != nil || !ci.OK || ci.Alert || ci.PatronID != ole || ci.SortBin != "A" {
+			if err != nil || !ci.OK || ci.Alert || string(ci.PatronID) != ole || ci.SortBin != "A" {
 				t.Fatalf("09: %+v %v", ci, err)
 			}
 			if _, lent := lib.LoanOf(book); lent {
 				t.Error("item still lent after checkin")
 			}
-			ra, err := c.RenewAll(ctx, erik, pin)
+			ra, err := c.RenewAll(ctx, []byte(erik), []byte(pin))
 			if err != nil || !ra.OK || ra.RenewedCount != 6 || ra.UnrenewedCount != 2 || len(ra.Unrenewed) != 2 {
 				t.Fatalf("65: %+v %v", ra, err)
 			}
@@ -144,7 +144,7 @@ func TestFullSession(t *testing.T) {
 			if !reasons[CodeReserved] || !reasons[CodeMaxRenewals] {
 				t.Errorf("unrenewed reasons %v", reasons)
 			}
-			es, err := c.EndPatronSession(ctx, erik, pin)
+			es, err := c.EndPatronSession(ctx, []byte(erik), []byte(pin))
 			if err != nil || !es.Ended {
 				t.Fatalf("35: %+v %v", es, err)
 			}
@@ -160,27 +160,27 @@ func TestRefusalsAndAlerts(t *testing.T) {
 	ctx := context.Background()
 	lib := ts.Library()
 
-	ps, err := c.PatronStatus(ctx, ole, "0000")
+	ps, err := c.PatronStatus(ctx, []byte(ole), []byte("0000"))
 	if err != nil || ps.Valid() || ps.CQ != "N" || ps.BL != "Y" {
 		t.Errorf("wrong PIN: %+v %v", ps, err)
 	}
-	ps, err = c.PatronStatus(ctx, "0101709999", pin)
+	ps, err = c.PatronStatus(ctx, []byte("0101709999"), []byte(pin))
 	if err != nil || ps.Valid() || ps.BL != "N" {
 		t.Errorf("unknown patron: %+v %v", ps, err)
 	}
-	ps, _ = c.PatronStatus(ctx, bent, pin)
+	ps, _ = c.PatronStatus(ctx, []byte(bent), []byte(pin))
 	if !ps.Flags.ExcessiveOutstandingFees || ps.FeeAmount != "325.00" || !hasCode(ps.Codes, CodeExcessiveFees) {
 		t.Errorf("bent: %+v", ps)
 	}
-	co, _ := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: frida, PIN: pin, ItemID: itemByTitle(t, lib, "Pusher")})
+	co, _ := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(frida), PIN: []byte(pin), ItemID: itemByTitle(t, lib, "Pusher")})
 	if co.OK || co.Desensitize != "N" || !hasCode(co.Codes, CodeAgeLimit) {
 		t.Errorf("age limit: %+v", co)
 	}
-	co, _ = c.Checkout(ctx, sip2.CheckoutRequest{PatronID: anna, PIN: pin, ItemID: itemByTitle(t, lib, "Niels Lyhne")})
+	co, _ = c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(anna), PIN: []byte(pin), ItemID: itemByTitle(t, lib, "Niels Lyhne")})
 	if !co.OK || !co.RenewalOK {
 		t.Errorf("re-checkout: %+v", co)
 	}
-	rn, _ := c.Renew(ctx, sip2.RenewRequest{PatronID: erik, PIN: pin, ItemID: itemByTitle(t, lib, "Kvinden i buret")})
+	rn, _ := c.Renew(ctx, sip2.RenewRequest{PatronID: []byte(erik), PIN: []byte(pin), ItemID: itemByTitle(t, lib, "Kvinden i buret")})
 	if rn.OK || !hasCode(rn.Codes, CodeReserved) {
 		t.Errorf("reserved renewal: %+v", rn)
 	}
@@ -196,16 +196,16 @@ func TestRefusalsAndAlerts(t *testing.T) {
 	if !ci.Alert || ci.Hold || !ci.Transit || ci.AlertType != "04" || ci.Destination != "DK-775100" {
 		t.Errorf("other library: %+v", ci)
 	}
-	pi, _ := c.PatronInformation(ctx, dorte, pin, sip2.PatronInfoRequest{Summary: sip2.SummaryHold})
+	pi, _ := c.PatronInformation(ctx, []byte(dorte), []byte(pin), sip2.PatronInfoRequest{Summary: sip2.SummaryHold})
 	if len(pi.Holds) != 3 || pi.HoldCount != 3 || pi.UnavailableHoldCount != 1 || pi.Holds[0].PickupID != "DK-799000" ||
 		pi.Holds[0].PickupLocation != "DK-799000 - Hovedbiblioteket" || !pi.Holds[0].PickupDate.Equal(days(7)) {
 		t.Errorf("dorte holds: %+v", pi)
 	}
-	pi, _ = c.PatronInformation(ctx, erik, pin, sip2.PatronInfoRequest{Summary: sip2.SummaryCharged, Start: 2, End: 3})
+	pi, _ = c.PatronInformation(ctx, []byte(erik), []byte(pin), sip2.PatronInfoRequest{Summary: sip2.SummaryCharged, Start: 2, End: 3})
 	if len(pi.Loans) != 2 || pi.ChargedCount != 8 {
 		t.Errorf("BP/BQ range: %d loans, count %d", len(pi.Loans), pi.ChargedCount)
 	}
-	pi, _ = c.PatronInformation(ctx, bent, pin, sip2.PatronInfoRequest{Summary: sip2.SummaryFine})
+	pi, _ = c.PatronInformation(ctx, []byte(bent), []byte(pin), sip2.PatronInfoRequest{Summary: sip2.SummaryFine})
 	if len(pi.Fines) != 2 || pi.Fines[0].Amount != "250.00" || pi.FeeLimit != "200.00" {
 		t.Errorf("fines: %+v", pi.Fines)
 	}
@@ -393,8 +393,8 @@ func TestCharsetCP850(t *testing.T) {
 	opts.Charset = sip2.CP850
 	ts := startServer(t, opts)
 	c := ts.client(t, "tcp", func(o *sip2.Options) { o.Charset = sip2.CP850 })
-	ps, err := c.PatronStatus(context.Background(), erik, pin)
-	if err != nil || ps.Name != "Erik Mangelån" {
+	ps, err := c.PatronStatus(context.Background(), []byte(erik), []byte(pin))
+	if err != nil || string(ps.Name) != "Erik Mangelån" {
 		t.Fatalf("23 over CP850: %q %v", ps.Name, err)
 	}
 }
@@ -424,7 +424,7 @@ func BenchmarkSessionTCP(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: ole, PIN: pin, ItemID: "3800000846"}); err != nil || !r.OK {
+		if r, err := c.Checkout(ctx, sip2.CheckoutRequest{PatronID: []byte(ole), PIN: []byte(pin), ItemID: "3800000846"}); err != nil || !r.OK {
 			b.Fatal(r, err)
 		}
 		if r, err := c.Checkin(ctx, sip2.CheckinRequest{ItemID: "3800000846"}); err != nil || !r.OK {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make image-test: provisions one kiosk from the image build.sh wrote and
+# boots it twice in QEMU (README, "Test"):
+#
+#  1. provision.sh writes a copy, test-kiosk.img, whose config partition
+#     holds kiosk id test-kiosk-7, a library system address and a SIP2
+#     password file (synthetic test data);
+#  2. boot-test.sh boots it with the production unit: up, lockdown, the
+#     system checks (read-only root, provisioning, kiosk id in the running
+#     kiosk, sockets, the firewall made from the configuration,
+#     systemd-analyze security), hold, kill; it leaves a marker on the data
+#     partition;
+#  3. boot-test.sh --demo boots the same disk again (a power cycle): the
+#     demo comes up, and the marker is still on the data partition;
+#  4. a second copy, test-invalid.img, is provisioned with an invalid
+#     sip2.transport: the kiosk must show the out-of-order screen with the
+#     reason (expected/config-invalid.png), and the journal must have the
+#     provisioning's error and the kiosk's.
+#
+# Usage (as root):  packaging/image/image-test.sh [IMAGE_DIR]   (default ../image-out)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+img=${1:-$(dirname "$repo")/image-out}
+t0=$(date +%s)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Synthetic: no real library's password.
+echo "synthetic-test-password" >"$tmp/sip2-password"
+"$here/provision.sh" --force --id test-kiosk-7 --sip2-address 10.0.2.2:6001 \
+	--set 'sip2.password_file="/etc/kiosk/sip2-password"' --file "$tmp/sip2-password" \
+	"$img/kiosk.img" "$img/test-kiosk.img"
+rm -f "$img/test-kiosk.img.marker"
+
+"$here/boot-test.sh" --disk "$img/test-kiosk.img" --kiosk-id test-kiosk-7 --egress "10.0.2.2 . 6001" --marker write "$img"
+# The demo unit is not the production one and is not scored.
+"$here/boot-test.sh" --demo --disk "$img/test-kiosk.img" --marker check --max-exposure none "$img"
+rm -f "$img/test-kiosk.img" "$img/test-kiosk.img.marker"
+
+"$here/provision.sh" --force --id test-kiosk-8 --set 'sip2.transport="carrier-pigeon"' \
+	"$img/kiosk.img" "$img/test-invalid.img"
+"$here/boot-test.sh" --disk "$img/test-invalid.img" --work "$img/boot-test-invalid" \
+	--expect "$here/expected/config-invalid.png" --hold 0 --no-kill --no-lockdown-checks --no-system-checks \
+	--expect-log 'kiosk-provision.*error:.*sip2.transport' \
+	--expect-log 'configuration /etc/kiosk/kiosk.toml is invalid' "$img"
+rm -f "$img/test-invalid.img"
+echo "image-test: OK in $(($(date +%s) - t0)) s"
