@@ -3,13 +3,13 @@ package metrics
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
+
+	"github.com/danbib/kiosk/internal/certpool"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -87,13 +87,9 @@ func serverTLS(o Options) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	pem, err := os.ReadFile(o.ClientCAFile)
+	pool, err := certpool.Load(o.ClientCAFile)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("metrics: %s holds no PEM certificate", o.ClientCAFile)
+		return nil, fmt.Errorf("metrics: client_ca_file: %w", err)
 	}
 	return &tls.Config{
 		Certificates: []tls.Certificate{cert},

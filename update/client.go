@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/danbib/kiosk/internal/certpool"
 
 	"github.com/sirupsen/logrus"
 )
@@ -106,13 +107,9 @@ func New(cfg Config, r RAUC, gate Gate, audit Auditor, log logrus.FieldLogger) (
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pool, err := certpool.Load(cfg.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("update: ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("update: ca_file %s holds no PEM certificate", cfg.CAFile)
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/danbib/kiosk/internal/certpool"
 
 	"github.com/sirupsen/logrus"
 
@@ -64,13 +64,9 @@ func sip2Options(c config.SIP2, log logrus.FieldLogger) (sip2.Options, error) {
 func tlsOptions(c config.TLS) (sip2.TLSOptions, error) {
 	o := sip2.TLSOptions{ServerName: c.ServerName}
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
+		pool, err := certpool.Load(c.CAFile)
 		if err != nil {
 			return o, fmt.Errorf("sip2.tls.ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return o, fmt.Errorf("sip2.tls.ca_file %s: no PEM certificate in it", c.CAFile)
 		}
 		o.RootCAs = pool
 	}
