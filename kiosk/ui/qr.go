@@ -59,8 +59,10 @@ func (r *Renderer) receiptQR() screen {
 		heading, hint = "qr.heading", "qr.hint"
 	}
 	shown := codes[:min(len(codes), maxCodes)]
-	// 600 px for one code, down to 400 px for four side by side.
-	size := []int{600, 540, 480, 400}[len(shown)-1]
+	// 520 px for one code, down to 400 px for four side by side: with the
+	// heading, the hint and the date, one code of 600 px made the screen
+	// taller than 1080 px.
+	size := []int{520, 480, 440, 400}[len(shown)-1]
 	if v.LargeText {
 		// The larger heading and hint take the room: the codes stay
 		// readable at four pixels a module.

@@ -115,3 +115,30 @@ func TestReceiptQRScreenManyDates(t *testing.T) {
 		t.Errorf("no note of the dates left out in %q", texts)
 	}
 }
+
+// TestReceiptQRFitsTheScreen: with one to five due dates, in normal and
+// larger text, the QR screen needs no more room than the screen has. A
+// screen that needs more makes the window grow past the display under X
+// (the demo's screenshots were 1099 px high after one code of 600 px).
+func TestReceiptQRFitsTheScreen(t *testing.T) {
+	base := sample(t, "en", "receipt-qr")
+	for n := 1; n <= 5; n++ {
+		for _, large := range []bool{false, true} {
+			r, w, _ := setup(t)
+			v := base
+			v.LargeText = large
+			v.ReceiptCodes = nil
+			for i := range n {
+				c := base.ReceiptCodes[i%len(base.ReceiptCodes)]
+				v.ReceiptCodes = append(v.ReceiptCodes, c)
+			}
+			r.Render(v)
+			// The margin: the demo's window under Xvfb measured the same
+			// screen about 30 px taller than the test window does.
+			const margin = 48
+			if got := w.Content().MinSize(); got.Height > screenSize.Height-margin || got.Width > screenSize.Width {
+				t.Errorf("%d codes, large text %v: the screen needs %v, the display is %v", n, large, got, screenSize)
+			}
+		}
+	}
+}

@@ -188,6 +188,10 @@ type Player struct {
 	FirstFrame func() time.Time
 
 	saved int // receipts already written
+	// size is the size of the first screenshot: every later one must have
+	// it too, or a screen needed more room than the display and the window
+	// grew (under X; under cage the screen would be cut instead).
+	size image.Point
 	// since is the render number (Snapshot.Seq) at the start of the
 	// previous command, started the one at the start of the current one.
 	// A wait accepts what was rendered after since: whatever the previous
@@ -306,7 +310,10 @@ func (p *Player) do(ctx context.Context, s Step) error {
 		if err := p.shot(ctx, exps, max(p.Timeout, within)); err != nil {
 			return fmt.Errorf("shot %s: %w", a[0], err)
 		}
-		return p.writeShot(ctx, a[0], len(exps) == 0)
+		if err := p.writeShot(ctx, a[0], len(exps) == 0); err != nil {
+			return fmt.Errorf("shot %s: %w", a[0], err)
+		}
+		return nil
 	case "view":
 		lang := "da"
 		if len(a) == 2 {
@@ -591,6 +598,13 @@ func (p *Player) writeShot(ctx context.Context, name string, settle bool) error 
 	}
 	if img == nil {
 		return errors.New("the window could not be captured")
+	}
+	size := img.Bounds().Size()
+	if p.size == (image.Point{}) {
+		p.size = size
+	} else if size != p.size {
+		return fmt.Errorf("the window is %dx%d, the first shot's was %dx%d: a screen needed more room than the display",
+			size.X, size.Y, p.size.X, p.size.Y)
 	}
 	return writePNG(filepath.Join(p.Dir, name+".png"), img)
 }

@@ -66,6 +66,7 @@ type fakeScreen struct {
 	shown   []ui.Shown
 	onPress func(name string, show func(ui.Snapshot))
 	renders []kiosk.View
+	grow    int // pixels the captured window has grown
 }
 
 func newFakeScreen(first ui.Snapshot) *fakeScreen {
@@ -115,7 +116,10 @@ func (f *fakeScreen) ShownSince(seq uint64) []ui.Shown {
 }
 
 func (f *fakeScreen) Capture() image.Image {
-	img := image.NewNRGBA(image.Rect(0, 0, 4, 3))
+	f.mu.Lock()
+	h := 3 + f.grow
+	f.mu.Unlock()
+	img := image.NewNRGBA(image.Rect(0, 0, 4, h))
 	img.Set(1, 1, color.Black)
 	return img
 }
@@ -589,6 +593,36 @@ func TestShotFailsNamingWhatIsMissing(t *testing.T) {
 	}
 	if _, serr := os.Stat(filepath.Join(dir, "12-da-pin-wrong.png")); serr == nil {
 		t.Error("the failed shot still wrote its picture")
+	}
+}
+
+// TestShotFailsWhenTheWindowGrew: a screenshot of another size than the
+// first means a screen needed more room than the display; the demo fails
+// naming the shot instead of writing a taller picture.
+func TestShotFailsWhenTheWindowGrew(t *testing.T) {
+	scr := newFakeScreen(ui.Snapshot{Screen: kiosk.ScreenPIN, Texts: []string{"Tast din PIN-kode"}})
+	dir := t.TempDir()
+	steps, err := Parse(strings.NewReader("shot 01-first screen pin text \"Tast din PIN-kode\"\nshot 02-taller screen pin text \"Tast din PIN-kode\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Player{Screen: scr, World: &fakeWorld{}, Dir: dir, Timeout: time.Second, Settle: time.Millisecond}
+	p.Log = func(format string, args ...any) {
+		// The window grows once the first shot is written.
+		if _, err := os.Stat(filepath.Join(dir, "01-first.png")); err == nil {
+			scr.mu.Lock()
+			scr.grow = 19
+			scr.mu.Unlock()
+		}
+	}
+	err = p.Run(context.Background(), steps)
+	for _, want := range []string{"shot 02-taller", "the window is 4x22, the first shot's was 4x3"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it to contain %q", err, want)
+		}
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "02-taller.png")); serr == nil {
+		t.Error("the taller shot still wrote its picture")
 	}
 }
 
