@@ -559,7 +559,7 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 		return EvRenewChecked{Session: x.Session, ItemID: x.ItemID, Status: st, Err: err}
 	case EffItemTitle:
 		st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
-		return EvItemTitle{Session: x.Session, ItemID: x.ItemID, Title: st.Title, Err: err}
+		return EvItemTitle{Session: x.Session, ItemID: x.ItemID, Title: st.Title, HoldQueue: st.HoldQueue, Err: err}
 	case EffRenewAll:
 		defer x.Patron.wipe()
 		r, err := k.ports.Library.RenewAll(ctx, x.Patron)
