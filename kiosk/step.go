@@ -17,6 +17,7 @@ func Step(m Model, ev Event) (Model, []Effect) {
 	s.ctlApplyPending()
 	n.Mode, n.ModeReason = n.computeMode()
 	s.applyMode()
+	s.cues(&m)
 	return n, s.effs
 }
 
