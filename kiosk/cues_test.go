@@ -6,15 +6,7 @@ import (
 )
 
 // cuesOf lists the cues among effs, in order.
-func cuesOf(effs []Effect) []Cue {
-	var out []Cue
-	for _, e := range effs {
-		if c, ok := e.(EffCue); ok {
-			out = append(out, c.Cue)
-		}
-	}
-	return out
-}
+func cuesOf(effs []Effect) []Cue { return pick(effs, func(x EffCue) Cue { return x.Cue }) }
 
 func TestSoundCues(t *testing.T) {
 	for _, on := range []bool{true, false} {

@@ -5,16 +5,20 @@ import (
 	"testing"
 )
 
-// holdAsks returns the item ids of the Item Information requests (17) in
-// effs.
-func holdAsks(effs []Effect) []string {
-	var out []string
+// pick returns f of every effect of type T in effs, in order.
+func pick[T Effect, R any](effs []Effect, f func(T) R) []R {
+	var out []R
 	for _, e := range effs {
-		if x, ok := e.(EffItemTitle); ok {
-			out = append(out, x.ItemID)
+		if x, ok := e.(T); ok {
+			out = append(out, f(x))
 		}
 	}
 	return out
+}
+
+// holdAsks returns the item ids of the Item Information requests (17).
+func holdAsks(effs []Effect) []string {
+	return pick(effs, func(x EffItemTitle) string { return x.ItemID })
 }
 
 func TestReservedLoansMarkedBeforeTicking(t *testing.T) {
