@@ -131,3 +131,29 @@ func TestHoldAsksOnlyOnTheRenewScreen(t *testing.T) {
 		t.Fatalf("a stale answer asked %v (hold ask %q)", got, m.HoldAsk)
 	}
 }
+
+// TestE2EReservedLoanMarked: through SIP2 and the simulator, whose 18
+// answers CF with the item's holds, Erik's loan that another patron
+// reserved (Kvinden i buret, in the demo seed) is marked before he ticks
+// anything, and only that one.
+func TestE2EReservedLoanMarked(t *testing.T) {
+	e := newE2E(t, nil, nil)
+	e.renewScreen(t, erik)
+	e.eventually(t, "reserved loan marked", func() bool {
+		for _, l := range e.k.View().Loans {
+			if l.CannotRenew.ID == MsgRenewReservedOther {
+				return true
+			}
+		}
+		return false
+	})
+	var marked []string
+	for _, l := range e.k.View().Loans {
+		if l.CannotRenew.ID == MsgRenewReservedOther {
+			marked = append(marked, l.ItemID)
+		}
+	}
+	if len(marked) != 1 || marked[0] != "3800000797" {
+		t.Fatalf("marked %v, want only 3800000797", marked)
+	}
+}
