@@ -59,7 +59,7 @@ fleet-test:
 # The stack rows come from Go benchmarks; the ui_ rows from the real kiosk
 # window and a bare Fyne window under Xvfb (scripts/bench-ui.sh).
 bench: setup
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x ./rfid/... ./kiosk/ 2>&1 | tee bench.out | grep -v '^goos\|^goarch\|^pkg\|^cpu'
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x ./rfid/... ./kiosk/ ./sound/ 2>&1 | tee bench.out | grep -v '^goos\|^goarch\|^pkg\|^cpu'
 	bash scripts/bench-ui.sh | tee -a bench.out
 
 # Runs every fuzz target for FUZZTIME each (60 s by default).

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -76,5 +77,24 @@ func TestSoundCuesOnePerKind(t *testing.T) {
 		Unrenewed: []RenewRefusal{{ItemID: "l-3", Reason: "MAX_RENEWALS"}}}})
 	if got := cuesOf(effs); !slices.Equal(got, []Cue{CueRefused, CueAccepted}) {
 		t.Fatalf("renew all: cues %v, want [refused accepted]", got)
+	}
+}
+
+// BenchmarkStepCues is the cost of the cue comparison in Step: a session
+// with 20 items on the pad, stepped by ticks, cues on and off.
+func BenchmarkStepCues(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
+			o := testOpts()
+			o.SoundCues = on
+			m := loggedIn(b, o, PatronStatus{})
+			for i := range 20 {
+				m, _ = Step(m, EvPadItem{Item: pad(fmt.Sprintf("item-%02d", i))})
+			}
+			b.ResetTimer()
+			for range b.N {
+				m, _ = Step(m, EvTick{})
+			}
+		})
 	}
 }

@@ -179,3 +179,10 @@ func TestOtoDevice(t *testing.T) {
 		t.Fatalf("%d log lines, want at most the one warning", n)
 	}
 }
+
+// BenchmarkSamples renders the longest cue, as New does for each at start.
+func BenchmarkSamples(b *testing.B) {
+	for range b.N {
+		Samples(Notes[kiosk.CueEnding], SampleRate, 0.5)
+	}
+}
