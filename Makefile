@@ -42,7 +42,7 @@ test: setup lint test-only
 # The core soak runs RACE_SOAK_SESSIONS sessions there instead of 10,000: the
 # full count takes about 80 s under -race on 2 cores, 2,000 about 17 s, and
 # the run without -race above keeps the full count.
-RACE_PKGS := ./kiosk/ ./sip2/... ./rfid/... ./printer/... ./scanner/... ./control/
+RACE_PKGS := ./kiosk/ ./sip2/... ./rfid/... ./printer/... ./scanner/... ./control/ ./sound/
 RACE_SOAK_SESSIONS ?= 2000
 test-only:
 	$(GO) test -tags $(TAGS) -count=1 -timeout 15m ./...
