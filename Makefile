@@ -42,7 +42,7 @@ test: setup lint test-only
 # The core soak runs RACE_SOAK_SESSIONS sessions there instead of 10,000: the
 # full count takes about 80 s under -race on 2 cores, 2,000 about 17 s, and
 # the run without -race above keeps the full count.
-RACE_PKGS := ./kiosk/ ./sip2/... ./rfid/... ./printer/... ./scanner/... ./control/
+RACE_PKGS := ./kiosk/ ./sip2/... ./rfid/... ./printer/... ./scanner/... ./control/ ./sound/
 RACE_SOAK_SESSIONS ?= 2000
 test-only:
 	$(GO) test -tags $(TAGS) -count=1 -timeout 15m ./...
@@ -59,7 +59,7 @@ fleet-test:
 # The stack rows come from Go benchmarks; the ui_ rows from the real kiosk
 # window and a bare Fyne window under Xvfb (scripts/bench-ui.sh).
 bench: setup
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x ./rfid/... ./kiosk/ 2>&1 | tee bench.out | grep -v '^goos\|^goarch\|^pkg\|^cpu'
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 3x ./rfid/... ./kiosk/ ./sound/ 2>&1 | tee bench.out | grep -v '^goos\|^goarch\|^pkg\|^cpu'
 	bash scripts/bench-ui.sh | tee -a bench.out
 
 # Runs every fuzz target for FUZZTIME each (60 s by default).

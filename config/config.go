@@ -38,6 +38,7 @@ type Config struct {
 	Control     Control     `toml:"control"`
 	Hours       Hours       `toml:"hours"`
 	Update      Update      `toml:"update"`
+	Sound       Sound       `toml:"sound"`
 }
 
 // Control configures the control socket kioskctl talks to (package control).
@@ -276,6 +277,7 @@ func Default() Config {
 		Screen:      Screen{Contrast: "standard"},
 		Control:     Control{Socket: "/run/kiosk/control.sock"},
 		Update:      defaultUpdate(),
+		Sound:       Sound{Volume: 0.5},
 	}
 }
 
@@ -784,6 +786,7 @@ func (c *Config) validate(demo bool) []error {
 	}
 	errs = append(errs, c.Hours.validate()...)
 	errs = append(errs, c.Update.validate()...)
+	errs = append(errs, c.Sound.validate()...)
 	errs = append(errs, c.checkTexts()...)
 	return append(errs, c.validateScreen()...)
 }

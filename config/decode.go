@@ -194,6 +194,11 @@ func checkType(key string, t reflect.Type, v any, demo bool) error {
 		_, ok = v.(string)
 	case t.Kind() == reflect.Int:
 		_, ok = v.(int64)
+	case t.Kind() == reflect.Float64:
+		// volume = 1 is a number too.
+		_, isFloat := v.(float64)
+		_, isInt := v.(int64)
+		ok = isFloat || isInt
 	case t.Kind() == reflect.Bool:
 		_, ok = v.(bool)
 	case t.Kind() == reflect.Slice:
@@ -236,6 +241,8 @@ func describe(t reflect.Type) string {
 		return "text in quotes"
 	case t.Kind() == reflect.Int:
 		return "a whole number"
+	case t.Kind() == reflect.Float64:
+		return "a number"
 	case t.Kind() == reflect.Bool:
 		return "true or false"
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int:
@@ -260,6 +267,8 @@ func hint(key string, t reflect.Type, demo bool) string {
 		probes = []any{"", "|"}
 	case t.Kind() == reflect.Int:
 		probes = []any{0, -1 << 40}
+	case t.Kind() == reflect.Float64:
+		probes = []any{-1e9}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		probes = []any{[]string{"|"}}
 	}

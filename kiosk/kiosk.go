@@ -23,6 +23,8 @@ type Ports struct {
 	// Printer prints receipts; nil means no printer (QR only). When it also
 	// implements PrinterStatus, its paper state feeds the health registry.
 	Printer ReceiptPrinter
+	// Sounds plays the sound cues ([sound]); nil plays none.
+	Sounds Sounds
 	// Clock defaults to the system clock.
 	Clock Clock
 	// Log is the one logger; nil discards. The core logs item ids, states
@@ -446,6 +448,10 @@ func (k *Kiosk) perform(e Effect) {
 		k.setScreen(x.On)
 	case EffLog:
 		k.writeLog(x, "")
+	case EffCue:
+		if k.ports.Sounds != nil {
+			k.ports.Sounds.Play(x.Cue)
+		}
 	case EffJournal:
 		var err error
 		if x.Open {
@@ -559,7 +565,7 @@ func (k *Kiosk) execute(ctx context.Context, e Effect) Event {
 		return EvRenewChecked{Session: x.Session, ItemID: x.ItemID, Status: st, Err: err}
 	case EffItemTitle:
 		st, err := k.ports.Library.ItemInfo(ctx, x.ItemID)
-		return EvItemTitle{Session: x.Session, ItemID: x.ItemID, Title: st.Title, Err: err}
+		return EvItemTitle{Session: x.Session, ItemID: x.ItemID, Title: st.Title, HoldQueue: st.HoldQueue, Err: err}
 	case EffRenewAll:
 		defer x.Patron.wipe()
 		r, err := k.ports.Library.RenewAll(ctx, x.Patron)

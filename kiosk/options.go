@@ -101,6 +101,10 @@ type Options struct {
 	// soak tests, which run thousands of sessions a second in simulated
 	// time, turn it off.
 	GCAtSessionEnd bool
+	// SoundCues makes the core emit EffCue for an item accepted or
+	// refused and for the session about to end ([sound] enabled). Default
+	// false: a quiet library must choose sound.
+	SoundCues bool
 	// Greet shows the patron's first name. Default false (nothing personal
 	// on a screen others can see).
 	Greet bool

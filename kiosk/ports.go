@@ -161,6 +161,9 @@ type ItemStatus struct {
 	Circulation string // two digits: 03 available, 04 charged, 08 on hold shelf, 10 in transit …
 	Due         time.Time
 	Title       string
+	// HoldQueue is the number of holds on the item (CF), -1 when the
+	// library system did not say.
+	HoldQueue int
 }
 
 // Charged reports whether the item is lent out according to the status.

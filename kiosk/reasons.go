@@ -19,6 +19,7 @@ const (
 	MsgLoanKeepSecured      = "loan.keep_secured"
 	MsgRenewOutcomeUnknown  = "renew.outcome_unknown"
 	MsgRenewNotDone         = "renew.not_done"
+	MsgRenewReservedOther   = "renew.reserved_other"
 	MsgStaffTagWriteFailed  = "staff.tag_write_failed"
 	MsgStaffItemLifted      = "staff.item_lifted"
 	MsgStaffOutcomeUnknown  = "staff.outcome_unknown"

@@ -69,6 +69,10 @@ func (m Model) View() View {
 			iv.State = ItemWorking
 		case l.Reason.ID != "" || l.Reason.Raw != "":
 			iv.State = ItemRefused
+		case l.Reserved && !l.Renewed:
+			// The loan's own reason before the patron-wide one: it is
+			// the more specific, and stays true when the other is lifted.
+			iv.CannotRenew = Text{ID: MsgRenewReservedOther}
 		case !l.Renewed:
 			iv.CannotRenew = m.NoRenew
 		}

@@ -234,7 +234,7 @@ func (l *SIP2Library) ItemInfo(ctx context.Context, itemID string) (ItemStatus, 
 		if title == "" {
 			title = info.TitleID
 		}
-		out = ItemStatus{Circulation: info.CirculationStatus, Due: info.DueDate, Title: title}
+		out = ItemStatus{Circulation: info.CirculationStatus, Due: info.DueDate, Title: title, HoldQueue: info.HoldQueueLength}
 		return nil
 	})
 	return out, err

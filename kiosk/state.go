@@ -121,6 +121,12 @@ type loan struct {
 	Checking bool // a lost renew reply is being checked with 17
 	Renewed  bool
 	Reason   Text
+	// HoldAsked marks a loan whose hold queue was asked of the library
+	// system (17) for the renew screen, so that it is asked once a session.
+	HoldAsked bool
+	// Reserved is set when Item Information named a hold queue: the loan
+	// is reserved for another patron and cannot be renewed.
+	Reserved bool
 }
 
 // Health is the registry of what the kiosk depends on. Zero value: nothing
@@ -228,6 +234,11 @@ type Model struct {
 	// patron status's renewal denied or too many renewals), so the renew
 	// screen marks them before the patron ticks one.
 	NoRenew Text
+	// HoldAsk is the loan whose hold queue is being asked (17), empty when
+	// none is: the renew screen asks one loan at a time, so a patron with
+	// many loans does not flood the library system and the screen stays
+	// usable while the answers arrive.
+	HoldAsk string
 	// Carried are the items a session that has ended worked on and that
 	// were still on the pad when it ended. The next session leaves them
 	// alone until they have been lifted: otherwise a patron who taps Done
@@ -421,12 +432,15 @@ type (
 		Status  ItemStatus
 		Err     error
 	}
-	// EvItemTitle is Item Information's title for an incomplete set.
+	// EvItemTitle is Item Information's answer for an incomplete set's
+	// title or for a loan's hold queue on the renew screen.
 	EvItemTitle struct {
 		Session int
 		ItemID  string
 		Title   string
-		Err     error
+		// HoldQueue is the hold queue length (CF), -1 when not sent.
+		HoldQueue int
+		Err       error
 	}
 	// EvRenewAll is the answer to Renew All.
 	EvRenewAll struct {
@@ -530,7 +544,8 @@ type (
 		ItemID  string
 	}
 	// EffItemTitle asks Item Information (17) for the title of a set whose
-	// parts are not all on the pad: nothing else has named it yet.
+	// parts are not all on the pad (nothing else has named it yet), and for
+	// the hold queue of a loan on the renew screen.
 	EffItemTitle struct {
 		Session int
 		ItemID  string

@@ -17,6 +17,7 @@ func Step(m Model, ev Event) (Model, []Effect) {
 	s.ctlApplyPending()
 	n.Mode, n.ModeReason = n.computeMode()
 	s.applyMode()
+	s.cues(&m)
 	return n, s.effs
 }
 
@@ -256,7 +257,7 @@ func (s *stepper) input(in Input) {
 		}
 	case InToggleRenew:
 		if m.State == StateRenew {
-			if l := m.findLoan(x.ItemID); l != nil && !l.Renewing {
+			if l := m.findLoan(x.ItemID); l != nil && !l.Renewing && !l.Reserved {
 				l.Selected = !l.Selected
 			}
 		}
@@ -625,9 +626,11 @@ func (s *stepper) account(e EvAccount) {
 		n := loan{Loan: l}
 		if p, ok := prev[l.ItemID]; ok {
 			n.Renewed, n.Reason, n.Renewing = p.Renewed, p.Reason, p.Renewing
+			n.HoldAsked, n.Reserved = p.HoldAsked, p.Reserved
 		}
 		m.Loans = append(m.Loans, n)
 	}
+	s.askHolds()
 	m.Holds = append(m.Holds[:0], a.Holds...)
 	m.FeeTotal = a.FeeTotal
 	if a.Currency != "" {
@@ -809,12 +812,70 @@ func (s *stepper) askTitle(it *item) {
 // error leaves the row as it was: the number still identifies the set.
 func (s *stepper) itemTitle(e EvItemTitle) {
 	m := s.m
-	if e.Session != m.Session || e.Err != nil || e.Title == "" {
+	if e.Session != m.Session {
+		return
+	}
+	if m.HoldAsk != "" && e.ItemID == m.HoldAsk {
+		s.loanHolds(e)
+	}
+	if e.Err != nil || e.Title == "" {
 		return
 	}
 	if i := s.find(e.ItemID); i >= 0 && m.Items[i].Title == "" {
 		m.Items[i].Title = e.Title
 	}
+}
+
+// maxHoldAsks bounds the Item Information requests one renew screen makes:
+// a patron with hundreds of loans still gets a screen, with the first of
+// them marked, and the library system at most this many requests.
+const maxHoldAsks = 50
+
+// askHolds asks the library system (17) for the hold queue of the next
+// loan not asked yet, so that a loan reserved for another patron is marked
+// before the patron ticks it. One request at a time: the screen stays
+// usable while the answers arrive, and the next is asked when one comes.
+func (s *stepper) askHolds() {
+	m := s.m
+	if m.HoldAsk != "" || m.State != StateRenew || !m.Health.ACSOnline {
+		return
+	}
+	asked := 0
+	for i := range m.Loans {
+		l := &m.Loans[i]
+		if l.HoldAsked {
+			asked++
+			continue
+		}
+		if asked >= maxHoldAsks {
+			return
+		}
+		if l.Renewed {
+			continue
+		}
+		l.HoldAsked = true
+		m.HoldAsk = l.ItemID
+		s.emit(EffItemTitle{Session: m.Session, ItemID: l.ItemID})
+		return
+	}
+}
+
+// loanHolds takes Item Information's hold queue for a loan and asks the
+// next. A failed request leaves the loan tickable: the renewal itself
+// then says whether the library system allows it.
+func (s *stepper) loanHolds(e EvItemTitle) {
+	m := s.m
+	m.HoldAsk = ""
+	if l := m.findLoan(e.ItemID); l != nil && e.Err == nil && e.HoldQueue > 0 {
+		l.Reserved, l.Selected = true, false
+	}
+	if e.Err != nil {
+		s.log("info", "hold queue of a loan not known", e.ItemID, e.Err.Error())
+		if isOffline(e.Err) {
+			return
+		}
+	}
+	s.askHolds()
 }
 
 // findLoan returns the patron's loan of the item, or nil.
@@ -1401,6 +1462,7 @@ func (m *Model) forgetPatron() {
 	m.Items, m.Loans, m.Holds = nil, nil, nil
 	m.FeeTotal = 0
 	m.Blocked, m.NoRenew = Text{}, Text{}
+	m.HoldAsk = ""
 	zero(m.Sec.Name)
 	m.Sec.Name = nil
 	m.Sec.Greeting = ""

@@ -69,7 +69,7 @@ func count[T Effect](effs []Effect) int {
 }
 
 // loggedIn returns a model in the loan state for the test patron.
-func loggedIn(t *testing.T, o Options, st PatronStatus) Model {
+func loggedIn(t testing.TB, o Options, st PatronStatus) Model {
 	t.Helper()
 	m := welcome(o)
 	evs := append([]Event{in(InChoose{Screen: ScreenLoan}), EvScan{Text: []byte(testCPR)}}, keys(testPIN)...)

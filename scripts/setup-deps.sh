@@ -10,6 +10,8 @@ packages=(
   libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev
   # gousb links libusb.
   libusb-1.0-0-dev
+  # The sound cues (sound/, through oto) link ALSA.
+  libasound2-dev
   # Headless demo and screenshots.
   xvfb xauth x11-apps imagemagick fonts-dejavu-core
   # Emulated USB devices for the usb/ tests.

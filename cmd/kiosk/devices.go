@@ -20,6 +20,7 @@ import (
 	"github.com/danbib/kiosk/rfid/feig"
 	"github.com/danbib/kiosk/scanner"
 	"github.com/danbib/kiosk/sip2"
+	"github.com/danbib/kiosk/sound"
 	"github.com/danbib/kiosk/usb"
 )
 
@@ -121,6 +122,7 @@ func coreOptions(cfg config.Config) kiosk.Options {
 		o.Receipt = kiosk.ReceiptNever
 	}
 	o.Greet = cfg.Kiosk.Greeting != "none"
+	o.SoundCues = cfg.Sound.Enabled
 	o.ReceiptName = cfg.Printer.PrintPatronName
 	o.Language = cfg.Kiosk.Language
 	libraryTexts(&o, cfg)
@@ -298,10 +300,17 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 
 	copts := coreOptions(cfg)
 	copts.Info.ConfigSum = extra.configSum
+	// The cues' player, only when they are on: oto opens the sound device
+	// once per process, and a kiosk without cues need not touch it.
+	var sounds kiosk.Sounds
+	if cfg.Sound.Enabled {
+		sounds = sound.New(cfg.Sound.Volume, sound.OpenOto, log)
+	}
 	k, err := kiosk.New(copts, kiosk.Ports{
 		Library:        kiosk.NewSIP2Library(pool),
 		Tags:           kiosk.NewRFIDTags(reader),
 		Printer:        receipts,
+		Sounds:         sounds,
 		Log:            log,
 		Identify:       kiosk.ScannerIdentify(scannerRules(cfg.Login)),
 		ScanKind:       kiosk.ScannerKind(scannerRules(cfg.Login)),

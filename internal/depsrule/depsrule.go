@@ -1,8 +1,8 @@
 // Package depsrule checks the import rules that keep the kiosk's layers apart:
-// the core has no UI, no USB and no metrics library (package metrics adapts
-// it to Prometheus), the SIP2 package needs nothing beyond the
-// standard library and golang.org/x/text, and only usb/ touches gousb. The
-// rules run as a test over `go list` output.
+// the core has no UI, no USB, no metrics library (package metrics adapts
+// it to Prometheus) and no audio (package sound plays its cues), the SIP2
+// package needs nothing beyond the standard library and golang.org/x/text,
+// and only usb/ touches gousb. The rules run as a test over `go list` output.
 package depsrule
 
 import (
@@ -50,6 +50,9 @@ func Check(pkgs []Package) []string {
 			for _, d := range p.Deps {
 				if strings.HasPrefix(d, "fyne.io/") || d == gousb || under(d, "usb") && !under(d, "usb/usbio") {
 					bad = append(bad, fmt.Sprintf("%s depends on %s: the core must stay free of UI and USB", p.ImportPath, d))
+				}
+				if strings.HasPrefix(d, "github.com/ebitengine/oto") {
+					bad = append(bad, fmt.Sprintf("%s depends on %s: the core plays cues through kiosk.Sounds; only sound/ uses audio", p.ImportPath, d))
 				}
 				if strings.HasPrefix(d, "github.com/prometheus/") {
 					bad = append(bad, fmt.Sprintf("%s depends on %s: the core reports to a kiosk.Observer; only metrics/ uses Prometheus", p.ImportPath, d))

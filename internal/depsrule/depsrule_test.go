@@ -56,6 +56,7 @@ func TestRulesCatchViolations(t *testing.T) {
 		{Package{ImportPath: m + "kiosk", Deps: []string{"fyne.io/fyne/v2"}}, "free of UI"},
 		{Package{ImportPath: m + "kiosk", Deps: []string{m + "usb", gousb}}, "free of UI"},
 		{Package{ImportPath: m + "kiosk/kioskdemo", Deps: []string{"github.com/prometheus/client_golang/prometheus"}}, "only metrics/ uses Prometheus"},
+		{Package{ImportPath: m + "kiosk", Deps: []string{"github.com/ebitengine/oto/v3"}}, "only sound/ uses audio"},
 		{Package{ImportPath: m + "sip2", Deps: []string{"github.com/sirupsen/logrus"}}, "only the standard library"},
 		{Package{ImportPath: m + "printer", Imports: []string{gousb}, Deps: []string{gousb}}, "only usb/ may"},
 		{Package{ImportPath: m + "rfid/feig", Deps: []string{gousb}}, "only through usb/usbio"},

@@ -126,7 +126,8 @@ func Samples(lang string) []Sample {
 			v.Greeting = "Anna"
 			v.Loans = []kiosk.ItemView{
 				{ItemID: "5012345686", Title: "Kaffe og kager", State: kiosk.ItemDone, Due: SampleDay.AddDate(0, 0, 3), Selected: true},
-				{ItemID: "5012345687", Title: "Danmarks historie, bind 2", State: kiosk.ItemDone, Due: SampleDay.AddDate(0, 0, -2), Overdue: true},
+				{ItemID: "5012345687", Title: "Danmarks historie, bind 2", State: kiosk.ItemDone, Due: SampleDay.AddDate(0, 0, -2), Overdue: true,
+					CannotRenew: kiosk.Text{ID: kiosk.MsgRenewReservedOther}},
 				{ItemID: "5012345688", Title: "Strikkeopskrifter", State: kiosk.ItemDone, Due: SampleDay.AddDate(0, 0, 12)},
 				{ItemID: "5012345689", Title: "Rejsen til Island", State: kiosk.ItemDone, Due: due, Renewed: true},
 				{ItemID: "5012345690", Title: "Skaklærebogen", State: kiosk.ItemRefused, Due: SampleDay.AddDate(0, 0, 1),

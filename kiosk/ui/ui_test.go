@@ -234,6 +234,10 @@ func TestTapSendsInputs(t *testing.T) {
 	}
 
 	r.Render(sample(t, "en", "renew"))
+	// A loan reserved for another patron is marked and offers no tick.
+	if err := r.Press("toggle:5012345687"); err == nil {
+		t.Error("a loan reserved for another patron can be ticked")
+	}
 	if err := r.Press("toggle:5012345688"); err != nil {
 		t.Fatal(err)
 	}

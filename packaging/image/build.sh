@@ -87,6 +87,8 @@ packages=(
 	libgl1 libgl1-mesa-dri libegl1 libgles2
 	libwayland-cursor0 libwayland-egl1 libxcursor1 libxi6 libxinerama1 libxkbcommon0 libxrandr2
 	libusb-1.0-0 fonts-dejavu-core ca-certificates tzdata
+	# The sound cues (sound/, oto) link ALSA's library.
+	libasound2
 	# The clock: timesyncd takes the NTP servers systemd-networkd got by DHCP.
 	systemd-timesyncd systemd-resolved
 	# The lockdown: the egress firewall, ss for the socket audit, USBGuard.
