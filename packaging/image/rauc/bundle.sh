@@ -69,14 +69,13 @@ build=$(date -u +%Y%m%d%H%M%S)
 
 [bundle]
 format=verity
-${BUNDLE_MKSQUASHFS_ARGS:+mksquashfs-args=$BUNDLE_MKSQUASHFS_ARGS}
 
 [image.rootfs]
 filename=rootfs.ext4
 MANIFEST
 bundle=$dest/kiosk-$version.raucb
 rm -f "$bundle"
-rauc bundle --cert="$RAUC_CERT" --key="$RAUC_KEY" "$work/content" "$bundle" >"$work/rauc.log" 2>&1 ||
+rauc bundle ${BUNDLE_MKSQUASHFS_ARGS:+"--mksquashfs-args=$BUNDLE_MKSQUASHFS_ARGS"} --cert="$RAUC_CERT" --key="$RAUC_KEY" "$work/content" "$bundle" >"$work/rauc.log" 2>&1 ||
 	{ cat "$work/rauc.log" >&2; die "rauc bundle failed"; }
 if [ -n "${RAUC_KEYRING:-}" ]; then
 	rauc info --keyring="$RAUC_KEYRING" "$bundle" >/dev/null || die "the bundle does not verify against $RAUC_KEYRING"
