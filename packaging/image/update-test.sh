@@ -24,7 +24,12 @@
 #  4. back:     slot B with v2 is booted and good, and the kiosk's audit log
 #               has update-fell-back.
 #
-# Usage (as root):  packaging/image/update-test.sh [--keep] IMAGE_DIR
+#  5. power:   (also alone with --power-loss, on a fresh copy of the disk)
+#               `rauc install` of a bundle starts; once RAUC writes the slot,
+#               QEMU is killed (power loss); the next boot runs the slot that
+#               ran before, booted and good.
+#
+# Usage (as root):  packaging/image/update-test.sh [--power-loss] IMAGE_DIR
 #   IMAGE_DIR  what build.sh wrote (kiosk.img); the test works in
 #              IMAGE_DIR/update-test (serial-N.log per boot, guest.log,
 #              result.txt) on a scratch copy of the disk. Bundles there that
@@ -34,9 +39,18 @@
 # host, between boots (the image has no shell for anyone).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-img=$(cd "${1:?usage: update-test.sh IMAGE_DIR}" && pwd)
-work=$img/update-test
-mkdir -p "$work"
+only_power=0
+if [ "${1:-}" = --power-loss ]; then
+	only_power=1
+	shift
+fi
+img=$(cd "${1:?usage: update-test.sh [--power-loss] IMAGE_DIR}" && pwd)
+# The bundles are kept in IMAGE_DIR/update-test; --power-loss works beside
+# it, in IMAGE_DIR/update-test-power.
+bdir=$img/update-test
+work=$bdir
+[ "$only_power" = 0 ] || work=$img/update-test-power
+mkdir -p "$bdir" "$work"
 res=$work/result.txt
 guestlog=$work/guest.log
 : >"$res"
@@ -62,7 +76,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- 0. Bundles.
-b=$work/bundles
+b=$bdir/bundles
 mkdir -p "$b"
 fresh() { [ -s "$1" ] && [ "$1" -nt "$img/kiosk.img" ]; }
 n=$(sgdisk -p "$img/kiosk.img" | awk '$7 == "root-a" { print $1 }')
@@ -102,9 +116,9 @@ if ! fresh "$b/unsigned.raucb"; then
 	rm -rf "$work/unsigned" && mkdir "$work/unsigned" && echo "synthetic, not a bundle" >"$work/unsigned/x"
 	mksquashfs "$work/unsigned" "$b/unsigned.raucb" -quiet -no-progress -noappend >/dev/null
 fi
-if ! fresh "$work/bundles.ext4" || [ "$work/bundles.ext4" -ot "$b/kiosk-v3.raucb" ]; then
-	rm -f "$work/bundles.ext4"
-	mkfs.ext4 -q -F -L bundles -d "$b" "$work/bundles.ext4" "$(($(du -sm "$b" | cut -f1) + 64))M"
+if ! fresh "$bdir/bundles.ext4" || [ "$bdir/bundles.ext4" -ot "$b/kiosk-v3.raucb" ]; then
+	rm -f "$bdir/bundles.ext4"
+	mkfs.ext4 -q -F -L bundles -d "$b" "$bdir/bundles.ext4" "$(($(du -sm "$b" | cut -f1) + 64))M"
 fi
 log "bundles ready in $(since "$T0") s"
 
@@ -157,7 +171,7 @@ start_vm() {
 		-drive "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd" \
 		-drive "if=pflash,format=raw,unit=1,file=$work/ovmf-vars.fd" \
 		-drive "file=$disk,if=virtio,format=raw" \
-		-drive "file=$work/bundles.ext4,if=virtio,format=raw,readonly=on" \
+		-drive "file=$bdir/bundles.ext4,if=virtio,format=raw,readonly=on" \
 		-vga none -device virtio-gpu-pci -display none \
 		-netdev user,id=net0,restrict=on -device virtio-net-pci,netdev=net0 \
 		-serial "file:$serial" -chardev "socket,id=ctl,path=$ctl,server=on,wait=off" -serial chardev:ctl \
@@ -175,29 +189,7 @@ wait_down() {
 }
 guest() {
 	printf '$ %s\n' "$1" >>"$guestlog"
-	python3 - "$ctl" "$1" "${2:-60}" 2>>"$guestlog" <<'PY' | tee -a "$guestlog"
-import re, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-deadline = time.time() + float(sys.argv[3])
-buf = b""
-while time.time() < deadline:
-    try:
-        chunk = s.recv(65536)
-    except socket.timeout:
-        continue
-    if not chunk:
-        break
-    buf += chunk
-    m = re.search(rb"@@done (\d+)\n", buf)
-    if m:
-        sys.stdout.write(buf[:m.start()].decode(errors="replace"))
-        sys.exit(int(m.group(1)))
-sys.stdout.write(buf.decode(errors="replace"))
-sys.exit(255)
-PY
+	python3 "$here/guest-channel.py" "$ctl" "$1" "${2:-60}" 2>>"$guestlog" | tee -a "$guestlog"
 }
 # guest_up SEC: the channel answers within SEC of the boot's start; false
 # when the guest went down first.
@@ -250,6 +242,30 @@ install() {
 	wait_down 180 || fail "the guest did not reboot after installing $1"
 }
 
+# power_loss SLOT VERSION: with SLOT (A or B) booted, good and running
+# VERSION, starts installing v3, kills QEMU while RAUC writes the other
+# slot, boots again and expects SLOT, VERSION, good.
+power_loss() {
+	local t
+	guest 'mkdir -p /run/bundles && (mountpoint -q /run/bundles || mount -o ro /dev/vdb /run/bundles)' || fail "cannot mount the bundles disk"
+	guest 'systemd-run --unit=power-loss-install rauc install /run/bundles/kiosk-v3.raucb' 30 >/dev/null || fail "could not start rauc install"
+	t=$(date +%s)
+	until grep -aq 'writing data to device' "$serial"; do
+		[ "$(since "$t")" -lt 600 ] || fail "power loss: RAUC did not start writing within 600 s"
+		sleep 2
+	done
+	sleep 20
+	log "power loss: QEMU killed 20 s into RAUC's write of the other slot ($(since "$t") s after rauc install); entries $(entries | tr '\n' ' ')"
+	kill -9 "$qemu" 2>/dev/null || true
+	wait "$qemu" 2>/dev/null || true
+	qemu=
+	start_vm
+	guest_up 600 || fail "after the power loss the guest did not come up"
+	until_guest 600 'systemctl is-active kiosk.service' || fail "after the power loss kiosk.service is not active"
+	booted_ok "$1" "$2" || fail "after the power loss slot $1 ($2) is not booted and good: $(status_json)"
+	log "power loss: boot $boot runs slot $1 ($2), good; entries $(entries | tr '\n' ' ')"
+}
+
 # --- 1. v1.
 start_vm
 guest_up 600 || fail "boot 1: the guest channel did not answer within 600 s"
@@ -257,6 +273,13 @@ until_guest 600 'systemctl is-active kiosk.service' || fail "boot 1: kiosk.servi
 log "boot 1: kiosk active $(since "$bootstart") s after power-on"
 booted_ok A "$(guest 'cat /etc/kiosk-version')" || fail "boot 1: slot A is not booted and good: $(status_json)"
 log "boot 1: slot A booted and good ($(guest 'cat /etc/kiosk-version'))"
+if [ "$only_power" = 1 ]; then
+	power_loss A "$(guest 'cat /etc/kiosk-version')"
+	guest 'systemctl poweroff' 10 >/dev/null 2>&1 || true
+	wait_down 120 || stop_qemu
+	log "PASS (power loss only) in $(since "$T0") s"
+	exit 0
+fi
 guest 'mkdir -p /run/bundles && mount -o ro /dev/vdb /run/bundles' || fail "cannot mount the bundles disk"
 if out=$(guest 'rauc install /run/bundles/other.raucb' 300); then fail "a bundle signed by another CA was installed"; fi
 echo "$out" | grep -qi 'signature' || fail "the wrongly signed bundle was refused, but not for its signature: $out"
@@ -304,6 +327,9 @@ until_guest 600 'systemctl is-active kiosk.service' || fail "fall-back boot: kio
 guest 'cat /etc/kiosk-version' | grep -qx v2 || fail "fall-back boot: not v2"
 booted_ok B v2 || fail "fall-back boot: slot B is not booted, good and v2: $(status_json)"
 log "fall-back boot: slot B, v2, good; rauc status: $(status_json)"
+
+# --- 5. Power loss during an install.
+power_loss B v2
 guest 'systemctl poweroff' 10 >/dev/null 2>&1 || true
 wait_down 120 || stop_qemu
 log "PASS in $(since "$T0") s"
