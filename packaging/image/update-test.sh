@@ -24,10 +24,10 @@
 #  4. back:     slot B with v2 is booted and good, and the kiosk's audit log
 #               has update-fell-back.
 #
-#  5. power:   (also alone with --power-loss, on a fresh copy of the disk)
-#               `rauc install` of a bundle starts; once RAUC writes the slot,
-#               QEMU is killed (power loss); the next boot runs the slot that
-#               ran before, booted and good.
+#  5. power:   (--power-loss, a run of its own on a fresh copy of the disk)
+#               boot v1; `rauc install` of v3 starts, and 20 s after RAUC
+#               began writing slot B QEMU is killed (power loss); the next
+#               boot runs slot A again, booted and good.
 #
 # Usage (as root):  packaging/image/update-test.sh [--power-loss] IMAGE_DIR
 #   IMAGE_DIR  what build.sh wrote (kiosk.img); the test works in
@@ -242,7 +242,7 @@ install() {
 	wait_down 180 || fail "the guest did not reboot after installing $1"
 }
 
-# power_loss SLOT VERSION: with SLOT (A or B) booted, good and running
+# power_loss SLOT VERSION: with SLOT booted, good and running
 # VERSION, starts installing v3, kills QEMU while RAUC writes the other
 # slot, boots again and expects SLOT, VERSION, good.
 power_loss() {
@@ -327,9 +327,6 @@ until_guest 600 'systemctl is-active kiosk.service' || fail "fall-back boot: kio
 guest 'cat /etc/kiosk-version' | grep -qx v2 || fail "fall-back boot: not v2"
 booted_ok B v2 || fail "fall-back boot: slot B is not booted, good and v2: $(status_json)"
 log "fall-back boot: slot B, v2, good; rauc status: $(status_json)"
-
-# --- 5. Power loss during an install.
-power_loss B v2
 guest 'systemctl poweroff' 10 >/dev/null 2>&1 || true
 wait_down 120 || stop_qemu
 log "PASS in $(since "$T0") s"
