@@ -10,7 +10,7 @@ TAGS := gles
 GO ?= go
 FUZZTIME ?= 60s
 
-.PHONY: all setup build lint test test-only fleet-test bench fuzz demo soak image image-test bundle clean
+.PHONY: all setup build lint test test-only fleet-test bench fuzz demo soak image image-test bundle update-test clean
 
 all: build
 
@@ -98,6 +98,15 @@ image-test:
 BUNDLE_VERSION ?= $(VERSION)
 bundle:
 	bash packaging/image/rauc/bundle.sh $(IMAGE_OUT) $(BUNDLE_VERSION)
+
+# A/B updates in QEMU (packaging/image/README.md, "Updates"): bundles v2 and
+# a broken v3 of the image; boots v1, refuses a wrongly signed and an
+# unsigned bundle, installs v2 and boots it, installs v3 and watches the
+# boot loader fall back to v2; then, on a fresh copy, power loss while RAUC
+# writes the other slot. Needs root and `make image` first.
+update-test:
+	bash packaging/image/update-test.sh $(IMAGE_OUT)
+	bash packaging/image/update-test.sh --power-loss $(IMAGE_OUT)
 
 clean:
 	rm -rf bin demo-out bench.out

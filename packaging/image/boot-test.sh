@@ -398,29 +398,7 @@ trap stop_qemu EXIT
 # channel did not answer within TIMEOUT seconds, default 30).
 guest() {
 	printf '$ %s\n' "$1" >>"$guestlog"
-	python3 - "$ctl" "$1" "${2:-30}" 2>>"$guestlog" <<'PY' | tee -a "$guestlog"
-import re, socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.sendall(sys.argv[2].encode() + b"\n")
-deadline = time.time() + float(sys.argv[3])
-buf = b""
-while time.time() < deadline:
-    try:
-        chunk = s.recv(65536)
-    except socket.timeout:
-        continue
-    if not chunk:
-        break
-    buf += chunk
-    m = re.search(rb"@@done (\d+)\n", buf)
-    if m:
-        sys.stdout.write(buf[:m.start()].decode(errors="replace"))
-        sys.exit(int(m.group(1)))
-sys.stdout.write(buf.decode(errors="replace"))
-sys.exit(255)
-PY
+	python3 "$here/guest-channel.py" "$ctl" "$1" "${2:-30}" 2>>"$guestlog" | tee -a "$guestlog"
 }
 # guest_ready: waits until the channel answers (the guest reads ttyS1 only
 # once its command has started; a line sent before is lost).

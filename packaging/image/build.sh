@@ -268,6 +268,10 @@ sc mask ctrl-alt-del.target getty.target getty@tty1.service getty@.service autov
 # the kiosk; apt itself is removed below.
 sc mask apt-daily.timer apt-daily-upgrade.timer 2>/dev/null || true
 
+# --- RAUC, the keyring and the update units (issue 16; rauc/install.sh).
+# shellcheck source=rauc/install.sh
+. "$here/rauc/install.sh"
+
 # resolv.conf points at systemd-resolved's stub (the package sets this up,
 # but not inside mmdebstrap's chroot, where the host's file is bind-mounted).
 ln -sf ../run/systemd/resolve/stub-resolv.conf "$r/etc/resolv.conf"
@@ -394,7 +398,10 @@ mcopy -i "$parts/config.vfat" "$here/files/config-README.txt" ::README.txt
 
 # The EFI system partition: systemd-boot at the removable-media path (no
 # firmware boot entry needed, so the disk boots wherever it is written),
-# slot A's kernel and initramfs, and one boot entry. The menu is hidden and
+# slot A's kernel and initramfs, and one boot entry (root-a.conf, with
+# rauc.slot=A: RAUC finds the booted slot by it, and rauc-bootloader counts
+# a slot booted by root-a.conf good until the first update replaces it by
+# kiosk-primary*.conf and kiosk-fallback.conf). The menu is hidden and
 # its editor off, so nobody at the keyboard can change the command line.
 mkfs.vfat -F 32 -n KIOSK-ESP -C "$parts/esp.vfat" $((esp_mb * 1024)) >/dev/null
 mmd -i "$parts/esp.vfat" ::EFI ::EFI/BOOT ::loader ::loader/entries ::root-a
@@ -402,7 +409,7 @@ mcopy -i "$parts/esp.vfat" "$out/systemd-bootx64.efi" ::EFI/BOOT/BOOTX64.EFI
 mcopy -i "$parts/esp.vfat" "$out/vmlinuz" ::root-a/vmlinuz
 mcopy -i "$parts/esp.vfat" "$out/initrd.img" ::root-a/initrd.img
 printf 'default root-a.conf\ntimeout 0\neditor no\nauto-entries no\nauto-firmware no\n' >"$parts/loader.conf"
-printf 'title Library kiosk (slot A)\nlinux /root-a/vmlinuz\ninitrd /root-a/initrd.img\noptions root=PARTLABEL=root-a %s\n' \
+printf 'title Library kiosk (slot A)\nlinux /root-a/vmlinuz\ninitrd /root-a/initrd.img\noptions root=PARTLABEL=root-a rauc.slot=A %s\n' \
 	"$cmdline" >"$parts/root-a.conf"
 mcopy -i "$parts/esp.vfat" "$parts/loader.conf" ::loader/loader.conf
 mcopy -i "$parts/esp.vfat" "$parts/root-a.conf" ::loader/entries/root-a.conf

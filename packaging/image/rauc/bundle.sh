@@ -4,7 +4,9 @@
 #
 # Usage (as root):  packaging/image/rauc/bundle.sh IMAGE_OUT [VERSION]
 #
-# Writes IMAGE_OUT/kiosk-VERSION.raucb (BUNDLE_OUT=DIR: there). The key and certificate:
+# Writes IMAGE_OUT/kiosk-VERSION.raucb (BUNDLE_OUT=DIR: there; BUNDLE_ROOTFS=FILE
+# bundles that ext4 image instead of slot A; BUNDLE_MKSQUASHFS_ARGS="-comp lz4"
+# trades size for speed, as update-test.sh does). The key and certificate:
 #   RAUC_KEY, RAUC_CERT  the signing key and certificate. Unset, a
 #       development CA, key and certificate are made once in
 #       packaging/image/rauc/dev-keys/ (git-ignored) and used; the
@@ -33,17 +35,7 @@ fi
 
 keys=$here/dev-keys
 if [ -z "${RAUC_KEY:-}" ]; then
-	if [ ! -f "$keys/dev.key.pem" ]; then
-		log "making a development CA and signing key in $keys (git-ignored; for tests only)"
-		mkdir -p "$keys"
-		openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/O=danbib kiosk/CN=development CA" \
-			-keyout "$keys/ca.key.pem" -out "$keys/ca.cert.pem" 2>/dev/null
-		openssl req -newkey rsa:3072 -nodes -subj "/O=danbib kiosk/CN=development signing key" \
-			-keyout "$keys/dev.key.pem" -out "$keys/dev.csr.pem" 2>/dev/null
-		openssl x509 -req -in "$keys/dev.csr.pem" -CA "$keys/ca.cert.pem" -CAkey "$keys/ca.key.pem" \
-			-CAcreateserial -days 3650 -out "$keys/dev.cert.pem" 2>/dev/null
-		chmod 0600 "$keys"/*.key.pem
-	fi
+	bash "$here/dev-keys.sh"
 	RAUC_KEY=$keys/dev.key.pem RAUC_CERT=$keys/dev.cert.pem
 	RAUC_KEYRING=${RAUC_KEYRING:-$keys/ca.cert.pem}
 fi
@@ -62,7 +54,12 @@ n=$(sgdisk -p "$img" | awk '$7 == "root-a" { print $1 }')
 [ -n "$n" ] || die "$img has no partition labelled root-a"
 start=$(sgdisk -i "$n" "$img" | awk '/^First sector/ { print $3 }')
 end=$(sgdisk -i "$n" "$img" | awk '/^Last sector/ { print $3 }')
-dd if="$img" of="$work/content/rootfs.ext4" bs=512 skip="$start" count=$((end - start + 1)) status=none
+if [ -n "${BUNDLE_ROOTFS:-}" ]; then
+	# A root file system made elsewhere (update-test.sh's broken v3).
+	cp --sparse=always "$BUNDLE_ROOTFS" "$work/content/rootfs.ext4"
+else
+	dd if="$img" of="$work/content/rootfs.ext4" bs=512 skip="$start" count=$((end - start + 1)) conv=sparse status=none
+fi
 cat >"$work/content/manifest.raucm" <<MANIFEST
 [update]
 compatible=danbib-kiosk-amd64
@@ -78,7 +75,7 @@ filename=rootfs.ext4
 MANIFEST
 bundle=$dest/kiosk-$version.raucb
 rm -f "$bundle"
-rauc bundle --cert="$RAUC_CERT" --key="$RAUC_KEY" "$work/content" "$bundle" >"$work/rauc.log" 2>&1 ||
+rauc bundle ${BUNDLE_MKSQUASHFS_ARGS:+"--mksquashfs-args=$BUNDLE_MKSQUASHFS_ARGS"} --cert="$RAUC_CERT" --key="$RAUC_KEY" "$work/content" "$bundle" >"$work/rauc.log" 2>&1 ||
 	{ cat "$work/rauc.log" >&2; die "rauc bundle failed"; }
 if [ -n "${RAUC_KEYRING:-}" ]; then
 	rauc info --keyring="$RAUC_KEYRING" "$bundle" >/dev/null || die "the bundle does not verify against $RAUC_KEYRING"
