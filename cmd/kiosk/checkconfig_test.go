@@ -100,6 +100,18 @@ func TestPrintFirewall(t *testing.T) {
 	if !strings.Contains(out.String(), "192.0.2.7 . 6001") || !strings.Contains(out.String(), "policy drop") {
 		t.Errorf("ruleset:\n%s", out.String())
 	}
+	// The update server goes out, the metrics listener comes in.
+	out.Reset()
+	p = writeConfig(t, "[sip2]\ntransport = \"tls\"\naddress = \"192.0.2.7:6001\"\n"+
+		"[update]\nurl = \"https://192.0.2.9:8443/kiosk.raucb\"\n"+
+		"[metrics]\nlisten = \"0.0.0.0:9464\"\ninsecure_ok = true\n")
+	if err := printFirewall(p, &out, &errOut, resolve); err != nil {
+		t.Fatal(err)
+	}
+	if rs := out.String(); !strings.Contains(rs, "elements = { 192.0.2.7 . 6001, 192.0.2.9 . 8443 }") ||
+		!strings.Contains(rs[strings.Index(rs, "chain input"):], "tcp dport 9464 accept") {
+		t.Errorf("ruleset without the update server or the metrics port:\n%s", rs)
+	}
 	// An invalid configuration gives no ruleset at all.
 	out.Reset()
 	if err := printFirewall(writeConfig(t, "[sip2]\ntransport = \"carrier-pigeon\"\n"), &out, &errOut, resolve); err == nil || out.Len() != 0 {
