@@ -37,6 +37,8 @@ type Config struct {
 	Control     Control     `toml:"control"`
 	Hours       Hours       `toml:"hours"`
 	Update      Update      `toml:"update"`
+	USB         USB         `toml:"usb"`
+	Display     Display     `toml:"display"`
 }
 
 // Control configures the control socket kioskctl talks to (package control).
@@ -782,6 +784,8 @@ func (c *Config) validate(demo bool) []error {
 	}
 	errs = append(errs, c.Hours.validate()...)
 	errs = append(errs, c.Update.validate()...)
+	errs = append(errs, c.USB.validate()...)
+	errs = append(errs, c.Display.validate()...)
 	return append(errs, c.checkTexts()...)
 }
 

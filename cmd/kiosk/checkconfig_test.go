@@ -118,3 +118,40 @@ func TestPrintFirewall(t *testing.T) {
 		t.Errorf("invalid configuration: %v, %q", err, out.String())
 	}
 }
+
+func TestPrintUSBGuard(t *testing.T) {
+	var out bytes.Buffer
+	p := writeConfig(t, "[rfid]\ndriver = \"feig-usb\"\nusb = \"0ab1:0002\"\n[printer]\ndriver = \"usb\"\nusb = \"04b8:0e03\"\n"+
+		"[usb]\nallow = [\"0eef:0001\"]\n")
+	if err := printUSBGuard(p, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"allow with-interface equals { 09:*:* }\n", "allow id 0ab1:0002\n", "allow id 04b8:0e03\n", "allow id 0eef:0001\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("policy lacks %q:\n%s", want, out.String())
+		}
+	}
+	// An invalid configuration: an error, and a policy of the hubs alone.
+	out.Reset()
+	err := printUSBGuard(writeConfig(t, "[sip2]\ntransport = \"carrier-pigeon\"\n[usb]\nallow = [\"0eef:0001\"]\n"), &out)
+	if err == nil || !strings.Contains(err.Error(), "sip2.transport") {
+		t.Errorf("invalid configuration: %v", err)
+	}
+	if got := strings.Count(out.String(), "\nallow "); got != 1 || !strings.Contains(out.String(), "allow with-interface equals { 09:*:* }") {
+		t.Errorf("invalid configuration's policy, want the hubs only:\n%s", out.String())
+	}
+}
+
+func TestPrintTouchRule(t *testing.T) {
+	var out bytes.Buffer
+	if err := printTouchRule(writeConfig(t, "[display]\nrotation = 90\ntouch_calibration = [0, 1, 0, -1, 0, 1]\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `ENV{ID_INPUT_TOUCHSCREEN}=="1", ENV{LIBINPUT_CALIBRATION_MATRIX}="0 1 0 -1 0 1"`) {
+		t.Errorf("rule:\n%s", out.String())
+	}
+	out.Reset()
+	if err := printTouchRule(writeConfig(t, "[display]\nrotation = 90\n"), &out); err != nil || out.Len() != 0 {
+		t.Errorf("no calibration: %v, %q", err, out.String())
+	}
+}

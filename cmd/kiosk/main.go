@@ -53,18 +53,25 @@ func main() {
 	flag.DurationVar(&o.timeout, "wait", 15*time.Second, "with --script: default timeout of wait commands")
 	showVersion := flag.Bool("version", false, "print the version and commit and exit")
 	check := flag.String("check-config", "", "check the configuration `file` as the kiosk would at start, and exit (status 1 when it is invalid)")
-	fw := flag.String("firewall", "", "print the nftables ruleset for the configuration `file` (egress to the library system, DNS, NTP, DHCP only) and exit")
+	fw := flag.String("firewall", "", "print the nftables ruleset for the configuration `file` (egress to the library system, the update server, DNS, NTP, DHCP only) and exit")
+	usbguard := flag.String("usbguard", "", "print the USBGuard policy for the configuration `file` (hubs and the configured devices) and exit")
+	touchRule := flag.String("touch-rule", "", "print the udev rule of the touch calibration in the configuration `file` and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.String("kiosk"))
 		return
 	}
-	if *check != "" || *fw != "" {
+	if *check != "" || *fw != "" || *usbguard != "" || *touchRule != "" {
 		var err error
-		if *check != "" {
+		switch {
+		case *check != "":
 			err = checkConfig(*check, os.Stdout)
-		} else {
+		case *fw != "":
 			err = printFirewall(*fw, os.Stdout, os.Stderr, lookupIP)
+		case *usbguard != "":
+			err = printUSBGuard(*usbguard, os.Stdout)
+		default:
+			err = printTouchRule(*touchRule, os.Stdout)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "kiosk:", err)
@@ -165,6 +172,17 @@ func run(o options) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		// A portrait screen is turned before the first patron comes; the
+		// kiosk runs on if it cannot be (wrong output name), and says so.
+		rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer rcancel()
+		if err := newDPMS(cfg.Display.Output).Rotate(rctx, cfg.Display); err != nil {
+			log.WithError(err).Error("kiosk: the screen could not be rotated to display.rotation")
+		} else if cfg.Display.Rotation != 0 {
+			log.Infof("kiosk: screen rotated to %d degrees", cfg.Display.Rotation)
+		}
+	}()
 
 	var wld scenario.World
 	var panel func()
