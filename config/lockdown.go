@@ -29,11 +29,9 @@ func (u USB) validate() []error {
 // screen's calibration, for kiosks with portrait screens. ([screen] is the
 // look of the screens.)
 type Display struct {
-	// Rotation is the output's transform in degrees, as wlr-randr
-	// --transform takes it: 0, 90, 180 or 270.
+	// Rotation turns the picture clockwise by 0, 90, 180 or 270 degrees
+	// (cage's -r, once per quarter turn).
 	Rotation int `toml:"rotation"`
-	// Output is the output rotated ("HDMI-A-1"); "" rotates every output.
-	Output string `toml:"output"`
 	// TouchCalibration is libinput's calibration matrix for touch screens:
 	// its first two rows (6 numbers), or all three (9 numbers, the last
 	// row 0 0 1). Empty leaves the touch screen as it reports itself.
@@ -46,9 +44,6 @@ func (d Display) validate() []error {
 	case 0, 90, 180, 270:
 	default:
 		errs = append(errs, &Error{"display.rotation", d.Rotation, "0, 90, 180 or 270 (degrees)"})
-	}
-	if d.Output != "" && strings.ContainsAny(d.Output, " \t\n'\"") {
-		errs = append(errs, &Error{"display.output", d.Output, `an output name as wlr-randr lists it, e.g. "HDMI-A-1"`})
 	}
 	m := d.TouchCalibration
 	switch {

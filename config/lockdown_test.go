@@ -7,14 +7,14 @@ import (
 
 func TestUSBAndDisplayLoad(t *testing.T) {
 	c, err := LoadDemo(write(t, "k.toml", "[rfid]\ndriver = \"virtual\"\n[usb]\nallow = [\"0eef:0001\", \"067B:2303\"]\n"+
-		"[display]\nrotation = 90\noutput = \"HDMI-A-1\"\ntouch_calibration = [0, 1, 0, -1, 0, 1, 0, 0, 1]\n", 0o644))
+		"[display]\nrotation = 90\ntouch_calibration = [0, 1, 0, -1, 0, 1, 0, 0, 1]\n", 0o644))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(c.USB.Allow) != 2 || c.USB.Allow[1] != "067B:2303" {
 		t.Errorf("usb.allow %v", c.USB.Allow)
 	}
-	if c.Display.Rotation != 90 || c.Display.Output != "HDMI-A-1" || c.Display.Calibration() != "0 1 0 -1 0 1" {
+	if c.Display.Rotation != 90 || c.Display.Calibration() != "0 1 0 -1 0 1" {
 		t.Errorf("display %+v, calibration %q", c.Display, c.Display.Calibration())
 	}
 	if d := Default(); len(d.USB.Allow) != 0 || d.Display.Rotation != 0 || d.Display.Calibration() != "" {
@@ -28,7 +28,6 @@ func TestUSBAndDisplayErrors(t *testing.T) {
 		{"[usb]\nallow = [\"touch\"]", "usb.allow", `"touch"`},
 		{"[display]\nrotation = 45", "display.rotation", "45"},
 		{"[display]\nrotation = -90", "display.rotation", "-90"},
-		{"[display]\noutput = \"HDMI A\"", "display.output", `"HDMI A"`},
 		{"[display]\ntouch_calibration = [1, 0, 0, 0, 1]", "display.touch_calibration", "[1 0 0 0 1]"},
 		{"[display]\ntouch_calibration = [1, 0, 0, 0, 1, 0, 0, 0, 2]", "display.touch_calibration", "[1 0 0 0 1 0 0 0 2]"},
 	} {

@@ -114,15 +114,15 @@ func printUSBGuard(path string, out io.Writer) error {
 	return err
 }
 
-// printTouchRule writes the udev rule of the touch screen's calibration
-// for the configuration at path (kiosk -touch-rule; the image's
-// kiosk-display.service installs it in /run/udev/rules.d), nothing when
-// none is configured.
-func printTouchRule(path string, out io.Writer) error {
+// printDisplay writes what gen makes of the configuration's [display]
+// section at path: the touch calibration's udev rule (kiosk -touch-rule,
+// nothing when none is configured) or cage's rotation (kiosk -cage-env).
+// The image's kiosk-display.service installs both in /run before cage starts.
+func printDisplay(path string, out io.Writer, gen func(config.Display) string) error {
 	cfg, err := loadConfig(path, false)
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(out, lockdown.TouchRule(cfg.Display))
+	_, err = io.WriteString(out, gen(cfg.Display))
 	return err
 }

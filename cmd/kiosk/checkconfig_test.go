@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/internal/lockdown"
 	"github.com/danbib/kiosk/kiosk"
 )
 
@@ -142,16 +143,24 @@ func TestPrintUSBGuard(t *testing.T) {
 	}
 }
 
-func TestPrintTouchRule(t *testing.T) {
+func TestPrintDisplay(t *testing.T) {
 	var out bytes.Buffer
-	if err := printTouchRule(writeConfig(t, "[display]\nrotation = 90\ntouch_calibration = [0, 1, 0, -1, 0, 1]\n"), &out); err != nil {
+	p := writeConfig(t, "[display]\nrotation = 90\ntouch_calibration = [0, 1, 0, -1, 0, 1]\n")
+	if err := printDisplay(p, &out, lockdown.TouchRule); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `ENV{ID_INPUT_TOUCHSCREEN}=="1", ENV{LIBINPUT_CALIBRATION_MATRIX}="0 1 0 -1 0 1"`) {
 		t.Errorf("rule:\n%s", out.String())
 	}
 	out.Reset()
-	if err := printTouchRule(writeConfig(t, "[display]\nrotation = 90\n"), &out); err != nil || out.Len() != 0 {
+	if err := printDisplay(p, &out, lockdown.CageEnv); err != nil || !strings.Contains(out.String(), "\nKIOSK_CAGE_ARGS=\"-r\"\n") {
+		t.Errorf("cage env: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := printDisplay(writeConfig(t, "[display]\nrotation = 90\n"), &out, lockdown.TouchRule); err != nil || out.Len() != 0 {
 		t.Errorf("no calibration: %v, %q", err, out.String())
+	}
+	if err := printDisplay(writeConfig(t, "[display]\nrotation = 45\n"), &out, lockdown.CageEnv); err == nil || out.Len() != 0 {
+		t.Errorf("invalid rotation: %v, %q", err, out.String())
 	}
 }

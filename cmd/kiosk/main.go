@@ -24,6 +24,7 @@ import (
 	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/internal/lockdown"
 	"github.com/danbib/kiosk/internal/uibench"
 	"github.com/danbib/kiosk/internal/version"
 	"github.com/danbib/kiosk/kiosk"
@@ -56,12 +57,13 @@ func main() {
 	fw := flag.String("firewall", "", "print the nftables ruleset for the configuration `file` (egress to the library system, the update server, DNS, NTP, DHCP only) and exit")
 	usbguard := flag.String("usbguard", "", "print the USBGuard policy for the configuration `file` (hubs and the configured devices) and exit")
 	touchRule := flag.String("touch-rule", "", "print the udev rule of the touch calibration in the configuration `file` and exit")
+	cageEnv := flag.String("cage-env", "", "print the environment file with cage's rotation arguments for the configuration `file` and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.String("kiosk"))
 		return
 	}
-	if *check != "" || *fw != "" || *usbguard != "" || *touchRule != "" {
+	if *check != "" || *fw != "" || *usbguard != "" || *touchRule != "" || *cageEnv != "" {
 		var err error
 		switch {
 		case *check != "":
@@ -70,8 +72,10 @@ func main() {
 			err = printFirewall(*fw, os.Stdout, os.Stderr, lookupIP)
 		case *usbguard != "":
 			err = printUSBGuard(*usbguard, os.Stdout)
+		case *touchRule != "":
+			err = printDisplay(*touchRule, os.Stdout, lockdown.TouchRule)
 		default:
-			err = printTouchRule(*touchRule, os.Stdout)
+			err = printDisplay(*cageEnv, os.Stdout, lockdown.CageEnv)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "kiosk:", err)
@@ -172,17 +176,6 @@ func run(o options) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() {
-		// A portrait screen is turned before the first patron comes; the
-		// kiosk runs on if it cannot be (wrong output name), and says so.
-		rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
-		defer rcancel()
-		if err := newDPMS(cfg.Display.Output).Rotate(rctx, cfg.Display); err != nil {
-			log.WithError(err).Error("kiosk: the screen could not be rotated to display.rotation")
-		} else if cfg.Display.Rotation != 0 {
-			log.Infof("kiosk: screen rotated to %d degrees", cfg.Display.Rotation)
-		}
-	}()
 
 	var wld scenario.World
 	var panel func()

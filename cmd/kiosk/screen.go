@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/danbib/kiosk/config"
-	"github.com/danbib/kiosk/internal/lockdown"
 	"github.com/danbib/kiosk/kiosk"
 )
 
@@ -47,51 +46,20 @@ func (d dpms) SetScreen(ctx context.Context, on bool) error {
 		_, err := d.run(ctx, "xset", "dpms", "force", state)
 		return err
 	}
-	outputs, err := d.outputs(ctx)
-	if err != nil {
-		return err
+	outputs := []string{d.output}
+	if d.output == "" {
+		list, err := d.run(ctx, "wlr-randr")
+		if err != nil {
+			return err
+		}
+		outputs = outputNames(list)
+		if len(outputs) == 0 {
+			return errors.New("wlr-randr lists no output")
+		}
 	}
 	var errs []error
 	for _, o := range outputs {
 		if _, err := d.run(ctx, "wlr-randr", "--output", o, "--"+state); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// outputs is the configured output, or every output wlr-randr lists.
-func (d dpms) outputs(ctx context.Context) ([]string, error) {
-	if d.output != "" {
-		return []string{d.output}, nil
-	}
-	list, err := d.run(ctx, "wlr-randr")
-	if err != nil {
-		return nil, err
-	}
-	outputs := outputNames(list)
-	if len(outputs) == 0 {
-		return nil, errors.New("wlr-randr lists no output")
-	}
-	return outputs, nil
-}
-
-// Rotate turns the outputs to the configured rotation ([display]), for
-// portrait screens: under cage with wlr-randr's transform, which cage
-// applies to the output and the kiosk's window follows. Under X (the
-// demo's Xvfb) and at rotation 0 it does nothing; the touch screen's
-// calibration is a udev rule the image writes at boot (kiosk -touch-rule).
-func (d dpms) Rotate(ctx context.Context, disp config.Display) error {
-	if !d.wayland || disp.Rotation == 0 {
-		return nil
-	}
-	outputs, err := d.outputs(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, o := range outputs {
-		if _, err := d.run(ctx, "wlr-randr", lockdown.TransformArgs(disp, o)...); err != nil {
 			errs = append(errs, err)
 		}
 	}

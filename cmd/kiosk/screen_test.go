@@ -63,25 +63,3 @@ func TestCoreHours(t *testing.T) {
 		t.Error("no [hours]: always open, no reboot")
 	}
 }
-
-func TestRotateCommands(t *testing.T) {
-	ctx := context.Background()
-	f := &fakeRun{list: "Virtual-1 \"Red Hat Inc. QEMU Monitor\"\n  Enabled: yes\nDP-2 \"Other\"\n  Enabled: yes\n"}
-	if err := (dpms{wayland: true, run: f.run}).Rotate(ctx, config.Display{Rotation: 90}); err != nil {
-		t.Fatal(err)
-	}
-	if err := (dpms{wayland: true, output: "HDMI-A-1", run: f.run}).Rotate(ctx, config.Display{Rotation: 270}); err != nil {
-		t.Fatal(err)
-	}
-	// Rotation 0 and X leave the screen as it is.
-	if err := (dpms{wayland: true, run: f.run}).Rotate(ctx, config.Display{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := (dpms{run: f.run}).Rotate(ctx, config.Display{Rotation: 180}); err != nil {
-		t.Fatal(err)
-	}
-	want := "wlr-randr | wlr-randr --output Virtual-1 --transform 90 | wlr-randr --output DP-2 --transform 90 | wlr-randr --output HDMI-A-1 --transform 270"
-	if got := strings.Join(f.calls, " | "); got != want {
-		t.Fatalf("commands:\n %s\nwant\n %s", got, want)
-	}
-}

@@ -1,7 +1,8 @@
 // Package lockdown writes the kiosk image's device files from the kiosk's
 // configuration at boot: the USBGuard policy (kiosk -usbguard), which
 // allows the configured devices and hubs and blocks every other USB device,
-// and the udev rule that calibrates the touch screen (kiosk -touch-rule).
+// the udev rule that calibrates the touch screen (kiosk -touch-rule) and
+// cage's rotation of the screen (kiosk -cage-env).
 // Like internal/firewall, it only writes text; the image's units install it.
 package lockdown
 
@@ -70,12 +71,13 @@ func TouchRule(d config.Display) string {
 		fmt.Sprintf("ENV{ID_INPUT_TOUCHSCREEN}==\"1\", ENV{LIBINPUT_CALIBRATION_MATRIX}=\"%s\"\n", m)
 }
 
-// TransformArgs returns the wlr-randr arguments that rotate output (one
-// output name as wlr-randr lists it) to d.Rotation.
-func TransformArgs(d config.Display, output string) []string {
-	t := "normal"
-	if d.Rotation != 0 {
-		t = fmt.Sprint(d.Rotation)
-	}
-	return []string{"--output", output, "--transform", t}
+// CageEnv returns the environment file the kiosk's units read before they
+// start cage: KIOSK_CAGE_ARGS holds one -r per quarter turn clockwise for
+// d.Rotation. cage (0.1.4, Debian 12) turns its output itself with -r; it has
+// no output management protocol, so wlr-randr cannot do it afterwards.
+func CageEnv(d config.Display) string {
+	args := strings.TrimSpace(strings.Repeat("-r ", d.Rotation/90))
+	return "# The screen's rotation (display.rotation), written at boot by\n" +
+		"# kiosk -cage-env (internal/lockdown): cage's -r turns it 90 degrees clockwise.\n" +
+		fmt.Sprintf("KIOSK_CAGE_ARGS=%q\n", args)
 }

@@ -76,11 +76,16 @@ func TestTouchRule(t *testing.T) {
 	}
 }
 
-func TestTransformArgs(t *testing.T) {
-	for rot, want := range map[int]string{0: "normal", 90: "90", 180: "180", 270: "270"} {
-		got := TransformArgs(config.Display{Rotation: rot}, "Virtual-1")
-		if !slices.Equal(got, []string{"--output", "Virtual-1", "--transform", want}) {
-			t.Errorf("%d: %q", rot, got)
+func TestCageEnv(t *testing.T) {
+	for rot, want := range map[int]string{0: `KIOSK_CAGE_ARGS=""`, 90: `KIOSK_CAGE_ARGS="-r"`, 180: `KIOSK_CAGE_ARGS="-r -r"`, 270: `KIOSK_CAGE_ARGS="-r -r -r"`} {
+		lines := strings.Split(CageEnv(config.Display{Rotation: rot}), "\n")
+		if !slices.Contains(lines, want) {
+			t.Errorf("%d: %q lacks %s", rot, lines, want)
+		}
+		for _, l := range lines {
+			if l != "" && !strings.HasPrefix(l, "#") && l != want {
+				t.Errorf("%d: unexpected line %q", rot, l)
+			}
 		}
 	}
 }
