@@ -398,7 +398,8 @@ cp "$ovmf_vars" "$work/ovmf-vars.fd"
 usb_qemu=()
 if [ "$usb" = 1 ]; then
 	truncate -s 8M "$work/stick0.img" "$work/stick1.img"
-	usb_qemu=(-device qemu-xhci,id=xhci
+	# Ports enough for all four: on its last free port QEMU would put a hub.
+	usb_qemu=(-device qemu-xhci,id=xhci,p2=8,p3=8
 		-drive "if=none,id=stick0,file=$work/stick0.img,format=raw"
 		-device usb-storage,bus=xhci.0,drive=stick0,id=usbstick0
 		-chardev null,id=usbser)
@@ -682,9 +683,18 @@ if [ "$result" = ok ] && [ "$syschecks" = 1 ]; then
 				"device_add usb-storage,bus=xhci.0,drive=stick1,id=usbstick1" \
 				"device_add usb-serial,bus=xhci.0,chardev=usbser,id=usbserial"; do
 				ans=$(monitor "$cmd")
+				printf '(qemu) %s\n%s\n' "$cmd" "$ans" >>"$guestlog"
 				case $ans in *rror*) sysproblem "QEMU: $cmd: $ans" ;; esac
 			done
-			sleep 15 # enumeration under TCG, and USBGuard's decision
+			# Enumeration under TCG, and USBGuard's decision: up to 60 s
+			# for the four devices to be in sysfs.
+			for _ in $(seq 1 20); do
+				sleep 3
+				# shellcheck disable=SC2016 # the $ are for the guest's shell
+				guest 'for d in /sys/bus/usb/devices/*; do [ -f $d/idVendor ] && echo $(cat $d/idVendor):$(cat $d/idProduct) $(cat $d/authorized) $(cat $d/product); done; true' >"$work/usb-sysfs.txt"
+				[ "$(grep -cE '^(0627:0001|46f4:0001|0403:6001) ' "$work/usb-sysfs.txt")" -ge 4 ] && break
+			done
+			sleep 3
 			[ "$(guest 'systemctl is-active usbguard.service')" = active ] ||
 				sysproblem "usbguard.service is not active"
 			guest 'cat /run/usbguard/rules.conf' >"$work/usbguard-rules.conf"
@@ -693,6 +703,7 @@ if [ "$result" = ok ] && [ "$syschecks" = 1 ]; then
 			guest 'usbguard list-devices' >"$work/usbguard.txt" || sysproblem "usbguard list-devices failed"
 			# shellcheck disable=SC2016 # the $ are for the guest's shell
 			guest 'for d in /sys/bus/usb/devices/*; do [ -f $d/idVendor ] && echo $(cat $d/idVendor):$(cat $d/idProduct) $(cat $d/authorized) $(cat $d/product); done; true' >"$work/usb-sysfs.txt"
+			grep -q '^0403:6001 ' "$work/usb-sysfs.txt" || sysproblem "the serial adapter plugged in is not in sysfs"
 			# QEMU's USB keyboard is 0627:0001, its storage 46f4:0001, its
 			# serial adapter an FTDI 0403:6001.
 			n=$(grep -c ' id 0627:0001 .*USB Keyboard' "$work/usbguard.txt" || true)
@@ -703,7 +714,7 @@ if [ "$result" = ok ] && [ "$syschecks" = 1 ]; then
 			[ -z "$bad" ] || sysproblem "not blocked: $(tr '\n' ';' <<<"$bad")"
 			grep -q '^[0-9]*: allow id 0403:6001 ' "$work/usbguard.txt" ||
 				sysproblem "the allowed serial adapter 0403:6001 is not allowed: $(grep 0403 "$work/usbguard.txt")"
-			bad=$(awk '($1 == "0627:0001" || $1 == "46f4:0001") && $2 != 0' "$work/usb-sysfs.txt")
+			bad=$(awk '($1 == "0627:0001" || $1 == "46f4:0001") && $2 != 0' "$work/usb-sysfs.txt" | tr '\n' ';')
 			[ -z "$bad" ] || sysproblem "authorized in sysfs: $bad"
 			awk '$1 == "0403:6001" && $2 == 1 { f = 1 } END { exit !f }' "$work/usb-sysfs.txt" ||
 				sysproblem "the serial adapter is not authorized in sysfs: $(tr '\n' ';' <"$work/usb-sysfs.txt")"
@@ -711,7 +722,7 @@ if [ "$result" = ok ] && [ "$syschecks" = 1 ]; then
 			[ -z "$sd" ] || sysproblem "a blocked stick became a disk: $sd"
 			! guest 'cat /proc/bus/input/devices' | grep -q 'QEMU USB Keyboard' ||
 				sysproblem "the blocked USB keyboard is an input device"
-			log "usb: $(grep -c . "$work/usbguard.txt") devices: keyboard and sticks blocked, serial adapter allowed; $(guest 'ls /dev/ttyUSB* 2>/dev/null; true' | tr '\n' ' ')"
+			log "usb: usbguard list-devices: $(awk '{ print $2, $4 }' "$work/usbguard.txt" | sort | uniq -c | tr -s ' \n' ' '); serial devices: $(guest 'ls /dev/ttyUSB* 2>/dev/null; true' | tr '\n' ' ')"
 		fi
 		if [ "$rotated" != 0 ]; then
 			guest 'cat /run/kiosk-display/cage.env' >"$work/cage.env"
