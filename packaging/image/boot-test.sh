@@ -394,7 +394,9 @@ cp "$ovmf_vars" "$work/ovmf-vars.fd"
 
 # --usb: an xHCI controller with a memory stick attached from power-on (USBGuard
 # must block what is present at boot too), and what the devices plugged in
-# later need: a second stick's file and a chardev for the serial adapter.
+# later need: a second stick's file and a chardev for the serial adapter
+# (a file: QEMU attaches a usb-serial only once its chardev is open, which
+# a null chardev never is).
 usb_qemu=()
 if [ "$usb" = 1 ]; then
 	truncate -s 8M "$work/stick0.img" "$work/stick1.img"
@@ -402,7 +404,7 @@ if [ "$usb" = 1 ]; then
 	usb_qemu=(-device qemu-xhci,id=xhci,p2=8,p3=8
 		-drive "if=none,id=stick0,file=$work/stick0.img,format=raw"
 		-device usb-storage,bus=xhci.0,drive=stick0,id=usbstick0
-		-chardev null,id=usbser)
+		-chardev "file,id=usbser,path=$work/usb-serial.out")
 fi
 
 log "booting $disk by UEFI ($unit, ${size}, hold ${hold} s, kill check $kill_check)"
