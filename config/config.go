@@ -782,10 +782,10 @@ func (c *Config) validate(demo bool) []error {
 			errs = append(errs, err)
 		}
 	}
-	errs = append(errs, c.Hours.validate()...)
-	errs = append(errs, c.Update.validate()...)
 	errs = append(errs, c.USB.validate()...)
 	errs = append(errs, c.Display.validate()...)
+	errs = append(errs, c.Hours.validate()...)
+	errs = append(errs, c.Update.validate()...)
 	return append(errs, c.checkTexts()...)
 }
 
