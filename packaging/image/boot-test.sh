@@ -724,7 +724,17 @@ if [ "$result" = ok ] && [ "$syschecks" = 1 ]; then
 			[ -z "$sd" ] || sysproblem "a blocked stick became a disk: $sd"
 			! guest 'cat /proc/bus/input/devices' | grep -q 'QEMU USB Keyboard' ||
 				sysproblem "the blocked USB keyboard is an input device"
-			log "usb: usbguard list-devices: $(awk '{ print $2, $4 }' "$work/usbguard.txt" | sort | uniq -c | tr -s ' \n' ' '); serial devices: $(guest 'ls /dev/ttyUSB* 2>/dev/null; true' | tr '\n' ' ')"
+			ttys=$(guest 'ls /dev/ttyUSB* 2>/dev/null; true' | tr '\n' ' ')
+			[ -n "$ttys" ] || sysproblem "the allowed serial adapter has no /dev/ttyUSB*"
+			# The allowed adapter is unplugged again: with a /dev/ttyUSB0 the
+			# kiosk restarted by the kill step would find a (silent) serial
+			# reader and show another out-of-order reason than at boot.
+			monitor "device_del usbserial" >>"$guestlog"
+			for _ in $(seq 1 10); do
+				[ -z "$(guest 'ls /dev/ttyUSB* 2>/dev/null; true')" ] && break
+				sleep 3
+			done
+			log "usb: usbguard list-devices: $(awk '{ print $2, $4 }' "$work/usbguard.txt" | sort | uniq -c | tr -s ' \n' ' '); serial adapter: ${ttys}(unplugged again)"
 		fi
 		if [ "$rotated" != 0 ]; then
 			guest 'cat /run/kiosk-display/cage.env' >"$work/cage.env"
