@@ -39,6 +39,8 @@ type Config struct {
 	Hours       Hours       `toml:"hours"`
 	Update      Update      `toml:"update"`
 	Sound       Sound       `toml:"sound"`
+	USB         USB         `toml:"usb"`
+	Display     Display     `toml:"display"`
 }
 
 // Control configures the control socket kioskctl talks to (package control).
@@ -784,6 +786,8 @@ func (c *Config) validate(demo bool) []error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, c.USB.validate()...)
+	errs = append(errs, c.Display.validate()...)
 	errs = append(errs, c.Hours.validate()...)
 	errs = append(errs, c.Update.validate()...)
 	errs = append(errs, c.Sound.validate()...)

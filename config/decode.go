@@ -206,9 +206,14 @@ func checkType(key string, t reflect.Type, v any, demo bool) error {
 		ok = isList
 		for _, e := range list {
 			var isElem bool
-			if t.Elem().Kind() == reflect.Int {
+			switch t.Elem().Kind() {
+			case reflect.Int:
 				_, isElem = e.(int64)
-			} else {
+			case reflect.Float64:
+				_, isInt := e.(int64)
+				_, isFloat := e.(float64)
+				isElem = isInt || isFloat
+			default:
 				_, isElem = e.(string)
 			}
 			if !isElem {
@@ -247,6 +252,8 @@ func describe(t reflect.Type) string {
 		return "true or false"
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Int:
 		return "a list of whole numbers, e.g. [0, 1001]"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Float64:
+		return "a list of numbers, e.g. [0, 1, 0, -1, 0, 1]"
 	case t.Kind() == reflect.Slice:
 		return `a list of texts in quotes, e.g. ["da", "en"]`
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/internal/firewall"
+	"github.com/danbib/kiosk/internal/lockdown"
 	"github.com/danbib/kiosk/kiosk"
 )
 
@@ -94,4 +95,34 @@ func printFirewall(path string, out, errOut io.Writer, resolve firewall.Resolver
 // lookupIP is the production resolver of printFirewall.
 func lookupIP(ctx context.Context, host string) ([]net.IP, error) {
 	return net.DefaultResolver.LookupIP(ctx, "ip", host)
+}
+
+// printUSBGuard writes the USBGuard policy for the configuration at path to
+// out (kiosk -usbguard; the image's usbguard.service runs it before the
+// daemon starts). An invalid configuration still gets a policy, of the hubs
+// alone, with the error: the kiosk is out of order then, and no device
+// plugged in should work meanwhile.
+func printUSBGuard(path string, out io.Writer) error {
+	cfg, err := loadConfig(path, false)
+	if err != nil {
+		cfg = config.Default()
+		cfg.Printer.Driver = "none"
+	}
+	if _, werr := io.WriteString(out, lockdown.USBGuardRules(cfg)); werr != nil {
+		return werr
+	}
+	return err
+}
+
+// printDisplay writes what gen makes of the configuration's [display]
+// section at path: the touch calibration's udev rule (kiosk -touch-rule,
+// nothing when none is configured) or cage's rotation (kiosk -cage-env).
+// The image's kiosk-display.service installs both in /run before cage starts.
+func printDisplay(path string, out io.Writer, gen func(config.Display) string) error {
+	cfg, err := loadConfig(path, false)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, gen(cfg.Display))
+	return err
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/danbib/kiosk/cmd/kiosk/scenario"
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/i18n"
+	"github.com/danbib/kiosk/internal/lockdown"
 	"github.com/danbib/kiosk/internal/uibench"
 	"github.com/danbib/kiosk/internal/version"
 	"github.com/danbib/kiosk/kiosk"
@@ -53,18 +54,28 @@ func main() {
 	flag.DurationVar(&o.timeout, "wait", 15*time.Second, "with --script: default timeout of wait commands")
 	showVersion := flag.Bool("version", false, "print the version and commit and exit")
 	check := flag.String("check-config", "", "check the configuration `file` as the kiosk would at start, and exit (status 1 when it is invalid)")
-	fw := flag.String("firewall", "", "print the nftables ruleset for the configuration `file` (egress to the library system, DNS, NTP, DHCP only) and exit")
+	fw := flag.String("firewall", "", "print the nftables ruleset for the configuration `file` (egress to the library system, the update server, DNS, NTP, DHCP only) and exit")
+	usbguard := flag.String("usbguard", "", "print the USBGuard policy for the configuration `file` (hubs and the configured devices) and exit")
+	touchRule := flag.String("touch-rule", "", "print the udev rule of the touch calibration in the configuration `file` and exit")
+	cageEnv := flag.String("cage-env", "", "print the environment file with cage's rotation arguments for the configuration `file` and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.String("kiosk"))
 		return
 	}
-	if *check != "" || *fw != "" {
+	if *check != "" || *fw != "" || *usbguard != "" || *touchRule != "" || *cageEnv != "" {
 		var err error
-		if *check != "" {
+		switch {
+		case *check != "":
 			err = checkConfig(*check, os.Stdout)
-		} else {
+		case *fw != "":
 			err = printFirewall(*fw, os.Stdout, os.Stderr, lookupIP)
+		case *usbguard != "":
+			err = printUSBGuard(*usbguard, os.Stdout)
+		case *touchRule != "":
+			err = printDisplay(*touchRule, os.Stdout, lockdown.TouchRule)
+		default:
+			err = printDisplay(*cageEnv, os.Stdout, lockdown.CageEnv)
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "kiosk:", err)

@@ -1,6 +1,6 @@
 // Package firewall writes the kiosk image's nftables ruleset from the
 // kiosk's configuration: traffic may leave only for the library system,
-// DNS, NTP and DHCP, and may come in only as replies, DHCP offers and,
+// the update server, DNS, NTP and DHCP, and may come in only as replies, DHCP offers and,
 // when one is configured, to the metrics listener. Everything else is
 // dropped, and the first drops are logged.
 //
@@ -32,7 +32,7 @@ func (e Endpoint) String() string { return net.JoinHostPort(e.Host, strconv.Itoa
 // Policy is what the ruleset lets through besides DNS, NTP and DHCP.
 type Policy struct {
 	// Egress lists the TCP endpoints the kiosk may connect to: the
-	// library system, and later the update server.
+	// library system and the update server.
 	Egress []Endpoint
 	// MetricsPort, when not 0, is the TCP port of the kiosk's metrics
 	// listener, open inbound.
@@ -41,34 +41,85 @@ type Policy struct {
 
 // FromConfig returns the policy for a kiosk configuration: its library
 // system's address (sip2.address, or the host of sip2.url for FBS, port 443
-// unless the URL names one).
+// unless the URL names one), the update server (update.url's host, port 443
+// for https and 80 for http unless the URL names one) and, when the metrics
+// listener (metrics.listen) is not on loopback, its port inbound. Loopback
+// is always open, so a listener there needs no rule.
 func FromConfig(c config.Config) (Policy, error) {
 	var p Policy
 	switch c.SIP2.Transport {
 	case "fbs":
-		u, err := url.Parse(c.SIP2.URL)
-		if err != nil || u.Hostname() == "" {
-			return p, fmt.Errorf("firewall: sip2.url %q: no host in it", c.SIP2.URL)
-		}
-		port := 443
-		if s := u.Port(); s != "" {
-			if port, err = strconv.Atoi(s); err != nil {
-				return p, fmt.Errorf("firewall: sip2.url %q: bad port: %w", c.SIP2.URL, err)
-			}
-		}
-		p.Egress = append(p.Egress, Endpoint{Host: u.Hostname(), Port: port})
-	default:
-		host, ps, err := net.SplitHostPort(c.SIP2.Address)
+		e, err := urlEndpoint("sip2.url", c.SIP2.URL)
 		if err != nil {
-			return p, fmt.Errorf("firewall: sip2.address %q: %w", c.SIP2.Address, err)
+			return p, err
 		}
-		port, err := strconv.Atoi(ps)
-		if err != nil || port < 1 || port > 65535 {
-			return p, fmt.Errorf("firewall: sip2.address %q: bad port %q", c.SIP2.Address, ps)
+		p.Egress = append(p.Egress, e)
+	default:
+		host, port, err := hostPort("sip2.address", c.SIP2.Address)
+		if err != nil {
+			return p, err
 		}
 		p.Egress = append(p.Egress, Endpoint{Host: host, Port: port})
 	}
+	if c.Update.URL != "" {
+		e, err := urlEndpoint("update.url", c.Update.URL)
+		if err != nil {
+			return p, err
+		}
+		p.Egress = append(p.Egress, e)
+	}
+	if c.Metrics.Listen != "" {
+		host, port, err := hostPort("metrics.listen", c.Metrics.Listen)
+		if err != nil {
+			return p, err
+		}
+		if !isLoopback(host) {
+			p.MetricsPort = port
+		}
+	}
 	return p, nil
+}
+
+// urlEndpoint is the host and port of an http(s) URL, the scheme's port
+// when the URL names none.
+func urlEndpoint(key, raw string) (Endpoint, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Hostname() == "" {
+		return Endpoint{}, fmt.Errorf("firewall: %s %q: no host in it", key, raw)
+	}
+	port := 443
+	if u.Scheme == "http" {
+		port = 80
+	}
+	if s := u.Port(); s != "" {
+		if port, err = strconv.Atoi(s); err != nil || port < 1 || port > 65535 {
+			return Endpoint{}, fmt.Errorf("firewall: %s %q: bad port %q", key, raw, s)
+		}
+	}
+	return Endpoint{Host: u.Hostname(), Port: port}, nil
+}
+
+// hostPort splits a host:port value of the configuration.
+func hostPort(key, v string) (string, int, error) {
+	host, ps, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", 0, fmt.Errorf("firewall: %s %q: %w", key, v, err)
+	}
+	port, err := strconv.Atoi(ps)
+	if err != nil || port < 1 || port > 65535 {
+		return "", 0, fmt.Errorf("firewall: %s %q: bad port %q", key, v, ps)
+	}
+	return host, port, nil
+}
+
+// isLoopback reports whether a listener's host is on loopback only. An
+// empty host or 0.0.0.0 listens on every address, so it is not.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Resolver looks up a host name's addresses (net.DefaultResolver.LookupIP

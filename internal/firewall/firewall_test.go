@@ -96,3 +96,50 @@ func TestRulesetUnresolvedHost(t *testing.T) {
 		t.Errorf("ruleset:\n%s", rs)
 	}
 }
+
+func TestFromConfigUpdateAndMetrics(t *testing.T) {
+	c := config.Default()
+	c.SIP2.Transport, c.SIP2.Address = "tls", "10.0.2.2:6001"
+	for _, tc := range []struct {
+		url    string
+		listen string
+		egress []Endpoint
+		port   int
+	}{
+		{"", "", []Endpoint{{"10.0.2.2", 6001}}, 0},
+		{"https://updates.example.dk/kiosk.raucb", "", []Endpoint{{"10.0.2.2", 6001}, {"updates.example.dk", 443}}, 0},
+		{"http://10.1.1.1/kiosk.raucb", "", []Endpoint{{"10.0.2.2", 6001}, {"10.1.1.1", 80}}, 0},
+		{"https://[2001:db8::5]:8443/b", "", []Endpoint{{"10.0.2.2", 6001}, {"2001:db8::5", 8443}}, 0},
+		// A listener on loopback needs no inbound rule; any other does.
+		{"", "127.0.0.1:9464", []Endpoint{{"10.0.2.2", 6001}}, 0},
+		{"", "[::1]:9464", []Endpoint{{"10.0.2.2", 6001}}, 0},
+		{"", "localhost:9464", []Endpoint{{"10.0.2.2", 6001}}, 0},
+		{"", "0.0.0.0:9464", []Endpoint{{"10.0.2.2", 6001}}, 9464},
+		{"", ":9100", []Endpoint{{"10.0.2.2", 6001}}, 9100},
+		{"", "10.0.2.15:9464", []Endpoint{{"10.0.2.2", 6001}}, 9464},
+	} {
+		c.Update.URL, c.Metrics.Listen = tc.url, tc.listen
+		p, err := FromConfig(c)
+		if err != nil {
+			t.Errorf("%q %q: %v", tc.url, tc.listen, err)
+			continue
+		}
+		if len(p.Egress) != len(tc.egress) || p.MetricsPort != tc.port {
+			t.Errorf("%q %q: %+v, want egress %v and metrics port %d", tc.url, tc.listen, p, tc.egress, tc.port)
+			continue
+		}
+		for i := range p.Egress {
+			if p.Egress[i] != tc.egress[i] {
+				t.Errorf("%q %q: egress %v, want %v", tc.url, tc.listen, p.Egress, tc.egress)
+			}
+		}
+	}
+	c.Update.URL, c.Metrics.Listen = "https://updates.example.dk:0/b", ""
+	if _, err := FromConfig(c); err == nil || !strings.Contains(err.Error(), "update.url") {
+		t.Errorf("port 0: %v", err)
+	}
+	c.Update.URL, c.Metrics.Listen = "", "9464"
+	if _, err := FromConfig(c); err == nil || !strings.Contains(err.Error(), "metrics.listen") {
+		t.Errorf("a listen value without a host: %v", err)
+	}
+}

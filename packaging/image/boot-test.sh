@@ -45,6 +45,18 @@
 #   --expect-log REGEX  the serial log must match REGEX (grep -E) once the
 #                 unit is up; repeatable
 #   --no-system-checks  skip the checks inside the guest (the system step)
+#   --usb         USB lockdown: the VM gets an xHCI controller with a USB memory
+#                 stick attached at boot; in the system step a USB keyboard, a
+#                 second stick and a USB serial adapter (FTDI 0403:6001, which
+#                 the provisioned usb.allow must list) are plugged in through
+#                 QEMU's monitor (device_add). usbguard must be active, the
+#                 keyboard and both sticks blocked (usbguard list-devices, and
+#                 "authorized" 0 in sysfs), no /dev/sd* and no USB keyboard in
+#                 /proc/bus/input/devices; the serial adapter allowed
+#   --rotated DEG the provisioned display.rotation (only 180: the expected
+#                 screen turned upside down): the kiosk's screen must match it
+#   --touch-matrix 'A B C D E F'  the provisioned touch calibration: the
+#                 udev rule in /run/udev/rules.d must set it
 #   --work DIR    where to keep what the test saw (default IMAGE_DIR/boot-test,
 #                 or IMAGE_DIR/boot-test-demo with --demo)
 #   --demo        run kiosk-demo.service instead of kiosk.service (kernel command
@@ -97,6 +109,9 @@ syschecks=1
 egress=
 expect_log=()
 workdir=
+usb=0
+rotated=0
+touch_matrix=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1 ;;
@@ -117,6 +132,9 @@ while [ $# -gt 0 ]; do
 	--egress) egress=$2 && shift ;;
 	--expect-log) expect_log+=("$2") && shift ;;
 	--work) workdir=$2 && shift ;;
+	--usb) usb=1 ;;
+	--rotated) rotated=$2 && shift ;;
+	--touch-matrix) touch_matrix=$2 && shift ;;
 	-h | --help)
 		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
@@ -130,7 +148,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ $# -eq 1 ] || {
-	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] [--disk FILE] [--kiosk-id ID] [--marker write|check] [--max-exposure N] [--egress 'IP . PORT'] [--expect-log REGEX]... [--no-system-checks] [--work DIR] IMAGE_DIR" >&2
+	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] [--disk FILE] [--kiosk-id ID] [--marker write|check] [--max-exposure N] [--egress 'IP . PORT'] [--expect-log REGEX]... [--no-system-checks] [--work DIR] [--usb] [--rotated 180] [--touch-matrix M] IMAGE_DIR" >&2
 	exit 2
 }
 img=$(cd "$1" && pwd)
@@ -260,6 +278,20 @@ if [ "$demo" = 0 ] && [ "$expect" = "$here/expected/out-of-order.png" ] && [ "$s
 	red_box=132x132+894+429
 fi
 min_red=0.6
+# --rotated 180: the kiosk's screen upside down (cage -r -r), and so the box
+# of its red icon.
+case $rotated in
+0) ;;
+180)
+	"$convert" "$expect" -rotate 180 "$work/expected-rotated.png"
+	expect=$work/expected-rotated.png
+	[ -z "$red_box" ] || red_box=132x132+894+519
+	;;
+*)
+	echo "boot-test.sh: --rotated 180 is the only rotation the test can compare" >&2
+	exit 2
+	;;
+esac
 # red FILE: the share of pure-ish red pixels in $red_box.
 red() { "$convert" "$1" -crop "$red_box" +repage -fx 'r > 0.5 && g < 0.2 && b < 0.3' -format '%[fx:mean]' info:; }
 
@@ -360,6 +392,21 @@ mtype -i "$esp" ::/loader/loader.conf | sed 's/^default .*/default boot-test.con
 mcopy -o -i "$esp" "$work/loader.conf" ::/loader/loader.conf
 cp "$ovmf_vars" "$work/ovmf-vars.fd"
 
+# --usb: an xHCI controller with a memory stick attached from power-on (USBGuard
+# must block what is present at boot too), and what the devices plugged in
+# later need: a second stick's file and a chardev for the serial adapter
+# (a file: QEMU attaches a usb-serial only once its chardev is open, which
+# a null chardev never is).
+usb_qemu=()
+if [ "$usb" = 1 ]; then
+	truncate -s 8M "$work/stick0.img" "$work/stick1.img"
+	# Ports enough for all four: on its last free port QEMU would put a hub.
+	usb_qemu=(-device qemu-xhci,id=xhci,p2=8,p3=8
+		-drive "if=none,id=stick0,file=$work/stick0.img,format=raw"
+		-device usb-storage,bus=xhci.0,drive=stick0,id=usbstick0
+		-chardev "file,id=usbser,path=$work/usb-serial.out")
+fi
+
 log "booting $disk by UEFI ($unit, ${size}, hold ${hold} s, kill check $kill_check)"
 start=$(date +%s)
 # The CPU is a named model, not "max": under OVMF with -cpu max (QEMU 7.2,
@@ -375,6 +422,7 @@ qemu-system-x86_64 \
 	-netdev user,id=net0,restrict=on -device virtio-net-pci,netdev=net0 \
 	-monitor "unix:$mon,server=on,wait=off" -serial "file:$serial" \
 	-chardev "socket,id=ctl,path=$ctl,server=on,wait=off" -serial chardev:ctl \
+	"${usb_qemu[@]}" \
 	-no-reboot >"$work/qemu.log" 2>&1 &
 qemu=$!
 stop_qemu() {
@@ -607,6 +655,77 @@ if [ "$result" = ok ] && [ "$syschecks" = 1 ]; then
 			sysproblem "systemd-analyze security $unit: $exposure, above $max_exposure"
 		fi
 		log "systemd-analyze security $unit: exposure $exposure (max $max_exposure)"
+		# --- USB lockdown (--usb) and the display ([display]).
+		if [ "$usb" = 1 ]; then
+			# Plugged in now, while the kiosk runs, through QEMU's monitor.
+			for cmd in "device_add usb-kbd,bus=xhci.0,id=usbkbd" \
+				"drive_add 0 if=none,id=stick1,file=$work/stick1.img,format=raw" \
+				"device_add usb-storage,bus=xhci.0,drive=stick1,id=usbstick1" \
+				"device_add usb-serial,bus=xhci.0,chardev=usbser,id=usbserial"; do
+				ans=$(monitor "$cmd")
+				printf '(qemu) %s\n%s\n' "$cmd" "$ans" >>"$guestlog"
+				case $ans in *rror*) sysproblem "QEMU: $cmd: $ans" ;; esac
+			done
+			# Enumeration under TCG, and USBGuard's decision: up to 60 s
+			# for the four devices to be in sysfs.
+			for _ in $(seq 1 20); do
+				sleep 3
+				# shellcheck disable=SC2016 # the $ are for the guest's shell
+				guest 'for d in /sys/bus/usb/devices/*; do [ -f $d/idVendor ] && echo $(cat $d/idVendor):$(cat $d/idProduct) $(cat $d/authorized) $(cat $d/product); done; true' >"$work/usb-sysfs.txt"
+				[ "$(grep -cE '^(0627:0001|46f4:0001|0403:6001) ' "$work/usb-sysfs.txt")" -ge 4 ] && break
+			done
+			sleep 3
+			[ "$(guest 'systemctl is-active usbguard.service')" = active ] ||
+				sysproblem "usbguard.service is not active"
+			guest 'cat /run/usbguard/rules.conf' >"$work/usbguard-rules.conf"
+			grep -qx 'allow id 0403:6001' "$work/usbguard-rules.conf" ||
+				sysproblem "the USBGuard policy lacks the provisioned usb.allow 0403:6001"
+			guest 'usbguard list-devices' >"$work/usbguard.txt" || sysproblem "usbguard list-devices failed"
+			# shellcheck disable=SC2016 # the $ are for the guest's shell
+			guest 'for d in /sys/bus/usb/devices/*; do [ -f $d/idVendor ] && echo $(cat $d/idVendor):$(cat $d/idProduct) $(cat $d/authorized) $(cat $d/product); done; true' >"$work/usb-sysfs.txt"
+			grep -q '^0403:6001 ' "$work/usb-sysfs.txt" || sysproblem "the serial adapter plugged in is not in sysfs"
+			# QEMU's USB keyboard is 0627:0001, its storage 46f4:0001, its
+			# serial adapter an FTDI 0403:6001.
+			n=$(grep -c ' id 0627:0001 .*USB Keyboard' "$work/usbguard.txt" || true)
+			[ "$n" -ge 1 ] || sysproblem "usbguard does not list the USB keyboard: $(tr '\n' ';' <"$work/usbguard.txt")"
+			n=$(grep -c ' id 46f4:0001 ' "$work/usbguard.txt" || true)
+			[ "$n" -ge 2 ] || sysproblem "usbguard lists $n USB sticks, not the 2 plugged in"
+			bad=$(grep -E ' id (0627|46f4):0001 ' "$work/usbguard.txt" | grep -v '^[0-9]*: block ' || true)
+			[ -z "$bad" ] || sysproblem "not blocked: $(tr '\n' ';' <<<"$bad")"
+			grep -q '^[0-9]*: allow id 0403:6001 ' "$work/usbguard.txt" ||
+				sysproblem "the allowed serial adapter 0403:6001 is not allowed: $(grep 0403 "$work/usbguard.txt")"
+			bad=$(awk '($1 == "0627:0001" || $1 == "46f4:0001") && $2 != 0' "$work/usb-sysfs.txt" | tr '\n' ';')
+			[ -z "$bad" ] || sysproblem "authorized in sysfs: $bad"
+			awk '$1 == "0403:6001" && $2 == 1 { f = 1 } END { exit !f }' "$work/usb-sysfs.txt" ||
+				sysproblem "the serial adapter is not authorized in sysfs: $(tr '\n' ';' <"$work/usb-sysfs.txt")"
+			sd=$(guest 'ls /dev/sd* 2>/dev/null; true')
+			[ -z "$sd" ] || sysproblem "a blocked stick became a disk: $sd"
+			! guest 'cat /proc/bus/input/devices' | grep -q 'QEMU USB Keyboard' ||
+				sysproblem "the blocked USB keyboard is an input device"
+			ttys=$(guest 'ls /dev/ttyUSB* 2>/dev/null; true' | tr '\n' ' ')
+			[ -n "$ttys" ] || sysproblem "the allowed serial adapter has no /dev/ttyUSB*"
+			# The allowed adapter is unplugged again: with a /dev/ttyUSB0 the
+			# kiosk restarted by the kill step would find a (silent) serial
+			# reader and show another out-of-order reason than at boot.
+			monitor "device_del usbserial" >>"$guestlog"
+			for _ in $(seq 1 10); do
+				[ -z "$(guest 'ls /dev/ttyUSB* 2>/dev/null; true')" ] && break
+				sleep 3
+			done
+			log "usb: usbguard list-devices: $(awk '{ print $2, $4 }' "$work/usbguard.txt" | sort | uniq -c | tr -s ' \n' ' '); serial adapter: ${ttys}(unplugged again)"
+		fi
+		if [ "$rotated" != 0 ]; then
+			guest 'cat /run/kiosk-display/cage.env' >"$work/cage.env"
+			grep -q "^KIOSK_CAGE_ARGS=\"$(printf -- '-r %.0s' $(seq 1 $((rotated / 90))) | sed 's/ $//')\"" "$work/cage.env" ||
+				sysproblem "cage.env does not turn the screen $rotated degrees: $(grep -v '^#' "$work/cage.env")"
+			guest 'tr "\0" " " </proc/$(pidof cage)/cmdline' >"$work/cage-cmdline" || true
+			log "display: cage runs as: $(cat "$work/cage-cmdline")"
+		fi
+		if [ -n "$touch_matrix" ]; then
+			guest 'cat /run/udev/rules.d/80-kiosk-touch.rules' >"$work/touch.rules"
+			grep -qF "ENV{LIBINPUT_CALIBRATION_MATRIX}=\"$touch_matrix\"" "$work/touch.rules" ||
+				sysproblem "the touch calibration rule does not set $touch_matrix: $(grep -v '^#' "$work/touch.rules")"
+		fi
 		zone=$(guest 'readlink /etc/localtime')
 		log "time zone: ${zone#*zoneinfo/}; $(guest 'timedatectl show -p NTP -p NTPSynchronized' | tr '\n' ' ')"
 	fi

@@ -256,10 +256,17 @@ if [ "$demo" = 1 ]; then
 else
 	sc enable kiosk.service
 fi
-# USBGuard is installed, but without a policy for this site's devices it
-# would block the touch screen: it stays off (README, "What is left").
-sc disable usbguard.service usbguard-dbus.service 2>/dev/null || true
-sc mask usbguard.service usbguard-dbus.service
+# --- Lockdown (issue 11): USBGuard with the policy of this kiosk's devices,
+# made at every boot from its configuration (kiosk -usbguard, in the drop-in
+# files/etc/systemd/system/usbguard.service.d/kiosk.conf); the daemon's
+# settings (files/etc/usbguard) block every other device. The D-Bus bridge is
+# not needed. kiosk-display.service writes cage's rotation and the touch
+# calibration's udev rule.
+chmod 0600 "$r/etc/usbguard/usbguard-daemon.conf"
+install -m 0644 "$here/files/kiosk-display.service" "$r/etc/systemd/system/kiosk-display.service"
+sc enable usbguard.service kiosk-display.service
+sc mask usbguard-dbus.service
+# --- End of the lockdown block.
 # No way to a shell or a reboot from the keyboard: no gettys on any VT or
 # serial line, no debug or emergency shell, no Ctrl+Alt+Del.
 sc mask ctrl-alt-del.target getty.target getty@tty1.service getty@.service autovt@.service \
@@ -310,7 +317,7 @@ rm -rf "$r/var/lib/apt" "$r/var/cache/apt" "$r/etc/apt" \
 # --- Checks: fail the build, not the kiosk at boot.
 problems=()
 for f in usr/bin/cage usr/bin/Xwayland usr/sbin/seatd usr/lib/systemd/systemd-timesyncd usr/sbin/nft usr/bin/ss \
-	usr/local/lib/kiosk/kiosk-provision; do
+	usr/local/lib/kiosk/kiosk-provision usr/sbin/usbguard-daemon usr/bin/usbguard; do
 	[ -x "$r/$f" ] || problems+=("/$f is missing")
 done
 # GLFW dlopen()s these, so ldd cannot vouch for them (platform.md §5).
