@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/danbib/kiosk/internal/ctxsleep"
+
 	"github.com/danbib/kiosk/internal/certpool"
 
 	"github.com/sirupsen/logrus"
@@ -119,19 +121,8 @@ func New(cfg Config, r RAUC, gate Gate, audit Auditor, log logrus.FieldLogger) (
 		// transport's own timeouts and the context.
 		http:  &http.Client{Transport: tr},
 		Now:   time.Now,
-		Sleep: sleepCtx,
+		Sleep: ctxsleep.Sleep,
 		state: State{Phase: PhaseIdle}}, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // State returns the client's state.

@@ -23,6 +23,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/danbib/kiosk/internal/ctxsleep"
+
 	"github.com/danbib/kiosk/kiosk"
 	"github.com/danbib/kiosk/kiosk/ui"
 )
@@ -395,16 +397,7 @@ func (p *Player) memstats(label string) error {
 }
 
 // Sleep waits for d or until ctx ends.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+var Sleep = ctxsleep.Sleep
 
 func (p *Player) wait(ctx context.Context, a []string) error {
 	timeout := p.Timeout
