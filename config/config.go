@@ -840,7 +840,7 @@ func PlaintextAllowed(addr string, trusted []string) error {
 	if err != nil {
 		return fmt.Errorf("plain TCP needs a host:port address, not %q", addr)
 	}
-	if host == "localhost" {
+	if LoopbackHost(host) {
 		return nil
 	}
 	ip, err := netip.ParseAddr(host)
@@ -848,9 +848,6 @@ func PlaintextAllowed(addr string, trusted []string) error {
 		return fmt.Errorf("plain TCP sends CPR numbers and PINs unencrypted, so it is allowed only to loopback or an IP address of a trusted LAN, not to the host name %q", host)
 	}
 	ip = ip.Unmap()
-	if ip.IsLoopback() {
-		return nil
-	}
 	for _, n := range trusted {
 		if p, err := parseNet(n); err == nil && p.Contains(ip) {
 			return nil

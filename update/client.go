@@ -247,7 +247,7 @@ func (c *Client) Check(ctx context.Context) error {
 		return c.fail("update-check", fmt.Errorf("update: waiting for the kiosk to be free: %w", err))
 	}
 	c.set(func(s *State) { s.LastCheck = c.Now() })
-	path, sum, err := c.download(ctx, c.cfg.URL)
+	path, sum, err := c.fetch(ctx, c.cfg.URL, true)
 	if err != nil {
 		return c.fail("update-download", err)
 	}
@@ -286,7 +286,7 @@ func (c *Client) Push(ctx context.Context, src string, done func(error)) error {
 		var err error
 		if isURL {
 			var path, sum string
-			path, sum, err = c.downloadAlways(ctx, src)
+			path, sum, err = c.fetch(ctx, src, false)
 			if err != nil {
 				err = c.fail("update-download", err)
 			} else {
@@ -372,19 +372,11 @@ func (c *Client) install(ctx context.Context, path, sum string) error {
 	return nil
 }
 
-// download fetches url into cfg.Dir and returns its path and SHA-256, or
-// "" when the server has nothing new (304 to the last ETag, or the bundle
-// installed last time).
-func (c *Client) download(ctx context.Context, url string) (string, string, error) {
-	return c.fetch(ctx, url, true)
-}
-
-// downloadAlways fetches url whatever was installed before (kioskctl
-// update: the technician asked for this bundle).
-func (c *Client) downloadAlways(ctx context.Context, url string) (string, string, error) {
-	return c.fetch(ctx, url, false)
-}
-
+// fetch downloads url into cfg.Dir and returns its path and SHA-256. With
+// onlyNew (the daily poll) it returns "" when the server has nothing new:
+// 304 to the last ETag, or the bundle installed last time. Without it
+// (kioskctl update: the technician asked for this bundle) it fetches the
+// bundle whatever was installed before.
 func (c *Client) fetch(ctx context.Context, url string, onlyNew bool) (string, string, error) {
 	if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
 		return "", "", fmt.Errorf("update: download directory: %w", err)

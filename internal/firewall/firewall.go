@@ -73,7 +73,7 @@ func FromConfig(c config.Config) (Policy, error) {
 		if err != nil {
 			return p, err
 		}
-		if !isLoopback(host) {
+		if !config.LoopbackHost(host) {
 			p.MetricsPort = port
 		}
 	}
@@ -110,16 +110,6 @@ func hostPort(key, v string) (string, int, error) {
 		return "", 0, fmt.Errorf("firewall: %s %q: bad port %q", key, v, ps)
 	}
 	return host, port, nil
-}
-
-// isLoopback reports whether a listener's host is on loopback only. An
-// empty host or 0.0.0.0 listens on every address, so it is not.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Resolver looks up a host name's addresses (net.DefaultResolver.LookupIP
