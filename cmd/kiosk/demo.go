@@ -46,9 +46,13 @@ func startDemo(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, scre
 	// own technician (kioskdemo.MaintTech).
 	o.Kiosk.MaintPINFile = cfg.Maintenance.PINFile
 	o.Kiosk.Info.ConfigSum = extra.configSum
-	// Opening hours close the demo too; its screen is not switched (no
-	// display port), the core only logs it, and its reboot only says so.
+	// Opening hours close the demo too, and its reboot only says so. Its
+	// screen is switched only on the image (KIOSK_SCREEN_FILE, see
+	// dpms): a demo on a developer's desktop only logs it.
 	coreHours(&o.Kiosk, cfg.Hours)
+	if d := newDPMS(cfg.Hours.Output); d.file != "" {
+		o.Display = d
+	}
 	o.LogTail = extra.logTail
 	if extra.metrics != nil {
 		o.Observer, o.SIP2Observer = extra.metrics, extra.metrics

@@ -315,7 +315,7 @@ func startDevices(ctx context.Context, cfg config.Config, bundle *i18n.Bundle, s
 		Identify:       kiosk.ScannerIdentify(scannerRules(cfg.Login)),
 		ScanKind:       kiosk.ScannerKind(scannerRules(cfg.Login)),
 		ScannerPresent: scannerWatch.present,
-		System:         systemdActions{log: log},
+		System:         newSystemdActions(log),
 		LogTail:        extra.logTail,
 		Observer:       observer,
 		// Offline returns stop while NTP has not set the clock.

@@ -58,12 +58,13 @@ func main() {
 	usbguard := flag.String("usbguard", "", "print the USBGuard policy for the configuration `file` (hubs and the configured devices) and exit")
 	touchRule := flag.String("touch-rule", "", "print the udev rule of the touch calibration in the configuration `file` and exit")
 	cageEnv := flag.String("cage-env", "", "print the environment file with cage's rotation arguments for the configuration `file` and exit")
+	screenApply := flag.String("screen-apply", "", "switch the screen on or off as the kiosk asks in `file` (root; the image's kiosk-screen.service) and exit")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.String("kiosk"))
 		return
 	}
-	if *check != "" || *fw != "" || *usbguard != "" || *touchRule != "" || *cageEnv != "" {
+	if *check != "" || *fw != "" || *usbguard != "" || *touchRule != "" || *cageEnv != "" || *screenApply != "" {
 		var err error
 		switch {
 		case *check != "":
@@ -74,6 +75,8 @@ func main() {
 			err = printUSBGuard(*usbguard, os.Stdout)
 		case *touchRule != "":
 			err = printDisplay(*touchRule, os.Stdout, lockdown.TouchRule)
+		case *screenApply != "":
+			err = applyScreen(*screenApply, os.Stdout)
 		default:
 			err = printDisplay(*cageEnv, os.Stdout, lockdown.CageEnv)
 		}

@@ -15,17 +15,25 @@ import (
 )
 
 // dpms switches the screen off outside opening hours and on again
-// (kiosk.Display). Under cage, a wlroots compositor, wlr-randr turns the
-// output off, which the compositor passes on as DPMS; under X (the
-// headless demo's Xvfb, a desktop) xset does.
+// (kiosk.Display). On the image, where KIOSK_SCREEN_FILE names a file in
+// the kiosk's runtime directory, it writes "on" or "off" there and the
+// root unit kiosk-screen.service does the switching (applyScreen): cage
+// 0.1.4, Debian 12's, implements neither wlr-output-power-management nor
+// wlr-output-management, so no Wayland client can turn its output off.
+// Under a newer cage (0.1.5 and later) wlr-randr turns the output off;
+// under X (the headless demo's Xvfb, a desktop) xset does.
 type dpms struct {
 	wayland bool
+	file    string // the request file kiosk-screen.path watches; "" = none
 	output  string // wlr-randr output; "" = every output
 	run     func(ctx context.Context, name string, args ...string) ([]byte, error)
 }
 
+// screenFileEnv names the request file; the image's units set it.
+const screenFileEnv = "KIOSK_SCREEN_FILE"
+
 func newDPMS(output string) dpms {
-	return dpms{wayland: os.Getenv("WAYLAND_DISPLAY") != "", output: output, run: runCommand}
+	return dpms{wayland: os.Getenv("WAYLAND_DISPLAY") != "", file: os.Getenv(screenFileEnv), output: output, run: runCommand}
 }
 
 func runCommand(ctx context.Context, name string, args ...string) ([]byte, error) {
@@ -41,6 +49,9 @@ func (d dpms) SetScreen(ctx context.Context, on bool) error {
 	state := "off"
 	if on {
 		state = "on"
+	}
+	if d.file != "" {
+		return writeScreenRequest(d.file, state)
 	}
 	if !d.wayland {
 		_, err := d.run(ctx, "xset", "dpms", "force", state)
@@ -64,6 +75,19 @@ func (d dpms) SetScreen(ctx context.Context, on bool) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// writeScreenRequest replaces the request file in one step (a rename), so
+// the root unit never reads half a word, and the path unit sees one change.
+func writeScreenRequest(file, state string) error {
+	tmp := file + ".new"
+	if err := os.WriteFile(tmp, []byte(state+"\n"), 0o644); err != nil {
+		return fmt.Errorf("screen request: %w", err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		return fmt.Errorf("screen request: %w", err)
+	}
+	return nil
 }
 
 // outputNames reads the output names from wlr-randr's listing: each output

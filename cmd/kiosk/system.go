@@ -47,8 +47,20 @@ func fileSum(path string) string {
 // system unit itself (NoNewPrivileges, no polkit rule).
 const restartExitCode = 75
 
-// systemdActions are maintenance mode's restart and reboot.
-type systemdActions struct{ log logrus.FieldLogger }
+// systemdActions are maintenance mode's restart and reboot. rebootFile,
+// when set (KIOSK_REBOOT_FILE, on the image), is where a reboot is asked
+// for instead of systemctl.
+type systemdActions struct {
+	log        logrus.FieldLogger
+	rebootFile string
+}
+
+// rebootFileEnv names the reboot request file; the image's kiosk unit sets it.
+const rebootFileEnv = "KIOSK_REBOOT_FILE"
+
+func newSystemdActions(log logrus.FieldLogger) systemdActions {
+	return systemdActions{log: log, rebootFile: os.Getenv(rebootFileEnv)}
+}
 
 // Restart ends the process with a failure status a moment later, so the
 // audit line and the screen's answer get out first; systemd's Restart=
@@ -59,10 +71,24 @@ func (s systemdActions) Restart(context.Context) error {
 	return nil
 }
 
-// Reboot asks logind through systemctl; it allows the user of the active
-// seat (the kiosk's cage session) to reboot without a password.
+// Reboot asks logind through systemctl, which lets the user of the active
+// seat (the kiosk's cage session) reboot where polkit says so (a desktop
+// Debian's default). The image has no polkit and gives the kiosk user no
+// privilege, so there the kiosk writes "reboot" to its request file and
+// the root unit kiosk-reboot.service (started by kiosk-reboot.path) runs
+// systemctl reboot.
 func (s systemdActions) Reboot(ctx context.Context) error {
 	s.log.Warn("maintenance: rebooting (a technician's request or the nightly reboot)")
+	if s.rebootFile != "" {
+		tmp := s.rebootFile + ".new"
+		if err := os.WriteFile(tmp, []byte("reboot\n"), 0o600); err != nil {
+			return fmt.Errorf("reboot request: %w", err)
+		}
+		if err := os.Rename(tmp, s.rebootFile); err != nil {
+			return fmt.Errorf("reboot request: %w", err)
+		}
+		return nil
+	}
 	out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("systemctl reboot: %w: %s", err, out)

@@ -74,3 +74,28 @@ func TestRebootAsksSystemctl(t *testing.T) {
 		t.Fatalf("a refused reboot: %v", err)
 	}
 }
+
+// On the image the reboot is a request file for kiosk-reboot.service, and
+// systemctl is not run (as the kiosk user it would be refused).
+func TestRebootByRequestFile(t *testing.T) {
+	dir := t.TempDir()
+	record := filepath.Join(dir, "args")
+	if err := os.WriteFile(filepath.Join(dir, "systemctl"), []byte("#!/bin/sh\necho \"$@\" > "+record+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	t.Setenv(rebootFileEnv, filepath.Join(dir, "reboot"))
+	if err := newSystemdActions(logrus.New()).Reboot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "reboot")); err != nil || string(b) != "reboot\n" {
+		t.Fatalf("request file %q %v", b, err)
+	}
+	if _, err := os.Stat(record); err == nil {
+		t.Error("systemctl was run as well")
+	}
+	t.Setenv(rebootFileEnv, filepath.Join(dir, "no-such-dir", "reboot"))
+	if err := newSystemdActions(logrus.New()).Reboot(context.Background()); err == nil {
+		t.Error("a request that cannot be written, yet no error")
+	}
+}

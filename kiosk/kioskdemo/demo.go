@@ -74,6 +74,9 @@ type Options struct {
 	UI kiosk.UI
 	// Log is the logger; nil discards.
 	Log logrus.FieldLogger
+	// Display switches the screen off outside opening hours; nil (the
+	// demo on a desktop) only logs it.
+	Display kiosk.Display
 	// LogTail gives maintenance mode's log page its lines; nil shows none.
 	LogTail func() []string
 	// Observer and SIP2Observer are told what the core and the SIP2 client
@@ -249,6 +252,7 @@ func Start(ctx context.Context, o Options) (_ *Demo, err error) {
 		ScannerPresent: func() (bool, bool) { return true, true },
 		LogTail:        o.LogTail,
 		Observer:       o.Observer,
+		Display:        o.Display,
 	}, o.UI)
 	if err != nil {
 		return nil, fmt.Errorf("kioskdemo: %w", err)

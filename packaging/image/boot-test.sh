@@ -25,6 +25,16 @@
 #                the guest; within --kill-within seconds (15) systemd has
 #                started a new kiosk that reported READY=1, and the screen
 #                matches again (see --kill-within for the TCG allowance).
+#  5. hours:     (--hours) the provisioned configuration's opening hours are
+#                07:00-21:00 every day, and the guest's clock starts at 12:00
+#                local time; set to 23:30, the kiosk must switch its screen
+#                off (the console on the empty tty2, the monitor's connector
+#                in DPMS "Off", a black screen) and keep it off; set back to
+#                12:00, it must switch it on again (tty1, DPMS "On") and show
+#                its screen;
+#  6. nightly:   (--hours) with hours.reboot = "03:30" provisioned and the
+#                clock at 03:29:30 the next night, the kiosk reboots the
+#                machine through kiosk-reboot.service (it may not itself).
 #
 # Usage:  packaging/image/boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict]
 #             [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE]
@@ -55,6 +65,15 @@
 #                 /proc/bus/input/devices; the serial adapter allowed
 #   --rotated DEG the provisioned display.rotation (only 180: the expected
 #                 screen turned upside down): the kiosk's screen must match it
+#   --hours       step 5; the guest's clock (QEMU's RTC) starts at 11:00 UTC
+#                 today, within the hours the caller provisioned (07:00-21:00)
+#   --live        the kiosk gets what it needs to serve patrons: a reader
+#                 (padsim, the virtual pad, behind QEMU's emulated FTDI USB
+#                 serial adapter: /dev/ttyUSB0, which the provisioned
+#                 usb.allow must list) and a library system (sip2sim on the
+#                 host, reached from the guest at 10.0.2.100:6001 through
+#                 relay.py, the only way out of the VM); the expected screen
+#                 is then the welcome screen
 #   --touch-matrix 'A B C D E F'  the provisioned touch calibration: the
 #                 udev rule in /run/udev/rules.d must set it
 #   --work DIR    where to keep what the test saw (default IMAGE_DIR/boot-test,
@@ -112,6 +131,8 @@ workdir=
 usb=0
 rotated=0
 touch_matrix=
+hours=0
+live=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--demo) demo=1 ;;
@@ -135,6 +156,8 @@ while [ $# -gt 0 ]; do
 	--usb) usb=1 ;;
 	--rotated) rotated=$2 && shift ;;
 	--touch-matrix) touch_matrix=$2 && shift ;;
+	--hours) hours=1 ;;
+	--live) live=1 ;;
 	-h | --help)
 		awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
 		exit 0
@@ -148,7 +171,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ $# -eq 1 ] || {
-	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] [--disk FILE] [--kiosk-id ID] [--marker write|check] [--max-exposure N] [--egress 'IP . PORT'] [--expect-log REGEX]... [--no-system-checks] [--work DIR] [--usb] [--rotated 180] [--touch-matrix M] IMAGE_DIR" >&2
+	echo "usage: boot-test.sh [--demo] [--hold SEC] [--no-kill] [--kill-within SEC] [--strict] [--expect FILE|none] [--no-lockdown-checks] [--timeout SEC] [--size WxH] [--shot FILE] [--disk FILE] [--kiosk-id ID] [--marker write|check] [--max-exposure N] [--egress 'IP . PORT'] [--expect-log REGEX]... [--no-system-checks] [--work DIR] [--usb] [--rotated 180] [--touch-matrix M] [--hours] [--live] IMAGE_DIR" >&2
 	exit 2
 }
 img=$(cd "$1" && pwd)
@@ -174,7 +197,12 @@ if [ "$demo" = 1 ]; then
 else
 	unit=kiosk.service
 	work=$img/boot-test
-	: "${hold:=100}" "${kill_check:=1}" "${expect:=$here/expected/out-of-order.png}"
+	: "${hold:=100}" "${kill_check:=1}"
+	if [ "$live" = 1 ]; then
+		: "${expect:=$here/expected/welcome.png}"
+	else
+		: "${expect:=$here/expected/out-of-order.png}"
+	fi
 fi
 [ -z "$workdir" ] || work=$workdir
 if [ "$expect" != none ] && [ ! -f "$expect" ]; then
@@ -407,7 +435,39 @@ if [ "$usb" = 1 ]; then
 		-chardev "file,id=usbser,path=$work/usb-serial.out")
 fi
 
-log "booting $disk by UEFI ($unit, ${size}, hold ${hold} s, kill check $kill_check)"
+# --live: the reader and the library system, simulated on the host.
+live_qemu=()
+netdev=user,id=net0,restrict=on
+sims=()
+if [ "$live" = 1 ]; then
+	repo=$(cd "$here/../.." && pwd)
+	for b in padsim sip2sim; do
+		[ -x "$repo/bin/$b" ] || {
+			echo "boot-test.sh: --live needs $repo/bin/$b (make build)" >&2
+			exit 2
+		}
+	done
+	"$repo/bin/padsim" -listen "unix:$work/pad.sock" 2>"$work/padsim.log" &
+	sims+=($!)
+	sip2port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$repo/bin/sip2sim" -tcp "127.0.0.1:$sip2port" 2>"$work/sip2sim.log" &
+	sims+=($!)
+	for _ in $(seq 1 50); do
+		[ -S "$work/pad.sock" ] && break
+		sleep 0.1
+	done
+	# QEMU connects to padsim (and again, should padsim go away); the
+	# adapter is attached from power-on, as a reader is.
+	live_qemu=(-device qemu-xhci,id=livexhci
+		-chardev "socket,id=pad,path=$work/pad.sock,reconnect=1"
+		-device usb-serial,bus=livexhci.0,chardev=pad)
+	# Not 10.0.2.2: QEMU forwards no guest connection to its own gateway address.
+	netdev="$netdev,guestfwd=tcp:10.0.2.100:6001-cmd:python3 $here/relay.py $sip2port"
+fi
+rtc=()
+[ "$hours" = 0 ] || rtc=(-rtc "base=$(date -u +%F)T11:00:00")
+
+log "booting $disk by UEFI ($unit, ${size}, hold ${hold} s, kill check $kill_check, live $live, hours $hours)"
 start=$(date +%s)
 # The CPU is a named model, not "max": under OVMF with -cpu max (QEMU 7.2,
 # TCG), Mesa's llvmpipe in the kiosk segfaults (exit status 139) seconds
@@ -419,10 +479,10 @@ qemu-system-x86_64 \
 	-drive "if=pflash,format=raw,unit=1,file=$work/ovmf-vars.fd" \
 	-drive "file=$disk,if=virtio,format=raw" \
 	-vga none -device "virtio-gpu-pci,xres=$xres,yres=$yres" -display none \
-	-netdev user,id=net0,restrict=on -device virtio-net-pci,netdev=net0 \
+	-netdev "$netdev" -device virtio-net-pci,netdev=net0 \
 	-monitor "unix:$mon,server=on,wait=off" -serial "file:$serial" \
 	-chardev "socket,id=ctl,path=$ctl,server=on,wait=off" -serial chardev:ctl \
-	"${usb_qemu[@]}" \
+	"${usb_qemu[@]}" "${live_qemu[@]}" "${rtc[@]}" \
 	-no-reboot >"$work/qemu.log" 2>&1 &
 qemu=$!
 stop_qemu() {
@@ -438,6 +498,9 @@ stop_qemu() {
 		wait "$qemu" 2>/dev/null || true
 	fi
 	[ -z "$scratch" ] || rm -f "$scratch"
+	for p in "${sims[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
 }
 trap stop_qemu EXIT
 
@@ -862,6 +925,103 @@ if [ "$result" = ok ] && [ "$kill_check" = 1 ]; then
 	[ "${killed%%:*}" = ok ] || result=fail
 fi
 
+# --- 5. Opening hours: outside them the screen goes off, and on at opening.
+# The kiosk asks through /run/kiosk/screen; kiosk-screen.service switches.
+opening=skipped
+# connectors: each connected DRM connector with its DPMS state.
+# shellcheck disable=SC2016 # the $ are for the guest's shell
+connectors() { guest 'for c in /sys/class/drm/card*-*; do [ "$(cat $c/status)" = connected ] && echo "${c##*/}=$(cat $c/dpms)"; done; true'; }
+if [ "$result" = ok ] && [ "$hours" = 1 ]; then
+	opening=ok
+	if [ "$opening" = ok ]; then
+		# Open (the boot began at 12:00): the kiosk's screen.
+		shown=
+		for _ in $(seq 1 40); do
+			sleep 3
+			screendump "$work/hours-open.png" || continue
+			if matches "$work/hours-open.png"; then shown=1 && break; fi
+		done
+		[ -n "$shown" ] || opening="FAILED: at 12:00, within opening hours, the screen is not the expected one: $why"
+	fi
+	if [ "$opening" = ok ]; then
+		log "hours: the clock to 23:30, after closing time"
+		# shellcheck disable=SC2016 # the $ are for the guest's shell
+		guest 'date -s "$(date +%F) 23:30:00"' >/dev/null
+		off=
+		for _ in $(seq 1 30); do
+			sleep 2
+			vt=$(guest 'cat /sys/class/tty/tty0/active')
+			conn=$(connectors | tr '\n' ' ')
+			if [ "$vt" = tty2 ] && [[ "$conn" == *=Off* ]] && [[ "$conn" != *=On* ]]; then off=1 && break; fi
+		done
+		if [ -z "$off" ]; then
+			opening="FAILED: 60 s after closing time the console is on ${vt:-?} and the connectors are ${conn:-?} (want tty2, Off)"
+		else
+			sleep 10
+			screendump "$work/hours-closed.png"
+			s=$(spread "$work/hours-closed.png")
+			vt=$(guest 'cat /sys/class/tty/tty0/active')
+			conn=$(connectors | tr '\n' ' ')
+			if ! awk -v s="$s" 'BEGIN { exit !(s < 0.05) }'; then
+				opening="FAILED: the screen is off (${conn}) but QEMU shows something (spread $s)"
+			elif [ "$vt" != tty2 ] || [[ "$conn" == *=On* ]]; then
+				opening="FAILED: 10 s later the screen came back on by itself ($vt, $conn)"
+			else
+				log "hours: screen off ($vt, $conn, spread $s)"
+			fi
+		fi
+	fi
+	if [ "$opening" = ok ]; then
+		log "hours: the clock back to 12:00, within opening hours"
+		# shellcheck disable=SC2016 # the $ are for the guest's shell
+		guest 'date -s "$(date +%F) 12:00:00"' >/dev/null
+		on=
+		for _ in $(seq 1 40); do
+			sleep 3
+			vt=$(guest 'cat /sys/class/tty/tty0/active')
+			[ "$vt" = tty1 ] || continue
+			screendump "$work/hours-reopened.png" || continue
+			if matches "$work/hours-reopened.png"; then on=1 && break; fi
+		done
+		conn=$(connectors | tr '\n' ' ')
+		if [ -z "$on" ]; then
+			opening="FAILED: 120 s after opening time the console is on ${vt:-?} (${conn}), screen: ${why:-none}"
+		elif [[ "$conn" != *=On* ]]; then
+			opening="FAILED: the kiosk is on screen but the connectors are ${conn}"
+		else
+			opening="ok: off after closing time (tty2, DPMS Off, black), on again at opening ($conn)"
+		fi
+	fi
+	guest 'journalctl -b -u kiosk-screen.service --no-pager -o cat' >"$work/kiosk-screen.log" 2>&1 || true
+	log "hours: $opening"
+	[ "${opening%%:*}" = ok ] || result=fail
+fi
+
+# --- 6. The nightly reboot (with --hours; hours.reboot = "03:30" provisioned):
+# with the clock at 03:29:30 the next night, the kiosk asks for the reboot
+# (/run/kiosk/reboot, kiosk-reboot.service), and the machine goes down
+# (-no-reboot ends QEMU). The last step: the machine is gone after it.
+nightly=skipped
+if [ "$result" = ok ] && [ "$hours" = 1 ]; then
+	log "nightly reboot: the clock to 03:29:30 the next night"
+	# shellcheck disable=SC2016 # the $ are for the guest's shell
+	guest 'date -s "$(date -d tomorrow +%F) 03:29:30"' >/dev/null
+	nightly="FAILED: the machine did not go down within 120 s of the nightly reboot time"
+	for _ in $(seq 1 60); do
+		sleep 2
+		if ! kill -0 "$qemu" 2>/dev/null; then
+			if grep -aq 'kiosk-reboot: the kiosk asked for a reboot' "$serial"; then
+				nightly="ok: kiosk-reboot.service rebooted the machine at the kiosk's request"
+			else
+				nightly="FAILED: the machine went down, but kiosk-reboot.service did not say the kiosk asked"
+			fi
+			break
+		fi
+	done
+	log "nightly reboot: $nightly"
+	[ "${nightly%%:*}" = ok ] || result=fail
+fi
+
 if [ -S "$mon" ] && kill -0 "$qemu" 2>/dev/null; then
 	screendump "$shot" 2>/dev/null || true
 fi
@@ -877,6 +1037,8 @@ lockdown: $lockdown
 system: $system (systemd-analyze security $unit: $exposure)
 hold (${hold} s after READY): $stability
 kill: $killed
+hours: $opening
+nightly reboot: $nightly
 screenshot: $shot"
 echo "$summary" >"$work/result.txt"
 echo "$summary" | sed 's/^/boot-test: /'

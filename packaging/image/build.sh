@@ -192,6 +192,10 @@ install -m 0644 "$here/files/kiosk-demo.service" "$r/etc/systemd/system/kiosk-de
 install -m 0644 "$here/files/kiosk-provision.service" "$r/etc/systemd/system/kiosk-provision.service"
 install -m 0644 "$here/files/kiosk-firewall.service" "$r/etc/systemd/system/kiosk-firewall.service"
 install -m 0644 "$here/files/kiosk-firewall.timer" "$r/etc/systemd/system/kiosk-firewall.timer"
+install -m 0644 "$here/files/kiosk-screen.path" "$r/etc/systemd/system/kiosk-screen.path"
+install -m 0644 "$here/files/kiosk-screen.service" "$r/etc/systemd/system/kiosk-screen.service"
+install -m 0644 "$here/files/kiosk-reboot.path" "$r/etc/systemd/system/kiosk-reboot.path"
+install -m 0644 "$here/files/kiosk-reboot.service" "$r/etc/systemd/system/kiosk-reboot.service"
 # The firewall before this kiosk's configuration is known: the template
 # configuration's (kiosk-firewall.service replaces it at boot).
 {
@@ -249,7 +253,8 @@ done
 sc() { systemctl --root="$r" --quiet "$@"; }
 sc set-default graphical.target
 sc enable seatd.service systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
-	tmp.mount kiosk-provision.service nftables.service kiosk-firewall.service kiosk-firewall.timer
+	tmp.mount kiosk-provision.service nftables.service kiosk-firewall.service kiosk-firewall.timer \
+	kiosk-screen.path kiosk-reboot.path
 if [ "$demo" = 1 ]; then
 	sc enable kiosk-demo.service
 	log "KIOSK_DEMO=1: the image boots into the demo (kiosk-demo.service)"

@@ -14,7 +14,18 @@
 #     partition;
 #  3. boot-test.sh --demo boots the same disk again (a power cycle): the
 #     demo comes up, and the marker is still on the data partition;
-#  4. a second copy, test-invalid.img, is provisioned with an invalid
+#  4. a third copy, test-live.img, is provisioned as a kiosk that serves
+#     patrons: the demo library's SIP2 terminal login (plain TCP to the
+#     simulator, allowed for its one address by sip2.plaintext_ok),
+#     usb.allow for QEMU's FTDI adapter, no printer, opening hours
+#     07:00-21:00 every day and the nightly reboot at 03:30.
+#     boot-test.sh --live gives it a reader (padsim) and a library system
+#     (sip2sim): the production unit must come up on the welcome screen,
+#     hold, and come back after a kill; then the opening hours (--hours):
+#     with the guest's clock after closing time the screen goes off (DPMS),
+#     at opening time on again; at 03:30 the next night the kiosk reboots
+#     the machine;
+#  5. another copy, test-invalid.img, is provisioned with an invalid
 #     sip2.transport: the kiosk must show the out-of-order screen with the
 #     reason (expected/config-invalid.png), and the journal must have the
 #     provisioning's error and the kiosk's.
@@ -48,6 +59,22 @@ rm -f "$img/test-kiosk.img.marker"
 # The demo reads the same [display] (kiosk-display.service), so it is upside down too.
 "$here/boot-test.sh" --timeout "$timeout" --demo --disk "$img/test-kiosk.img" --marker check --max-exposure "${DEMO_MAX_EXPOSURE:-none}" --rotated 180 "$img"
 rm -f "$img/test-kiosk.img" "$img/test-kiosk.img.marker"
+
+# The demo library's terminal (sip2/acs/demo.json): synthetic.
+mkdir "$tmp/live" && echo kiosk >"$tmp/live/sip2-password"
+hours=()
+for d in monday tuesday wednesday thursday friday saturday sunday; do
+	hours+=(--set "hours.$d=\"07:00-21:00\"")
+done
+"$here/provision.sh" --force --id test-kiosk-9 --sip2-address 10.0.2.100:6001 \
+	--set 'sip2.transport="tcp"' --set 'sip2.plaintext_ok=["10.0.2.100"]' \
+	--set 'sip2.institution="DK-799000"' --set 'sip2.user="kiosk"' \
+	--set 'sip2.password_file="/etc/kiosk/sip2-password"' --file "$tmp/live/sip2-password" \
+	--set 'library.name="Demobiblioteket"' --set 'usb.allow=["0403:6001"]' --set 'printer.driver="none"' \
+	"${hours[@]}" --set 'hours.reboot="03:30"' "$img/kiosk.img" "$img/test-live.img"
+"$here/boot-test.sh" --timeout "$timeout" --live --hours --disk "$img/test-live.img" --work "$img/boot-test-live" \
+	--kiosk-id test-kiosk-9 --egress "10.0.2.100 . 6001" "$img"
+rm -f "$img/test-live.img"
 
 "$here/provision.sh" --force --id test-kiosk-8 --set 'sip2.transport="carrier-pigeon"' \
 	"$img/kiosk.img" "$img/test-invalid.img"
