@@ -24,7 +24,8 @@ type Hours struct {
 	// for none.
 	Reboot string `toml:"reboot"`
 	// Output is the display output wlr-randr switches off outside the
-	// hours ("HDMI-A-1"); "" switches every output.
+	// hours ("HDMI-A-1"); "" switches every output. The image, whose cage
+	// has no output management, switches the whole screen instead.
 	Output string `toml:"output"`
 }
 

@@ -174,8 +174,9 @@ func (g *gen) session(i int) {
 	case KindRenew:
 		g.login("ui.button.renew", pick(g.rng, renewers), "renew")
 		// Loans at their renewal limit are refused, and a session that
-		// renewed nothing has no receipt to offer.
-		g.printf("wait idle 30s\ntap ui.button.renew_all\nwait idle 30s\nsleep 500ms\nwait idle 30s\ntap ui.button.finish\n")
+		// renewed nothing has no receipt to offer. A patron with nothing
+		// left to renew gets no "renew all" button at all.
+		g.printf("wait idle 30s\ntapif ui.button.renew_all\nwait idle 30s\nsleep 500ms\nwait idle 30s\ntap ui.button.finish\n")
 		g.printf("wait screen receipt|goodbye 30s\ntapif ui.button.no_receipt\nwait screen goodbye 30s\ntapif ui.button.done\nwait screen welcome 30s\n")
 	case KindAccount:
 		g.login("ui.button.account", pick(g.rng, borrowers), "account")
