@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strings"
 )
 
@@ -48,18 +49,31 @@ func (c Command) run(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(errb.String())
-		if msg == "" {
-			msg = strings.TrimSpace(out.String())
-		}
-		// rauc says why on stderr ("signature verification failed",
-		// "Compatible mismatch"); that is the error a technician reads.
-		if msg != "" {
-			return nil, fmt.Errorf("update: rauc %s: %w: %s", args[0], err, lastLines(msg, 3))
+		if msg := failureLines(out.String(), errb.String()); msg != "" {
+			return nil, fmt.Errorf("update: rauc %s: %w: %s", args[0], err, msg)
 		}
 		return nil, fmt.Errorf("update: rauc %s: %w", args[0], err)
 	}
 	return out.Bytes(), nil
+}
+
+// progressLine is one of rauc's progress lines ("  40% Checking bundle").
+var progressLine = regexp.MustCompile(`^[0-9]{1,3}% `)
+
+// failureLines is what rauc said about a failure, the error a technician
+// reads: the last three lines of its standard output and standard error
+// that are not progress. rauc 1.8 prints why on standard output
+// ("LastError: signature verification failed: …", "Compatible mismatch")
+// and only "Installing `…` failed" on standard error.
+func failureLines(stdout, stderr string) string {
+	var ls []string
+	for _, l := range strings.Split(stdout+"\n"+stderr, "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !progressLine.MatchString(l) {
+			ls = append(ls, l)
+		}
+	}
+	return lastLines(strings.Join(ls, "\n"), 3)
 }
 
 // lastLines keeps the last n lines of s, joined with "; ".

@@ -156,3 +156,57 @@ func TestScreenRequest(t *testing.T) {
 		t.Errorf("symbolic link: on=%v err=%v, want on and an error", on, err)
 	}
 }
+
+// The image's units agree with each other and with the kiosk: the drop-in
+// gives the kiosk the file the path unit watches, the path unit starts the
+// root unit, and that reads the same file.
+func TestImageRequestUnitsAgree(t *testing.T) {
+	files := filepath.Join("..", "..", "packaging", "image", "files")
+	read := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(files, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	value := func(unit, key string) string {
+		t.Helper()
+		for _, l := range strings.Split(unit, "\n") {
+			if v, ok := strings.CutPrefix(l, key+"="); ok {
+				return v
+			}
+		}
+		t.Fatalf("no %s= in\n%s", key, unit)
+		return ""
+	}
+	env := map[string]string{}
+	for _, kv := range strings.Fields(value(read("etc/systemd/system/kiosk.service.d/20-requests.conf"), "Environment")) {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	demoEnv := value(read("etc/systemd/system/kiosk-demo.service.d/20-screen.conf"), "Environment")
+	for _, c := range []struct{ env, path, service, exec string }{
+		{screenFileEnv, "kiosk-screen.path", "kiosk-screen.service", "/usr/local/bin/kiosk -screen-apply "},
+		{rebootFileEnv, "kiosk-reboot.path", "kiosk-reboot.service", ""},
+	} {
+		file := env[c.env]
+		if file == "" || !strings.HasPrefix(file, "/run/kiosk/") {
+			t.Errorf("kiosk.service's drop-in sets %s=%q, want a file in the kiosk's runtime directory", c.env, file)
+			continue
+		}
+		path := read(c.path)
+		if got := value(path, "PathChanged"); got != file {
+			t.Errorf("%s watches %s, the kiosk writes %s", c.path, got, file)
+		}
+		if got := value(path, "Unit"); got != c.service {
+			t.Errorf("%s starts %s, want %s", c.path, got, c.service)
+		}
+		if exec := value(read(c.service), "ExecStart"); !strings.Contains(exec, c.exec+file) {
+			t.Errorf("%s runs %q, which does not read %s", c.service, exec, file)
+		}
+	}
+	if demoEnv != screenFileEnv+"="+env[screenFileEnv] {
+		t.Errorf("kiosk-demo.service's drop-in sets %q", demoEnv)
+	}
+}

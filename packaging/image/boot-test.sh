@@ -931,6 +931,16 @@ opening=skipped
 # connectors: each connected DRM connector with its DPMS state.
 # shellcheck disable=SC2016 # the $ are for the guest's shell
 connectors() { guest 'for c in /sys/class/drm/card*-*; do [ "$(cat $c/status)" = connected ] && echo "${c##*/}=$(cat $c/dpms)"; done; true'; }
+# console_state: sets $vt, the active terminal, and $conn, the connectors.
+console_state() {
+	vt=$(guest 'cat /sys/class/tty/tty0/active')
+	conn=$(connectors | tr '\n' ' ')
+}
+# set_clock DAY TIME: the guest's clock to TIME on DAY (today, tomorrow).
+set_clock() {
+	# shellcheck disable=SC2016 # the $ are for the guest's shell
+	guest 'date -s "$(date -d '"$1"' +%F) '"$2"'"' >/dev/null
+}
 if [ "$result" = ok ] && [ "$hours" = 1 ]; then
 	opening=ok
 	if [ "$opening" = ok ]; then
@@ -945,13 +955,11 @@ if [ "$result" = ok ] && [ "$hours" = 1 ]; then
 	fi
 	if [ "$opening" = ok ]; then
 		log "hours: the clock to 23:30, after closing time"
-		# shellcheck disable=SC2016 # the $ are for the guest's shell
-		guest 'date -s "$(date +%F) 23:30:00"' >/dev/null
+		set_clock today 23:30:00
 		off=
 		for _ in $(seq 1 30); do
 			sleep 2
-			vt=$(guest 'cat /sys/class/tty/tty0/active')
-			conn=$(connectors | tr '\n' ' ')
+			console_state
 			if [ "$vt" = tty2 ] && [[ "$conn" == *=Off* ]] && [[ "$conn" != *=On* ]]; then off=1 && break; fi
 		done
 		if [ -z "$off" ]; then
@@ -960,8 +968,7 @@ if [ "$result" = ok ] && [ "$hours" = 1 ]; then
 			sleep 10
 			screendump "$work/hours-closed.png"
 			s=$(spread "$work/hours-closed.png")
-			vt=$(guest 'cat /sys/class/tty/tty0/active')
-			conn=$(connectors | tr '\n' ' ')
+			console_state
 			if ! awk -v s="$s" 'BEGIN { exit !(s < 0.05) }'; then
 				opening="FAILED: the screen is off (${conn}) but QEMU shows something (spread $s)"
 			elif [ "$vt" != tty2 ] || [[ "$conn" == *=On* ]]; then
@@ -973,8 +980,7 @@ if [ "$result" = ok ] && [ "$hours" = 1 ]; then
 	fi
 	if [ "$opening" = ok ]; then
 		log "hours: the clock back to 12:00, within opening hours"
-		# shellcheck disable=SC2016 # the $ are for the guest's shell
-		guest 'date -s "$(date +%F) 12:00:00"' >/dev/null
+		set_clock today 12:00:00
 		on=
 		for _ in $(seq 1 40); do
 			sleep 3
@@ -1004,8 +1010,7 @@ fi
 nightly=skipped
 if [ "$result" = ok ] && [ "$hours" = 1 ]; then
 	log "nightly reboot: the clock to 03:29:30 the next night"
-	# shellcheck disable=SC2016 # the $ are for the guest's shell
-	guest 'date -s "$(date -d tomorrow +%F) 03:29:30"' >/dev/null
+	set_clock tomorrow 03:29:30
 	nightly="FAILED: the machine did not go down within 120 s of the nightly reboot time"
 	for _ in $(seq 1 60); do
 		sleep 2

@@ -345,13 +345,17 @@ if [ "$demo" = 1 ]; then
 	wanted=kiosk-demo.service
 fi
 [ -L "$r/etc/systemd/system/graphical.target.wants/$wanted" ] || problems+=("$wanted is not enabled")
+# What the kiosk user asks root for: the screen off and on, the reboot.
+for u in kiosk-screen.path kiosk-reboot.path; do
+	[ -L "$r/etc/systemd/system/multi-user.target.wants/$u" ] || problems+=("$u is not enabled")
+done
 grep -q '^/dev/root[[:space:]]\+/[[:space:]]\+ext4[[:space:]]\+ro,' "$r/etc/fstab" || problems+=("fstab does not mount / read-only")
 grep -q 'policy drop' "$r/etc/nftables.conf" || problems+=("/etc/nftables.conf has no drop policy")
 if [ ${#problems[@]} -gt 0 ]; then
 	printf 'build.sh: check failed: %s\n' "${problems[@]}" >&2
 	die "the image is not fit to boot (rootfs kept in $r)"
 fi
-log "checks passed: binaries, dlopened libraries, ldd, no sshd/apt/perl/update-initramfs, gettys masked, $wanted enabled, / ro in fstab"
+log "checks passed: binaries, dlopened libraries, ldd, no sshd/apt/perl/update-initramfs, gettys masked, $wanted and the request path units enabled, / ro in fstab"
 
 # --- The manifest: what went in, so an image can be rebuilt or audited.
 npkg=$(chroot "$r" dpkg-query -W | wc -l)
