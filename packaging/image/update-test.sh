@@ -111,6 +111,7 @@ keys=$here/rauc/dev-keys
 if ! fresh "$b/other.raucb"; then
 	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=not the kiosk CA" \
 		-keyout "$work/other.key" -out "$work/other.pem" 2>/dev/null
+	rm -f "$b/other.raucb" # rauc writes no bundle over an existing file
 	rauc resign --keyring="$keys/ca.cert.pem" --cert="$work/other.pem" --key="$work/other.key" \
 		--signing-keyring="$work/other.pem" "$b/kiosk-v2.raucb" "$b/other.raucb" >/dev/null 2>&1 || fail "rauc resign failed"
 fi
