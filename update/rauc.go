@@ -57,8 +57,9 @@ func (c Command) run(ctx context.Context, args ...string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// progressLine is one of rauc's progress lines ("  40% Checking bundle").
-var progressLine = regexp.MustCompile(`^[0-9]{1,3}% `)
+// progressLine is one of rauc's progress lines ("  40% Checking bundle")
+// or a bare operation it reports ("installing", "idle").
+var progressLine = regexp.MustCompile(`^([0-9]{1,3}% |[a-z]+$)`)
 
 // failureLines is what rauc said about a failure, the error a technician
 // reads: the last three lines of its standard output and standard error
