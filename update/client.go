@@ -355,7 +355,11 @@ func (c *Client) install(ctx context.Context, path, sum string) error {
 	}
 	if slot != "" {
 		// After the reboot, CheckArrival compares the booted slot with it.
-		if err := os.WriteFile(filepath.Join(c.cfg.Dir, "pending-slot"), []byte(slot+" "+version+"\n"), 0o600); err != nil {
+		// A pushed bundle may be the first this kiosk installs: the
+		// directory a download would have made may not be there yet.
+		if err := os.MkdirAll(c.cfg.Dir, 0o700); err != nil {
+			c.log.WithError(err).Warn("update: remembering the slot to boot failed")
+		} else if err := os.WriteFile(filepath.Join(c.cfg.Dir, "pending-slot"), []byte(slot+" "+version+"\n"), 0o600); err != nil {
 			c.log.WithError(err).Warn("update: remembering the slot to boot failed")
 		}
 	}

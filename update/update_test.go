@@ -489,6 +489,32 @@ func TestFellBack(t *testing.T) {
 	}
 }
 
+// A pushed bundle on a kiosk that never downloaded one (no update
+// directory yet) is followed across the reboot too: make update-test found
+// that the note of the pending slot was never written then, and the fall-back
+// went unaudited.
+func TestFellBackAfterPush(t *testing.T) {
+	c, r, _, a := newTest(t, "")
+	if _, err := os.Stat(c.cfg.Dir); !os.IsNotExist(err) {
+		t.Fatalf("the update directory exists before the push: %v", err)
+	}
+	f := filepath.Join(t.TempDir(), "v2.raucb")
+	if err := os.WriteFile(f, []byte(bundle), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	if err := c.Push(context.Background(), f, func(err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// The boot loader fell back: A is booted again.
+	if !c.CheckArrival(r.status) || !a.has("update-fell-back failed rootfs.1 2.0 was not kept; running rootfs.0") {
+		t.Errorf("the fall-back after a push was not audited: %q", a.lines)
+	}
+}
+
 // TestParseStatusOfRealRAUC reads what Debian 12's RAUC 1.8 answered in
 // packaging/image/rauc/host-test.sh, right after installing a bundle into
 // slot B while A runs: B is the next boot's, and not yet good.
