@@ -126,8 +126,8 @@ func (s *stepper) nightlyReboot() {
 	s.emit(EffMaintAction{Action: ActionReboot})
 }
 
-// setScreen performs EffScreen; without a Display port (the demo) it only
-// logs what it would do.
+// setScreen performs EffScreen; without a Display port (the demo off the
+// image) it only logs what it would do.
 func (k *Kiosk) setScreen(on bool) {
 	if k.ports.Display == nil {
 		k.log.Infof("screen on = %v (no display port: not switched)", on)
