@@ -128,6 +128,16 @@ func newTest(t *testing.T, url string) (*Client, *fakeRAUC, *fakeGate, *fakeAudi
 
 const bundle = "synthetic bundle v2, not a real RAUC bundle"
 
+// bundleFile writes bundle to a file to push.
+func bundleFile(t *testing.T) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "v2.raucb")
+	if err := os.WriteFile(f, []byte(bundle), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // bundleServer serves bundle with an ETag, and 304 to a request that
 // carries it; hits counts the full answers.
 func bundleServer(t *testing.T, etag bool) (*httptest.Server, *int) {
@@ -297,10 +307,7 @@ func TestBearerToken(t *testing.T) {
 func TestPushLocalFileAndBusy(t *testing.T) {
 	c, r, g, _ := newTest(t, "")
 	r.block = make(chan struct{})
-	f := filepath.Join(t.TempDir(), "v2.raucb")
-	if err := os.WriteFile(f, []byte(bundle), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	f := bundleFile(t)
 	done := make(chan error, 1)
 	if err := c.Push(context.Background(), f, func(err error) { done <- err }); err != nil {
 		t.Fatal(err)
@@ -498,10 +505,7 @@ func TestFellBackAfterPush(t *testing.T) {
 	if _, err := os.Stat(c.cfg.Dir); !os.IsNotExist(err) {
 		t.Fatalf("the update directory exists before the push: %v", err)
 	}
-	f := filepath.Join(t.TempDir(), "v2.raucb")
-	if err := os.WriteFile(f, []byte(bundle), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	f := bundleFile(t)
 	done := make(chan error, 1)
 	if err := c.Push(context.Background(), f, func(err error) { done <- err }); err != nil {
 		t.Fatal(err)
