@@ -119,9 +119,11 @@ if ! fresh "$b/unsigned.raucb"; then
 	rm -rf "$work/unsigned" && mkdir "$work/unsigned" && echo "synthetic, not a bundle" >"$work/unsigned/x"
 	mksquashfs "$work/unsigned" "$b/unsigned.raucb" -quiet -no-progress -noappend >/dev/null
 fi
-if ! fresh "$bdir/bundles.ext4" || [ "$bdir/bundles.ext4" -ot "$b/kiosk-v3.raucb" ]; then
+if ! fresh "$bdir/bundles.ext4" || [ -n "$(find "$b" -newer "$bdir/bundles.ext4")" ]; then
 	rm -f "$bdir/bundles.ext4"
-	mkfs.ext4 -q -F -L bundles -d "$b" "$bdir/bundles.ext4" "$(($(du -sm "$b" | cut -f1) + 64))M"
+	# Room for the file system's own blocks too (its journal alone is 64 MB
+	# at 2 GB).
+	mkfs.ext4 -q -F -L bundles -d "$b" "$bdir/bundles.ext4" "$(($(du -sm "$b" | cut -f1) * 11 / 10 + 128))M"
 fi
 log "bundles ready in $(since "$T0") s"
 
