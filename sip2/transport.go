@@ -237,17 +237,3 @@ func (d TLSDialer) Dial(ctx context.Context) (Conn, error) {
 
 // Stream implements Dialer.
 func (TLSDialer) Stream() bool { return true }
-
-// LoadCAPool reads PEM certificates from a file into a new pool, for
-// pinning the ACS's CA.
-func LoadCAPool(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sip2: read CA file: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("sip2: no PEM certificates in %s", path)
-	}
-	return pool, nil
-}

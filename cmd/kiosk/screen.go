@@ -51,7 +51,7 @@ func (d dpms) SetScreen(ctx context.Context, on bool) error {
 		state = "on"
 	}
 	if d.file != "" {
-		return writeScreenRequest(d.file, state)
+		return writeRequest("screen", d.file, state)
 	}
 	if !d.wayland {
 		_, err := d.run(ctx, "xset", "dpms", "force", state)
@@ -77,15 +77,17 @@ func (d dpms) SetScreen(ctx context.Context, on bool) error {
 	return errors.Join(errs...)
 }
 
-// writeScreenRequest replaces the request file in one step (a rename), so
-// the root unit never reads half a word, and the path unit sees one change.
-func writeScreenRequest(file, state string) error {
+// writeRequest puts word into the request file a root unit's path unit
+// watches (the screen's, the reboot's), replacing it in one step (a
+// rename), so the root unit never reads half a word and the path unit sees
+// one change. what names the request in the error.
+func writeRequest(what, file, word string) error {
 	tmp := file + ".new"
-	if err := os.WriteFile(tmp, []byte(state+"\n"), 0o644); err != nil {
-		return fmt.Errorf("screen request: %w", err)
+	if err := os.WriteFile(tmp, []byte(word+"\n"), 0o600); err != nil {
+		return fmt.Errorf("%s request: %w", what, err)
 	}
 	if err := os.Rename(tmp, file); err != nil {
-		return fmt.Errorf("screen request: %w", err)
+		return fmt.Errorf("%s request: %w", what, err)
 	}
 	return nil
 }

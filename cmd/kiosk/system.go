@@ -80,14 +80,7 @@ func (s systemdActions) Restart(context.Context) error {
 func (s systemdActions) Reboot(ctx context.Context) error {
 	s.log.Warn("maintenance: rebooting (a technician's request or the nightly reboot)")
 	if s.rebootFile != "" {
-		tmp := s.rebootFile + ".new"
-		if err := os.WriteFile(tmp, []byte("reboot\n"), 0o600); err != nil {
-			return fmt.Errorf("reboot request: %w", err)
-		}
-		if err := os.Rename(tmp, s.rebootFile); err != nil {
-			return fmt.Errorf("reboot request: %w", err)
-		}
-		return nil
+		return writeRequest("reboot", s.rebootFile, "reboot")
 	}
 	out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput()
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/danbib/kiosk/internal/certpool"
+
 	"github.com/danbib/kiosk/config"
 	"github.com/danbib/kiosk/sip2"
 )
@@ -186,7 +188,7 @@ func (cfg probeConfig) tlsOptions(out io.Writer) (sip2.TLSOptions, error) {
 	var o sip2.TLSOptions
 	o.ServerName = cfg.serverName
 	if cfg.caFile != "" {
-		pool, err := sip2.LoadCAPool(cfg.caFile)
+		pool, err := certpool.Load(cfg.caFile)
 		if err != nil {
 			return o, err
 		}

@@ -435,34 +435,13 @@ if [ "$usb" = 1 ]; then
 		-chardev "file,id=usbser,path=$work/usb-serial.out")
 fi
 
-# --live: the reader and the library system, simulated on the host.
-live_qemu=()
+# --live: the reader and the library system, simulated on the host (live.sh).
 netdev=user,id=net0,restrict=on
-sims=()
+# shellcheck source=live.sh
+. "$here/live.sh"
 if [ "$live" = 1 ]; then
-	repo=$(cd "$here/../.." && pwd)
-	for b in padsim sip2sim; do
-		[ -x "$repo/bin/$b" ] || {
-			echo "boot-test.sh: --live needs $repo/bin/$b (make build)" >&2
-			exit 2
-		}
-	done
-	"$repo/bin/padsim" -listen "unix:$work/pad.sock" 2>"$work/padsim.log" &
-	sims+=($!)
-	sip2port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	"$repo/bin/sip2sim" -tcp "127.0.0.1:$sip2port" 2>"$work/sip2sim.log" &
-	sims+=($!)
-	for _ in $(seq 1 50); do
-		[ -S "$work/pad.sock" ] && break
-		sleep 0.1
-	done
-	# QEMU connects to padsim (and again, should padsim go away); the
-	# adapter is attached from power-on, as a reader is.
-	live_qemu=(-device qemu-xhci,id=livexhci
-		-chardev "socket,id=pad,path=$work/pad.sock,reconnect=1"
-		-device usb-serial,bus=livexhci.0,chardev=pad)
-	# Not 10.0.2.2: QEMU forwards no guest connection to its own gateway address.
-	netdev="$netdev,guestfwd=tcp:10.0.2.100:6001-cmd:python3 $here/relay.py $sip2port"
+	live_start "$work" || exit 2
+	netdev=$live_netdev
 fi
 rtc=()
 [ "$hours" = 0 ] || rtc=(-rtc "base=$(date -u +%F)T11:00:00")
@@ -498,9 +477,7 @@ stop_qemu() {
 		wait "$qemu" 2>/dev/null || true
 	fi
 	[ -z "$scratch" ] || rm -f "$scratch"
-	for p in "${sims[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
+	live_stop
 }
 trap stop_qemu EXIT
 

@@ -60,18 +60,14 @@ rm -f "$img/test-kiosk.img.marker"
 "$here/boot-test.sh" --timeout "$timeout" --demo --disk "$img/test-kiosk.img" --marker check --max-exposure "${DEMO_MAX_EXPOSURE:-none}" --rotated 180 "$img"
 rm -f "$img/test-kiosk.img" "$img/test-kiosk.img.marker"
 
-# The demo library's terminal (sip2/acs/demo.json): synthetic.
-mkdir "$tmp/live" && echo kiosk >"$tmp/live/sip2-password"
+# shellcheck source=live.sh
+. "$here/live.sh"
 hours=()
 for d in monday tuesday wednesday thursday friday saturday sunday; do
 	hours+=(--set "hours.$d=\"07:00-21:00\"")
 done
-"$here/provision.sh" --force --id test-kiosk-9 --sip2-address 10.0.2.100:6001 \
-	--set 'sip2.transport="tcp"' --set 'sip2.plaintext_ok=["10.0.2.100"]' \
-	--set 'sip2.institution="DK-799000"' --set 'sip2.user="kiosk"' \
-	--set 'sip2.password_file="/etc/kiosk/sip2-password"' --file "$tmp/live/sip2-password" \
-	--set 'library.name="Demobiblioteket"' --set 'usb.allow=["0403:6001"]' --set 'printer.driver="none"' \
-	"${hours[@]}" --set 'hours.reboot="03:30"' "$img/kiosk.img" "$img/test-live.img"
+live_provision test-kiosk-9 "$img/kiosk.img" "$img/test-live.img" --set 'library.name="Demobiblioteket"' \
+	"${hours[@]}" --set 'hours.reboot="03:30"'
 "$here/boot-test.sh" --timeout "$timeout" --live --hours --disk "$img/test-live.img" --work "$img/boot-test-live" \
 	--kiosk-id test-kiosk-9 --egress "10.0.2.100 . 6001" "$img"
 rm -f "$img/test-live.img"

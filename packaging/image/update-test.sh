@@ -127,26 +127,14 @@ if ! fresh "$bdir/bundles.ext4" || [ -n "$(find "$b" -newer "$bdir/bundles.ext4"
 fi
 log "bundles ready in $(since "$T0") s"
 
-# --- The VM: a kiosk provisioned to serve (boot-test.sh --live, image-test.sh
-# step 4), with its reader (padsim) and library system (sip2sim) simulated
-# on the host; the guest reaches sip2sim at 10.0.2.100:6001 through relay.py.
+# --- The VM: a kiosk provisioned to serve (live.sh, as image-test.sh's
+# live boot), with its reader (padsim) and library system (sip2sim)
+# simulated on the host.
 disk=$work/disk.img
-repo=$(cd "$here/../.." && pwd)
-for x in padsim sip2sim; do
-	[ -x "$repo/bin/$x" ] || fail "$repo/bin/$x is missing (make build)"
-done
-mkdir -p "$work/provision" && echo kiosk >"$work/provision/sip2-password" # the demo library's terminal: synthetic
-"$here/provision.sh" --force --id update-test-1 --sip2-address 10.0.2.100:6001 \
-	--set 'sip2.transport="tcp"' --set 'sip2.plaintext_ok=["10.0.2.100"]' \
-	--set 'sip2.institution="DK-799000"' --set 'sip2.user="kiosk"' \
-	--set 'sip2.password_file="/etc/kiosk/sip2-password"' --file "$work/provision/sip2-password" \
-	--set 'usb.allow=["0403:6001"]' --set 'printer.driver="none"' \
-	"$img/kiosk.img" "$disk" >>"$res" 2>&1 || fail "provision.sh failed"
-"$repo/bin/padsim" -listen "unix:$work/pad.sock" 2>"$work/padsim.log" &
-sims=($!)
-sip2port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$repo/bin/sip2sim" -tcp "127.0.0.1:$sip2port" 2>"$work/sip2sim.log" &
-sims+=($!)
+# shellcheck source=live.sh
+. "$here/live.sh"
+live_provision update-test-1 "$img/kiosk.img" "$disk" >>"$res" 2>&1 || fail "provision.sh failed"
+live_start "$work" || fail "the simulators did not start"
 esp_start=$(sgdisk -p "$disk" | awk '$NF == "esp" { print $2 }')
 esp="$disk@@$((esp_start * 512))"
 cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/ovmf-vars.fd"
@@ -183,7 +171,7 @@ stop_qemu() {
 	wait "$qemu" 2>/dev/null || true
 	qemu=
 }
-trap 'stop_qemu; kill "${sims[@]}" 2>/dev/null; [ "${KEEP:-0}" = 1 ] || rm -f "$disk"' EXIT
+trap 'stop_qemu; live_stop; [ "${KEEP:-0}" = 1 ] || rm -f "$disk"' EXIT
 start_vm() {
 	boot=$((boot + 1))
 	patch_entries
@@ -199,10 +187,7 @@ start_vm() {
 		-drive "file=$disk,if=virtio,format=raw" \
 		-drive "file=$bdir/bundles.ext4,if=virtio,format=raw,readonly=on" \
 		-vga none -device virtio-gpu-pci -display none \
-		-netdev "user,id=net0,restrict=on,guestfwd=tcp:10.0.2.100:6001-cmd:python3 $here/relay.py $sip2port" \
-		-device virtio-net-pci,netdev=net0 \
-		-device qemu-xhci,id=livexhci -chardev "socket,id=pad,path=$work/pad.sock,reconnect=1" \
-		-device usb-serial,bus=livexhci.0,chardev=pad \
+		-netdev "$live_netdev" -device virtio-net-pci,netdev=net0 "${live_qemu[@]}" \
 		-serial "file:$serial" -chardev "socket,id=ctl,path=$ctl,server=on,wait=off" -serial chardev:ctl \
 		-no-reboot >"$work/qemu-$boot.log" 2>&1 &
 	qemu=$!
